@@ -1,0 +1,416 @@
+/**
+ * npm run bench [-- --duration 5] [--connections 10] [--scale 100000] [--search-queries 200]
+ *
+ * Load-tests the public pages against a bare Fastify baseline, all on 127.0.0.1, on a fresh
+ * temporary SQLite file seeded with the shipped Toruń dataset. With --scale N it also generates
+ * N synthetic proposals (data/FORMAT.md), times their import, benchmarks the same pages on that
+ * consultation and measures uncached search latency with distinct queries.
+ *
+ * It measures and prints; it never asserts. Every phase is bounded (autocannon durations, fetch
+ * timeouts, and a global watchdog).
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { parseArgs } from 'node:util';
+import { performance } from 'node:perf_hooks';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { buildServer } from '../src/build.js';
+import { importTorun2026, DEFAULT_UNITS_FILE } from '../src/imports/seed.js';
+import { parseProposalFile, parseUnitFile } from '../src/imports/format.js';
+import { importProposals } from '../src/imports/service.js';
+
+// ---------------------------------------------------------------------------------------------
+// autocannon has no bundled types; declare the small part of its API used here.
+
+type Histogram = { average: number; mean: number; p50: number; p99: number; max: number; total: number };
+type AutocannonResult = {
+  requests: Histogram;
+  latency: Histogram;
+  throughput: Histogram;
+  duration: number;
+  errors: number;
+  timeouts: number;
+  non2xx: number;
+  statusCodeStats: Record<string, { count: number }>;
+};
+type AutocannonOptions = {
+  url: string;
+  connections?: number;
+  duration?: number;
+  workers?: number;
+  timeout?: number;
+  headers?: Record<string, string>;
+};
+const require = createRequire(import.meta.url);
+const autocannon = require('autocannon') as (opts: AutocannonOptions) => Promise<AutocannonResult>;
+
+// ---------------------------------------------------------------------------------------------
+// options
+
+const { values: args } = parseArgs({
+  options: {
+    duration: { type: 'string', default: '5' },
+    connections: { type: 'string', default: '10' },
+    warmup: { type: 'string', default: '1' },
+    workers: { type: 'string', default: '1' },
+    scale: { type: 'string', default: '0' },
+    'search-queries': { type: 'string', default: '200' },
+    'export-connections': { type: 'string', default: '2' },
+    help: { type: 'boolean', short: 'h' },
+  },
+});
+if (args.help) {
+  process.stdout.write(`npm run bench -- [--duration S] [--connections N] [--warmup S] [--workers N] [--scale ROWS] [--search-queries N] [--export-connections N]
+  --duration            seconds of load per page (default 5)
+  --connections         concurrent connections (default 10)
+  --warmup              seconds of discarded load before each measured run (default 1; 0 = none)
+  --workers             autocannon worker threads generating the load (default 1; 0 = load generated
+                        on the server's own event loop, which distorts the numbers)
+  --scale               also generate, import and benchmark this many synthetic proposals
+  --search-queries      distinct uncached search queries timed at --scale (default 200)
+  --export-connections  connections for the JSON export of the --scale consultation (default 2)
+`);
+  process.exit(0);
+}
+const num = (name: string, v: string | undefined, min: number) => {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < min) {
+    process.stderr.write(`--${name} must be a number ≥ ${min}\n`);
+    process.exit(2);
+  }
+  return n;
+};
+const DURATION = num('duration', args.duration, 1);
+const CONNECTIONS = Math.floor(num('connections', args.connections, 1));
+const WARMUP = num('warmup', args.warmup, 0);
+const WORKERS = Math.floor(num('workers', args.workers, 0));
+const SCALE = Math.floor(num('scale', args.scale, 0));
+const SEARCH_QUERIES = Math.floor(num('search-queries', args['search-queries'], 1));
+const EXPORT_CONNECTIONS = Math.floor(num('export-connections', args['export-connections'], 1));
+const HOST = '127.0.0.1';
+const FETCH_TIMEOUT_MS = 120_000;
+
+// A benchmark must end: give up loudly if something hangs.
+const budgetMs = (60 + 12 * (DURATION + WARMUP + 2) + (SCALE ? 600 + SCALE / 100 : 0)) * 1000;
+setTimeout(() => {
+  process.stderr.write(`bench: exceeded its time budget of ${Math.round(budgetMs / 1000)} s, aborting\n`);
+  process.exit(3);
+}, budgetMs).unref();
+
+const out = (line = '') => process.stdout.write(`${line}\n`);
+const ms = (n: number) => (n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2));
+
+// ---------------------------------------------------------------------------------------------
+// load generation
+
+type Target = { name: string; url: string; connections?: number; duration?: number; headers?: Record<string, string> };
+type Row = { name: string; firstMs: number | null; status: number; bytes: number; rps: number; p50: number; p99: number; bad: number };
+
+/** One plain GET (warms the page cache; its time is the uncached cost when the URL is new). */
+async function fetchOnce(url: string, headers: Record<string, string> = {}) {
+  const t0 = performance.now();
+  const res = await fetch(url, { headers, signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) });
+  const body = await res.arrayBuffer();
+  return { ms: performance.now() - t0, status: res.status, bytes: body.byteLength, etag: res.headers.get('etag') };
+}
+
+async function load(t: Target): Promise<Row> {
+  const first = await fetchOnce(t.url, t.headers);
+  const connections = t.connections ?? CONNECTIONS;
+  const duration = t.duration ?? DURATION;
+  const common = { url: t.url, connections, workers: WORKERS || undefined, timeout: 60, headers: t.headers };
+  if (WARMUP > 0) await autocannon({ ...common, duration: Math.min(WARMUP, duration) });
+  const r = await autocannon({ ...common, duration });
+  const bad = r.errors + r.timeouts + r.non2xx - (r.statusCodeStats['304']?.count ?? 0);
+  return {
+    name: t.name, firstMs: first.ms, status: first.status, bytes: first.bytes,
+    rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, bad,
+  };
+}
+
+function printTable(title: string, rows: Row[], baselineRps: number) {
+  const header = ['page', 'first GET ms', 'status', 'body KiB', 'req/s', 'p50 ms', 'p99 ms', 'vs baseline', 'errors/non-2xx'];
+  const cells = rows.map((r) => [
+    r.name, r.firstMs === null ? '-' : ms(r.firstMs), String(r.status), (r.bytes / 1024).toFixed(1),
+    r.rps.toFixed(r.rps >= 100 ? 0 : 1), ms(r.p50), ms(r.p99), `${((r.rps / baselineRps) * 100).toFixed(1)} %`, String(r.bad),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
+  const line = (c: string[]) => c.map((v, i) => (i === 0 ? v.padEnd(widths[i]!) : v.padStart(widths[i]!))).join('  ');
+  out();
+  out(title);
+  out(line(header));
+  out(widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const c of cells) out(line(c));
+}
+
+// ---------------------------------------------------------------------------------------------
+// synthetic data (deterministic)
+
+function rng(seed: number) {
+  // mulberry32
+  return () => {
+    seed |= 0;
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+// Everyday vocabulary of NGO consultations; order ≈ frequency rank (a Zipf draw favours the start).
+const VOCABULARY = (`
+organizacje organizacji pozarządowych miasta urzędu współpracy wsparcie działań mieszkańców lokalnych
+programu konkursów dotacji projektów środków finansowych szkolenia szkoleń szkolenie spotkań informacji
+przestrzeni dostępności młodzieży seniorów rodzin kultury sportu edukacji zdrowia społecznej ekologii
+wolontariatu wolontariuszy dzieci osób niepełnosprawnością integracji aktywności obywatelskiej partycypacji
+budżetu obywatelskiego dzielnic osiedli świetlic placówek lokali użytkowania czynszu preferencyjnego
+zasad regulaminu ogłoszeń wniosków sprawozdań rozliczeń procedur uproszczenia terminów harmonogramu
+konsultacji społecznych rady działalności pożytku publicznego komisji ocen kryteriów punktacji przejrzystości
+komunikacji strony internetowej newslettera mediów promocji wydarzeń festiwali koncertów wystaw warsztatów
+doradztwa dyżurów mentoringu księgowości prawnego grantów regrantingu wkładu własnego pracy wolontarystycznej
+dotacji celowej małych dotacji inicjatyw oddolnych lokalnego klubów sportowych bibliotek domów kultury szkół
+przedszkoli żłobków opiekunów asystentów terapeutów psychologów kryzysowej interwencji przemocy uzależnień
+bezdomności ubóstwa wykluczenia cyfrowego kompetencji umiejętności zawodowych zatrudnienia przedsiębiorczości
+turystyki dziedzictwa zabytków pamięci historycznej tożsamości regionalnej Wisły Torunia Podgórza Bydgoskiego
+Mokrego Rubinkowa Chełmińskiego Koniuchów Bielan Jakubskiego Stawek Wrzosów Glinek Rudaku Czerniewic
+zieleni drzew parków skwerów ogrodów społecznościowych rowerów ścieżek transportu autobusów tramwajów
+bezpieczeństwa pieszych barier architektonicznych tłumacza migowego audiodeskrypcji napisów łatwego języka
+cudzoziemców uchodźców Ukrainy różnorodności równości tolerancji dyskryminacji praw człowieka
+zwierząt schroniska kotów psów adopcji sterylizacji weterynarii ochrony przyrody klimatu energii
+żywności jadłodzielni marnowania zbiórek darów pomocy sąsiedzkiej międzypokoleniowej aktywizacji
+gwarancji pożyczek płynności finansowej zaliczek transz rozliczania faktur kosztów kwalifikowanych
+ewaluacji monitoringu wskaźników rezultatów efektów trwałości sieciowania federacji partnerstwa koalicji
+`).trim().split(/\s+/);
+
+const SENTENCE_STARTS = [
+  'zwiększenie', 'utworzenie', 'rozszerzenie', 'uproszczenie', 'wprowadzenie', 'zapewnienie', 'organizacja',
+  'finansowanie', 'udostępnienie', 'wydłużenie', 'przygotowanie', 'poprawa', 'stworzenie', 'wsparcie', 'ograniczenie',
+];
+const JOINERS = ['dla', 'w', 'oraz', 'i', 'na rzecz', 'z udziałem', 'w zakresie', 'przez', 'do', 'bez', 'podczas'];
+const REMARKS = ['brak możliwości prawnych', 'do rozważenia w kolejnym roku', 'realizowane', 'w kompetencji innej jednostki', 'wymaga zmiany uchwały'];
+const FIRST_NAMES = ['Anna', 'Małgorzata', 'Łukasz', 'Zofia', 'Grzegorz', 'Jolanta', 'Paweł', 'Agnieszka', 'Michał', 'Elżbieta', 'Tomasz', 'Katarzyna'];
+const LAST_NAMES = ['Kowalska', 'Wiśniewski', 'Zielińska', 'Dąbrowski', 'Lewandowska', 'Wójcik', 'Kamińska', 'Żak', 'Szymański', 'Woźniak', 'Kaczmarek', 'Piątek'];
+const AFFILIATIONS = ['Wydział Kultury', 'Fundacja Kosmos', 'Stowarzyszenie Pomocy Sąsiedzkiej', 'Biuro Dialogu i Innowacji Miejskich', 'Toruńskie Centrum Usług Społecznych', 'Fundacja Ośrodka Łączności'];
+const TABLES = 20;
+
+function makeDraw(rand: () => number) {
+  // Zipf(s = 1) over the vocabulary by inverse CDF
+  const weights = VOCABULARY.map((_, i) => 1 / (i + 1));
+  const total = weights.reduce((a, b) => a + b, 0);
+  const cdf: number[] = [];
+  let acc = 0;
+  for (const w of weights) cdf.push((acc += w / total));
+  const zipf = () => {
+    const x = rand();
+    let lo = 0;
+    let hi = cdf.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (cdf[mid]! < x) lo = mid + 1; else hi = mid;
+    }
+    return VOCABULARY[lo]!;
+  };
+  const pick = <T>(list: readonly T[]) => list[Math.floor(rand() * list.length)]!;
+  return { zipf, pick };
+}
+
+function csvField(v: string): string {
+  return `"${v.replace(/"/g, '""')}"`;
+}
+
+/** Writes N synthetic proposals in the documented import format; returns the CSV. */
+function generateProposalCsv(n: number, unitNames: string[]): string {
+  const rand = rng(20260101);
+  const { zipf, pick } = makeDraw(rand);
+  const phrase = (min: number, max: number) => {
+    const words: string[] = [];
+    const len = min + Math.floor(rand() * (max - min + 1));
+    for (let i = 0; i < len; i++) words.push(i > 0 && rand() < 0.18 ? pick(JOINERS) : zipf());
+    return words.join(' ');
+  };
+  const tables = Array.from({ length: TABLES }, (_, i) => ({
+    number: i + 1,
+    theme: `${pick(SENTENCE_STARTS)} ${phrase(2, 5)}`,
+    moderators: [0, 1].map(() => `${pick(FIRST_NAMES)} ${pick(LAST_NAMES)} – ${pick(AFFILIATIONS)}`).join(' | '),
+  }));
+  const lines = ['lp,lp_deduced,in_source,table_no,table_theme,table_theme_legible,moderators,title,points,units,remarks,source_notes'];
+  for (let lp = 1; lp <= n; lp++) {
+    const table = tables[Math.min(TABLES - 1, Math.floor(((lp - 1) * TABLES) / n))]!;
+    if (rand() < 0.0005) {
+      lines.push([lp, 'nie', 'nie', '', '', '', '', '', '', '', '', 'Brak wiersza o tym LP w źródle (luka w numeracji)'].map((v) => csvField(String(v))).join(','));
+      continue;
+    }
+    const deduced = rand() < 0.01;
+    const title = `${pick(SENTENCE_STARTS)} ${phrase(4, 14)}`;
+    const points: string[] = [];
+    const nPoints = rand() < 0.5 ? 0 : 1 + Math.floor(rand() * 4);
+    if (nPoints && rand() < 0.3) points.push('Rozwiązanie:');
+    for (let i = 1; i <= nPoints; i++) points.push(`${i}) ${phrase(3, 10)}`);
+    const units = new Set<string>();
+    const nUnits = 1 + Math.floor(rand() * 3);
+    while (units.size < nUnits) units.add(pick(unitNames));
+    const remarks = rand() < 0.1 ? [pick(REMARKS)] : [];
+    const notes = deduced ? ['LP nieczytelny w skanie; ustalony z kolejności wierszy'] : [];
+    lines.push([
+      lp, deduced ? 'tak' : 'nie', 'tak', table.number, table.theme, 'tak', table.moderators, title,
+      points.join('\n'), [...units].join('|'), remarks.join('|'), notes.join('|'),
+    ].map((v) => csvField(String(v))).join(','));
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** Distinct search strings: vocabulary words, their prefixes and two-word combinations, across the frequency range. */
+function searchQueries(count: number): string[] {
+  const rand = rng(42);
+  const { pick } = makeDraw(rand);
+  const seen = new Set<string>();
+  const list: string[] = [];
+  for (let guard = 0; list.length < count && guard < count * 100; guard++) {
+    const w = pick(VOCABULARY);
+    const kind = rand();
+    let q: string;
+    if (kind < 0.4) q = w;
+    else if (kind < 0.7) q = w.slice(0, Math.max(3, Math.min(w.length, 4 + Math.floor(rand() * 4))));
+    else q = `${w} ${pick(VOCABULARY).slice(0, 5)}`;
+    if (seen.has(q)) continue;
+    seen.add(q);
+    list.push(q);
+  }
+  return list;
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (!sorted.length) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function main() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'konsultacje-bench-'));
+  const databasePath = path.join(dir, 'bench.sqlite');
+  const servers: FastifyInstance[] = [];
+  try {
+    out(`bench: node ${process.version}, ${os.cpus().length} CPU(s) (${os.cpus()[0]?.model.trim() ?? '?'}), ${os.platform()} ${os.release()}`);
+    out(`       duration ${DURATION} s per page (+${WARMUP} s warm-up), ${CONNECTIONS} connections, load from ${WORKERS ? `${WORKERS} autocannon worker thread(s)` : 'the server\'s own event loop'}`);
+    out(`       database ${databasePath}`);
+
+    const baseline = Fastify({ logger: false });
+    const html = '<!doctype html><html lang="pl"><head><meta charset="utf-8"><title>baseline</title></head><body><p>Zażółć gęślą jaźń</p></body></html>';
+    baseline.get('/', async (_request, reply) => reply.type('text/html; charset=utf-8').send(html));
+    await baseline.listen({ host: HOST, port: 0 });
+    servers.push(baseline);
+
+    const app = await buildServer({ databasePath, baseUrl: 'http://127.0.0.1:3000', viewCache: true }, { logger: false });
+    servers.push(app);
+    const t0 = performance.now();
+    const seed = importTorun2026(app.database.db);
+    out(`       seeded Toruń dataset: ${seed.created} proposals in ${ms(performance.now() - t0)} ms`);
+    await app.listen({ host: HOST, port: 0 });
+
+    const portOf = (s: FastifyInstance) => {
+      const a = s.server.address();
+      if (!a || typeof a === 'string') throw new Error('server has no TCP address');
+      return a.port;
+    };
+    const baseUrl = `http://${HOST}:${portOf(baseline)}`;
+    const appUrl = `http://${HOST}:${portOf(app)}`;
+    const idOf = (slug: string, lp: number) => {
+      const row = app.database.sqlite
+        .prepare('SELECT p.id FROM proposals p JOIN consultations c ON c.id = p.consultation_id WHERE c.slug = ? AND p.in_source = 1 AND p.lp >= ? ORDER BY p.lp LIMIT 1')
+        .get(slug, lp) as { id: number } | undefined;
+      if (!row) throw new Error(`no proposal at LP ≥ ${lp} in ${slug}`);
+      return row.id;
+    };
+
+    const base = await load({ name: 'baseline (bare Fastify)', url: `${baseUrl}/` });
+    const listEtag = (await fetchOnce(`${appUrl}/`)).etag;
+    const rows: Row[] = [base];
+    for (const t of [
+      { name: 'list /', url: `${appUrl}/` },
+      { name: 'filtered list', url: `${appUrl}/?table=2&status=nowa` },
+      { name: 'search ?q=szkolen', url: `${appUrl}/?q=szkolen` },
+      { name: 'proposal page', url: `${appUrl}/proposals/${idOf('torun-2026', 3)}` },
+      { name: 'JSON export', url: `${appUrl}/export/proposals.json` },
+      ...(listEtag ? [{ name: 'list / (If-None-Match → 304)', url: `${appUrl}/`, headers: { 'if-none-match': listEtag } }] : []),
+    ]) rows.push(await load(t));
+    printTable(`Toruń dataset (${seed.created} proposals); pages come from the in-memory page cache after the first GET`, rows, base.rps);
+
+    if (SCALE > 0) await scaled(app, appUrl, base, idOf);
+  } finally {
+    for (const s of servers) await s.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function scaled(app: FastifyInstance, appUrl: string, base: Row, idOf: (slug: string, lp: number) => number) {
+  const slug = `bench-${SCALE >= 1000 && SCALE % 1000 === 0 ? `${SCALE / 1000}k` : SCALE}`;
+  const unitRows = parseUnitFile(fs.readFileSync(DEFAULT_UNITS_FILE));
+
+  out();
+  out(`Synthetic consultation "${slug}": ${SCALE} proposals over ${TABLES} tables`);
+  let t = performance.now();
+  const csv = Buffer.from(generateProposalCsv(SCALE, unitRows.map((u) => u.name)), 'utf8');
+  out(`  generate CSV        ${ms(performance.now() - t).padStart(8)} ms   (${(csv.length / 1024 / 1024).toFixed(1)} MiB, not part of the import)`);
+
+  t = performance.now();
+  const parsed = parseProposalFile(csv);
+  const parseMs = performance.now() - t;
+  t = performance.now();
+  const report = importProposals(app.database.db, { slug, title: `Benchmark – ${SCALE} propozycji` }, parsed, unitRows);
+  const importMs = performance.now() - t;
+  const totalMs = parseMs + importMs;
+  out(`  parse + validate    ${ms(parseMs).padStart(8)} ms   (parseProposalFile)`);
+  out(`  import (one tx)     ${ms(importMs).padStart(8)} ms   (importProposals: created ${report.created}, updated ${report.updated}, unchanged ${report.unchanged})`);
+  out(`  import total        ${ms(totalMs).padStart(8)} ms   = ${Math.round(parsed.length / (totalMs / 1000))} rows/s (DB part alone: ${Math.round(parsed.length / (importMs / 1000))} rows/s)`);
+
+  // re-import of the identical file: the "nothing changed" path
+  t = performance.now();
+  const again = importProposals(app.database.db, { slug }, parsed, unitRows);
+  out(`  re-import unchanged ${ms(performance.now() - t).padStart(8)} ms   (unchanged ${again.unchanged})`);
+
+  const c = `consultation=${slug}`;
+  const rows: Row[] = [base];
+  for (const target of [
+    { name: 'list', url: `${appUrl}/?${c}` },
+    { name: 'filtered list', url: `${appUrl}/?${c}&table=2&status=nowa` },
+    { name: 'search ?q=szkolen', url: `${appUrl}/?${c}&q=szkolen` },
+    { name: 'proposal page', url: `${appUrl}/proposals/${idOf(slug, Math.floor(SCALE / 2))}` },
+    { name: `JSON export (${EXPORT_CONNECTIONS} conn)`, url: `${appUrl}/export/proposals.json?${c}`, connections: EXPORT_CONNECTIONS },
+  ]) rows.push(await load(target));
+  printTable(`"${slug}" (${report.created} proposals); "first GET" is the uncached render`, rows, base.rps);
+
+  // Uncached search: every query string is new, so the page cache cannot answer.
+  const queries = searchQueries(SEARCH_QUERIES);
+  const { sqlite } = app.database;
+  const consultationId = (sqlite.prepare('SELECT id FROM consultations WHERE slug = ?').get(slug) as { id: number }).id;
+  const countMatches = sqlite.prepare(`SELECT count(*) AS n FROM proposals WHERE consultation_id = ? AND in_source = 1
+    AND id IN (SELECT rowid FROM proposal_search WHERE proposal_search MATCH ?)`);
+  const { toFtsQuery } = await import('../src/lib/text.js');
+  const times: { q: string; ms: number; status: number; hits: number }[] = [];
+  for (const q of queries) {
+    const url = `${appUrl}/?${c}&q=${encodeURIComponent(q)}`;
+    const r = await fetchOnce(url);
+    const fts = toFtsQuery(q);
+    times.push({ q, ms: r.ms, status: r.status, hits: fts ? (countMatches.get(consultationId, fts) as { n: number }).n : 0 });
+  }
+  const sorted = times.map((x) => x.ms).sort((a, b) => a - b);
+  const bad = times.filter((x) => x.status !== 200).length;
+  const hits = times.map((x) => x.hits).sort((a, b) => a - b);
+  out();
+  out(`Uncached search on "${slug}": ${times.length} distinct queries, sequential HTTP GET (full page render)`);
+  out(`  p50 ${ms(percentile(sorted, 50))} ms   p90 ${ms(percentile(sorted, 90))} ms   p99 ${ms(percentile(sorted, 99))} ms   max ${ms(sorted[sorted.length - 1]!)} ms   non-200: ${bad}`);
+  out(`  matches per query: min ${hits[0]}   median ${percentile(hits, 50)}   p90 ${percentile(hits, 90)}   max ${hits[hits.length - 1]}`);
+  out('  slowest:');
+  for (const x of [...times].sort((a, b) => b.ms - a.ms).slice(0, 5)) out(`    ${ms(x.ms).padStart(7)} ms  ${String(x.hits).padStart(6)} matches  q=${JSON.stringify(x.q)}`);
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    process.stderr.write(`bench failed: ${(err as Error).stack ?? String(err)}\n`);
+    process.exit(1);
+  },
+);

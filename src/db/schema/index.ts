@@ -1,0 +1,3 @@
+export * from './consultations.js';
+export * from './units.js';
+export * from './proposals.js';

@@ -1,0 +1,38 @@
+const MONTHS_GENITIVE = [
+  'stycznia', 'lutego', 'marca', 'kwietnia', 'maja', 'czerwca',
+  'lipca', 'sierpnia', 'września', 'października', 'listopada', 'grudnia',
+];
+
+const TIME_ZONE = 'Europe/Warsaw';
+
+function warsawParts(date: Date): { day: number; month: number; year: number; hour: string; minute: string } {
+  const parts = new Intl.DateTimeFormat('en-GB', {
+    timeZone: TIME_ZONE, year: 'numeric', month: 'numeric', day: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23',
+  }).formatToParts(date);
+  const get = (t: string) => parts.find((p) => p.type === t)?.value ?? '';
+  return { day: Number(get('day')), month: Number(get('month')), year: Number(get('year')), hour: get('hour'), minute: get('minute') };
+}
+
+function toDate(value: string | Date): Date {
+  // a bare YYYY-MM-DD is a calendar date, not an instant: read it at noon UTC so no zone shifts its day
+  if (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(value)) return new Date(`${value}T12:00:00Z`);
+  return typeof value === 'string' ? new Date(value) : value;
+}
+
+/** "26 listopada 2026" (Warsaw calendar day). */
+export function formatDatePl(value: string | Date): string {
+  const p = warsawParts(toDate(value));
+  return `${p.day} ${MONTHS_GENITIVE[p.month - 1]} ${p.year}`;
+}
+
+/** "26 listopada 2026, 14:05" (Warsaw time). */
+export function formatDateTimePl(value: string | Date): string {
+  const p = warsawParts(toDate(value));
+  return `${p.day} ${MONTHS_GENITIVE[p.month - 1]} ${p.year}, ${p.hour}:${p.minute}`;
+}
+
+/** Today's calendar date in Warsaw as YYYY-MM-DD. */
+export function todayInWarsaw(now: Date = new Date()): string {
+  const p = warsawParts(now);
+  return `${p.year}-${String(p.month).padStart(2, '0')}-${String(p.day).padStart(2, '0')}`;
+}

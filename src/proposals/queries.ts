@@ -1,0 +1,130 @@
+import { and, asc, count, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
+import type { DbOrTx } from '../db/client.js';
+import { consultations, proposals, proposalUnits, unitGroupMembers, units, workshopTables } from '../db/schema/index.js';
+import type { ProposalStatus } from '../db/schema/proposals.js';
+
+export type ProposalFilter = {
+  consultationId: number;
+  ftsQuery?: string | null;
+  tableNumber?: number;
+  unitId?: number;
+  status?: ProposalStatus;
+};
+
+export type UnitRef = { id: number; name: string; slug: string; kind: string };
+
+export function findConsultation(db: DbOrTx, slug?: string) {
+  const q = db.select().from(consultations);
+  return (slug ? q.where(eq(consultations.slug, slug)) : q.orderBy(desc(consultations.id))).limit(1).get();
+}
+
+export function listConsultations(db: DbOrTx) {
+  return db.select().from(consultations).orderBy(desc(consultations.id)).all();
+}
+
+export function listWorkshopTables(db: DbOrTx, consultationId: number) {
+  return db.select().from(workshopTables).where(eq(workshopTables.consultationId, consultationId)).orderBy(asc(workshopTables.number)).all();
+}
+
+function filterConditions(f: ProposalFilter): SQL {
+  const conds: (SQL | undefined)[] = [eq(proposals.consultationId, f.consultationId), eq(proposals.inSource, true)];
+  if (f.ftsQuery) conds.push(sql`${proposals.id} IN (SELECT rowid FROM proposal_search WHERE proposal_search MATCH ${f.ftsQuery})`);
+  if (f.tableNumber !== undefined) conds.push(eq(workshopTables.number, f.tableNumber));
+  if (f.status) conds.push(eq(proposals.status, f.status));
+  if (f.unitId !== undefined) {
+    // addressed directly, or through a unit group the unit belongs to
+    conds.push(sql`${proposals.id} IN (SELECT ${proposalUnits.proposalId} FROM ${proposalUnits} WHERE ${proposalUnits.unitId} = ${f.unitId}
+      OR ${proposalUnits.unitId} IN (SELECT ${unitGroupMembers.groupId} FROM ${unitGroupMembers} WHERE ${unitGroupMembers.unitId} = ${f.unitId}))`);
+  }
+  return and(...conds)!;
+}
+
+const listColumns = {
+  id: proposals.id,
+  lp: proposals.lp,
+  lpDeduced: proposals.lpDeduced,
+  title: proposals.title,
+  points: proposals.points,
+  remarks: proposals.remarks,
+  sourceNotes: proposals.sourceNotes,
+  status: proposals.status,
+  updatedAt: proposals.updatedAt,
+  tableNumber: workshopTables.number,
+  tableTheme: workshopTables.theme,
+  tableThemeLegible: workshopTables.themeLegible,
+  moderators: workshopTables.moderators,
+};
+
+export function countProposals(db: DbOrTx, f: ProposalFilter): number {
+  return db.select({ n: count() }).from(proposals)
+    .leftJoin(workshopTables, eq(workshopTables.id, proposals.workshopTableId))
+    .where(filterConditions(f)).get()?.n ?? 0;
+}
+
+export function listProposals(db: DbOrTx, f: ProposalFilter, page?: { limit: number; offset: number }) {
+  const q = db.select(listColumns).from(proposals)
+    .leftJoin(workshopTables, eq(workshopTables.id, proposals.workshopTableId))
+    .where(filterConditions(f))
+    .orderBy(asc(proposals.lp));
+  return page ? q.limit(page.limit).offset(page.offset).all() : q.all();
+}
+
+/** Units named by each proposal, in source order. */
+export function unitsForProposals(db: DbOrTx, proposalIds: number[]): Map<number, UnitRef[]> {
+  const out = new Map<number, UnitRef[]>();
+  for (let i = 0; i < proposalIds.length; i += 900) {
+    const rows = db.select({ proposalId: proposalUnits.proposalId, id: units.id, name: units.name, slug: units.slug, kind: units.kind })
+      .from(proposalUnits).innerJoin(units, eq(units.id, proposalUnits.unitId))
+      .where(inArray(proposalUnits.proposalId, proposalIds.slice(i, i + 900)))
+      .orderBy(asc(proposalUnits.proposalId), asc(proposalUnits.ordinal)).all();
+    for (const { proposalId, ...u } of rows) {
+      const list = out.get(proposalId) ?? [];
+      list.push(u);
+      out.set(proposalId, list);
+    }
+  }
+  return out;
+}
+
+export function getProposal(db: DbOrTx, id: number) {
+  return db.select({ ...listColumns, consultationId: proposals.consultationId, inSource: proposals.inSource, version: proposals.version, workshopTableId: proposals.workshopTableId, consultationSlug: consultations.slug, consultationTitle: consultations.title })
+    .from(proposals)
+    .innerJoin(consultations, eq(consultations.id, proposals.consultationId))
+    .leftJoin(workshopTables, eq(workshopTables.id, proposals.workshopTableId))
+    .where(eq(proposals.id, id)).get();
+}
+
+/** LPs the source shows no row for. */
+export function listSourceGaps(db: DbOrTx, consultationId: number): number[] {
+  return db.select({ lp: proposals.lp }).from(proposals)
+    .where(and(eq(proposals.consultationId, consultationId), eq(proposals.inSource, false)))
+    .orderBy(asc(proposals.lp)).all().map((r) => r.lp);
+}
+
+export function listUnits(db: DbOrTx) {
+  return db.select().from(units).orderBy(asc(units.name)).all();
+}
+
+export function findUnitBySlug(db: DbOrTx, slug: string) {
+  return db.select().from(units).where(eq(units.slug, slug)).get();
+}
+
+/** Groups a unit belongs to, and (for a group) its member units. */
+export function groupsOfUnit(db: DbOrTx, unitId: number) {
+  return db.select({ id: units.id, name: units.name, slug: units.slug, kind: units.kind }).from(unitGroupMembers)
+    .innerJoin(units, eq(units.id, unitGroupMembers.groupId)).where(eq(unitGroupMembers.unitId, unitId)).orderBy(asc(units.name)).all();
+}
+export function membersOfGroup(db: DbOrTx, groupId: number) {
+  return db.select({ id: units.id, name: units.name, slug: units.slug, kind: units.kind }).from(unitGroupMembers)
+    .innerJoin(units, eq(units.id, unitGroupMembers.unitId)).where(eq(unitGroupMembers.groupId, groupId)).orderBy(asc(units.name)).all();
+}
+
+/** How many proposals (of a consultation) name each unit directly. */
+export function proposalCountsByUnit(db: DbOrTx, consultationId: number): Map<number, number> {
+  const rows = db.select({ unitId: proposalUnits.unitId, n: count() }).from(proposalUnits)
+    .innerJoin(proposals, eq(proposals.id, proposalUnits.proposalId))
+    .where(and(eq(proposals.consultationId, consultationId), eq(proposals.inSource, true)))
+    .groupBy(proposalUnits.unitId).all();
+  return new Map(rows.map((r) => [r.unitId, r.n]));
+}
+

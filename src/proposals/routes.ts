@@ -1,0 +1,51 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { HttpError, parseOr, queryString, wantsFragment } from '../lib/http.js';
+import { getProposal, groupsOfUnit, unitsForProposals } from './queries.js';
+import { idParamSchema, listQuerySchema } from './schema.js';
+import { NotFound, proposalList } from './service.js';
+import { pointBlocks } from './text.js';
+
+export const RESULTS_ID = 'wyniki';
+
+const routes: FastifyPluginAsync = async (app) => {
+  const { db } = app.database;
+
+  app.get('/', async (request, reply) => {
+    const query = parseOr(listQuerySchema, request.query);
+    return app.cachedResponse(request, reply, 'text/html; charset=utf-8', async () => {
+      const model = withNotFound(() => proposalList(db, query));
+      const filters = { q: query.q, table: query.table, unit: query.unit, status: query.status, consultation: query.consultation };
+      const view = {
+        ...model,
+        query: filters,
+        resultsId: RESULTS_ID,
+        pageUrl: (n: number) => `/${queryString({ ...filters, page: n > 1 ? n : undefined })}`,
+        exportQuery: queryString(filters),
+        filtered: Boolean(query.q || query.table || query.unit || query.status),
+      };
+      return app.view(wantsFragment(request, RESULTS_ID) ? 'proposals/_results.njk' : 'proposals/list.njk', view);
+    });
+  });
+
+  app.get('/proposals/:id', async (request, reply) => {
+    const { id } = parseOr(idParamSchema, request.params, 404);
+    return app.cachedResponse(request, reply, 'text/html; charset=utf-8', async () => {
+      const proposal = getProposal(db, id);
+      if (!proposal) throw new HttpError(404, 'Nie ma propozycji o takim numerze.');
+      const units = unitsForProposals(db, [id]).get(id) ?? [];
+      const unitsWithGroups = units.map((u) => ({ ...u, memberOf: groupsOfUnit(db, u.id) }));
+      return app.view('proposals/show.njk', { proposal, units: unitsWithGroups, blocks: pointBlocks(proposal.points) });
+    });
+  });
+};
+
+export function withNotFound<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof NotFound) throw new HttpError(404, err.message);
+    throw err;
+  }
+}
+
+export default routes;

@@ -1,0 +1,69 @@
+import type { Db } from '../db/client.js';
+import { toFtsQuery } from '../lib/text.js';
+import {
+  countProposals, findConsultation, findUnitBySlug, listConsultations, listProposals, listSourceGaps,
+  listUnits, listWorkshopTables, unitsForProposals, type ProposalFilter,
+} from './queries.js';
+import type { ListQuery } from './schema.js';
+
+export const PAGE_SIZE = 100;
+
+export class NotFound extends Error {}
+
+/** Resolves the list's query string into a filter on one consultation. */
+export function resolveFilter(db: Db, query: ListQuery) {
+  const consultation = findConsultation(db, query.consultation);
+  if (!consultation) throw new NotFound(query.consultation ? `Nie ma konsultacji „${query.consultation}”.` : 'Nie zaimportowano jeszcze żadnych konsultacji.');
+  const unit = query.unit ? findUnitBySlug(db, query.unit) : undefined;
+  if (query.unit && !unit) throw new NotFound(`Nie ma jednostki o identyfikatorze „${query.unit}”.`);
+  const ftsQuery = query.q ? toFtsQuery(query.q) : null;
+  const filter: ProposalFilter = {
+    consultationId: consultation.id,
+    ftsQuery,
+    tableNumber: query.table,
+    unitId: unit?.id,
+    status: query.status,
+  };
+  // a query of only punctuation matches nothing rather than everything
+  const emptySearch = Boolean(query.q) && ftsQuery === null;
+  return { consultation, unit, filter, emptySearch };
+}
+
+export function proposalList(db: Db, query: ListQuery) {
+  const { consultation, unit, filter, emptySearch } = resolveFilter(db, query);
+  const total = emptySearch ? 0 : countProposals(db, filter);
+  const pages = Math.max(1, Math.ceil(total / PAGE_SIZE));
+  const page = Math.min(query.page ?? 1, pages);
+  const rows = emptySearch ? [] : listProposals(db, filter, { limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE });
+  const unitMap = unitsForProposals(db, rows.map((r) => r.id));
+  const items = rows.map((r) => ({ ...r, units: unitMap.get(r.id) ?? [] }));
+  const groups: { number: number | null; theme: string; themeLegible: boolean; moderators: string[]; items: typeof items }[] = [];
+  for (const item of items) {
+    let g = groups[groups.length - 1];
+    if (!g || g.number !== item.tableNumber) {
+      g = { number: item.tableNumber, theme: item.tableTheme ?? '', themeLegible: item.tableThemeLegible ?? true, moderators: item.moderators ?? [], items: [] };
+      groups.push(g);
+    }
+    g.items.push(item);
+  }
+  return {
+    consultation,
+    consultations: listConsultations(db),
+    unit,
+    total,
+    page,
+    pages,
+    groups,
+    tables: listWorkshopTables(db, consultation.id),
+    units: listUnits(db),
+    gaps: listSourceGaps(db, consultation.id),
+  };
+}
+
+/** All matching proposals (no paging) with their units, for the open-data export. */
+export function proposalsForExport(db: Db, query: ListQuery) {
+  const { consultation, filter, emptySearch } = resolveFilter(db, query);
+  const rows = emptySearch ? [] : listProposals(db, filter);
+  const unitMap = unitsForProposals(db, rows.map((r) => r.id));
+  return { consultation, rows: rows.map((r) => ({ ...r, units: unitMap.get(r.id) ?? [] })) };
+}

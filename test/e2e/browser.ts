@@ -1,0 +1,98 @@
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
+
+export const CHROMIUM_PATH = '/usr/bin/chromium';
+
+/** True when the system Chromium is installed (the browser tests need it). */
+export const hasChromium = fs.existsSync(CHROMIUM_PATH);
+
+/**
+ * In CI a missing Chromium must fail the run (not silently skip the browser tests);
+ * locally the browser suites are skipped instead.
+ */
+export const skipBrowserTests = !hasChromium && !process.env.CI;
+
+/** The machine has no network: without these flags Chromium hangs on background connections. */
+const CHROMIUM_ARGS = [
+  '--headless=new',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+export async function launchBrowser(): Promise<Browser> {
+  if (!hasChromium) {
+    throw new Error(
+      `Chromium not found at ${CHROMIUM_PATH}: the browser tests cannot run. ` +
+        'Install it (apt-get install -y chromium) – in CI (.ci/run) this is a failure, not a skip.',
+    );
+  }
+  return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, headless: true, timeout: 30_000 });
+}
+
+export async function newContext(browser: Browser, options: BrowserContextOptions = {}): Promise<BrowserContext> {
+  const context = await browser.newContext({ locale: 'pl-PL', ...options });
+  context.setDefaultTimeout(10_000);
+  context.setDefaultNavigationTimeout(15_000);
+  return context;
+}
+
+/**
+ * A context for the axe runs only: the app's CSP is `script-src 'self'`, which would block the
+ * injected axe-core script, so this context bypasses CSP. All behaviour tests use normal contexts.
+ */
+export function newAxeContext(browser: Browser): Promise<BrowserContext> {
+  return newContext(browser, { bypassCSP: true });
+}
+
+const require = createRequire(import.meta.url);
+let axeSource: string | undefined;
+function readAxeSource(): string {
+  axeSource ??= fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+  return axeSource;
+}
+
+export const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
+
+export interface AxeViolation {
+  id: string;
+  impact: string | null;
+  help: string;
+  helpUrl: string;
+  nodes: { target: unknown[]; failureSummary?: string; html: string }[];
+}
+
+/** Injects axe-core into the page (opened in an axe context) and returns its WCAG 2.1 A/AA violations. */
+export async function runAxe(page: Page): Promise<AxeViolation[]> {
+  const hasAxe = await page.evaluate(() => typeof (window as unknown as { axe?: unknown }).axe !== 'undefined');
+  if (!hasAxe) await page.addScriptTag({ content: readAxeSource() });
+  return page.evaluate(async (tags) => {
+    const axe = (window as unknown as { axe: { run: (ctx: unknown, opts: unknown) => Promise<{ violations: AxeViolation[] }> } }).axe;
+    const result = await axe.run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] });
+    return result.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      help: v.help,
+      helpUrl: v.helpUrl,
+      nodes: v.nodes.map((n) => ({ target: n.target, failureSummary: n.failureSummary, html: n.html })),
+    }));
+  }, AXE_TAGS);
+}
+
+/** A readable list of violations (rule id, impact, targets) for assertion messages. */
+export function formatViolations(violations: AxeViolation[]): string {
+  if (!violations.length) return 'no violations';
+  return violations
+    .map((v) => {
+      const nodes = v.nodes
+        .map((n) => `    - ${JSON.stringify(n.target)}: ${(n.failureSummary ?? '').replace(/\s+/g, ' ').trim()}`)
+        .join('\n');
+      return `  ${v.id} (${v.impact ?? 'n/a'}): ${v.help}\n${nodes}`;
+    })
+    .join('\n');
+}
