@@ -10,12 +10,27 @@ import pageCachePlugin from './plugins/page-cache.js';
 import proposalRoutes from './proposals/routes.js';
 import unitRoutes from './units/routes.js';
 import exportRoutes from './exports/routes.js';
+import sessionPlugin from './plugins/session.js';
+import authRoutes from './auth/routes.js';
+import staffRoutes from './staff/routes.js';
+import adminRoutes from './admin/routes.js';
+import triageRoutes from './triage/routes.js';
+import positionRoutes from './positions/routes.js';
+import decisionRoutes from './decisions/routes.js';
 import { HttpError } from './lib/http.js';
+import { DEFAULT_SCRYPT_COST } from './auth/password.js';
 
-export type AppOptions = Pick<Config, 'databasePath' | 'baseUrl' | 'viewCache'>;
+export type AppOptions = Pick<Config, 'databasePath' | 'baseUrl' | 'viewCache'> &
+  Partial<Pick<Config, 'sessionSecret' | 'sessionIdleMinutes' | 'loginRateLimit'>> & {
+    /** scrypt cost for passwords set through the web UI (tests lower it) */
+    passwordHashCost?: number;
+  };
 
 const STATUS_TITLES: Record<number, string> = {
   400: 'Nieprawidłowe żądanie',
+  401: 'Wymagane logowanie',
+  409: 'Konflikt zmian',
+  422: 'Nieprawidłowe dane',
   403: 'Brak dostępu',
   404: 'Nie znaleziono strony',
   405: 'Niedozwolona metoda',
@@ -29,6 +44,12 @@ const app: FastifyPluginAsync<AppOptions> = async (fastify, opts) => {
   await fastify.register(dbPlugin, { path: opts.databasePath });
   await fastify.register(securityPlugin);
   await fastify.register(formbody, { bodyLimit: 100_000 });
+  await fastify.register(sessionPlugin, {
+    databasePath: opts.databasePath,
+    secret: opts.sessionSecret,
+    idleMinutes: opts.sessionIdleMinutes ?? 30,
+    secureCookie: opts.baseUrl.startsWith('https:'),
+  });
   await fastify.register(viewPlugin, { cache: opts.viewCache });
   await fastify.register(staticPlugin);
   await fastify.register(pageCachePlugin);
@@ -38,6 +59,12 @@ const app: FastifyPluginAsync<AppOptions> = async (fastify, opts) => {
   await fastify.register(proposalRoutes);
   await fastify.register(unitRoutes);
   await fastify.register(exportRoutes, { baseUrl: opts.baseUrl });
+  await fastify.register(authRoutes, { loginRateLimit: opts.loginRateLimit ?? 10 });
+  await fastify.register(staffRoutes, { passwordHashCost: opts.passwordHashCost ?? DEFAULT_SCRYPT_COST });
+  await fastify.register(adminRoutes, { passwordHashCost: opts.passwordHashCost ?? DEFAULT_SCRYPT_COST });
+  await fastify.register(triageRoutes);
+  await fastify.register(positionRoutes);
+  await fastify.register(decisionRoutes);
 };
 
 function setErrorPages(fastify: FastifyInstance) {
@@ -62,6 +89,7 @@ function setErrorPages(fastify: FastifyInstance) {
       message = 'Wystąpił nieoczekiwany błąd. Spróbuj ponownie za chwilę; jeśli błąd się powtarza, skontaktuj się z Biurem Dialogu i Innowacji Miejskich.';
     } else if (statusCode === 413) message = 'Przesłane dane są zbyt duże.';
     else if (statusCode === 415) message = 'Nieobsługiwany format przesłanych danych.';
+    else if ((error as FastifyError).code?.startsWith('FST_CSRF')) message = 'Formularz wygasł lub nie pochodzi z tej strony. Odśwież stronę i spróbuj ponownie.';
     else if (statusCode === 429) message = 'Zbyt wiele prób w krótkim czasie. Odczekaj chwilę i spróbuj ponownie.';
     else message = 'Żądanie jest nieprawidłowe.';
     const page = await render(statusCode, message, request.url.startsWith('/export/'));

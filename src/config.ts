@@ -15,6 +15,9 @@ const envSchema = z.object({
     .transform((v) => v.replace(/^file:(\/\/)?/, '')),
   BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
   VIEW_CACHE: booleanFlag.default(true),
+  SESSION_SECRET: z.string().min(32, 'musi mieć co najmniej 32 znaki').optional(),
+  SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(30),
+  LOGIN_RATE_LIMIT: z.coerce.number().int().min(1).max(10_000).default(10),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -25,6 +28,10 @@ export type Config = {
   baseUrl: string;
   viewCache: boolean;
   logLevel: string;
+  sessionSecret?: string;
+  sessionIdleMinutes: number;
+  /** login attempts per IP address per minute */
+  loginRateLimit: number;
 };
 
 export class ConfigError extends Error {}
@@ -48,5 +55,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     baseUrl: (e.BASE_URL ?? `http://${e.HOST}:${e.PORT}`).replace(/\/$/, ''),
     viewCache: e.VIEW_CACHE,
     logLevel: e.LOG_LEVEL,
+    sessionSecret: e.SESSION_SECRET,
+    sessionIdleMinutes: e.SESSION_IDLE_MINUTES,
+    loginRateLimit: e.LOGIN_RATE_LIMIT,
   };
 }

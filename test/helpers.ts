@@ -11,9 +11,16 @@ export function tempDatabasePath(name = 'test'): string {
 }
 
 /** Builds the app on a fresh SQLite file; `seed` imports the shipped Toruń dataset. */
-export async function build(opts: { seed?: boolean; databasePath?: string } = {}) {
+export async function build(opts: { seed?: boolean; databasePath?: string; loginRateLimit?: number; sessionIdleMinutes?: number } = {}) {
   const databasePath = opts.databasePath ?? tempDatabasePath();
-  const app = await buildServer({ databasePath, baseUrl: 'http://127.0.0.1:3000', viewCache: true });
+  const app = await buildServer({
+    databasePath,
+    baseUrl: 'http://127.0.0.1:3000',
+    viewCache: true,
+    passwordHashCost: 2 ** 10,
+    loginRateLimit: opts.loginRateLimit ?? 1000,
+    sessionIdleMinutes: opts.sessionIdleMinutes,
+  });
   if (opts.seed ?? true) importTorun2026(app.database.db);
   return app;
 }
@@ -27,4 +34,70 @@ export function idOfLp(app: App, lp: number): number {
     .get('torun-2026', lp) as { id: number } | undefined;
   if (!row) throw new Error(`no LP ${lp}`);
   return row.id;
+}
+
+import type { Role } from '../src/db/schema/accounts.js';
+import { upsertUser } from '../src/auth/service.js';
+
+/** Cheap scrypt for tests; production uses DEFAULT_SCRYPT_COST. */
+export const TEST_SCRYPT_COST = 2 ** 10;
+export const TEST_PASSWORD = 'Tajne-Haslo-123';
+
+export async function createUser(app: App, email: string, role: Role, unitNames: string[] = []) {
+  const { id } = await upsertUser(app.database.db, { email, role, unitNames, password: TEST_PASSWORD }, TEST_SCRYPT_COST);
+  return id;
+}
+
+type Response = Awaited<ReturnType<App['inject']>>;
+
+/** A browser-like client over app.inject: keeps cookies, finds the CSRF token in the last page. */
+export class Agent {
+  cookies = new Map<string, string>();
+  csrf = '';
+
+  constructor(readonly app: App) {}
+
+  private cookieHeader() {
+    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+  }
+
+  private remember(res: Response) {
+    const set = res.headers['set-cookie'];
+    for (const c of Array.isArray(set) ? set : set ? [set] : []) {
+      const [pair] = c.split(';');
+      const [name, ...rest] = pair!.split('=');
+      const value = rest.join('=');
+      if (/expires=Thu, 01 Jan 1970/i.test(c) || value === '') this.cookies.delete(name!);
+      else this.cookies.set(name!, value);
+    }
+    const token = /name="_csrf" value="([^"]+)"/.exec(res.body);
+    if (token) this.csrf = token[1]!;
+    return res;
+  }
+
+  async get(url: string, headers: Record<string, string> = {}) {
+    return this.remember(await this.app.inject({ method: 'GET', url, headers: { cookie: this.cookieHeader(), ...headers } }));
+  }
+
+  /** POSTs a form; the CSRF token from the last page is added unless `_csrf` is given (null: none). */
+  async post(url: string, form: Record<string, string | string[] | number | null | undefined> = {}, headers: Record<string, string> = {}) {
+    const body = new URLSearchParams();
+    const withToken = { _csrf: this.csrf, ...form };
+    for (const [k, v] of Object.entries(withToken)) {
+      if (v === null || v === undefined) continue;
+      for (const item of Array.isArray(v) ? v : [v]) body.append(k, String(item));
+    }
+    return this.remember(await this.app.inject({
+      method: 'POST', url, payload: body.toString(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: this.cookieHeader(), ...headers },
+    }));
+  }
+
+  async login(email: string, password = TEST_PASSWORD) {
+    await this.get('/login');
+    const res = await this.post('/login', { email, password });
+    if (res.statusCode !== 303) throw new Error(`login failed for ${email}: ${res.statusCode}`);
+    await this.get('/staff');
+    return res;
+  }
 }

@@ -4,8 +4,13 @@ import { parseOr } from '../lib/http.js';
 import { listQuerySchema } from '../proposals/schema.js';
 import { proposalsForExport } from '../proposals/service.js';
 import { fullText } from '../proposals/text.js';
+import { formatDatePl } from '../lib/dates.js';
 import { STATUS_LABELS } from '../proposals/status.js';
 import { withNotFound } from '../proposals/routes.js';
+import { currentDecisions } from '../decisions/service.js';
+import { publicEventsFor } from '../events/queries.js';
+import { describeEvent, eventBody } from '../events/present.js';
+import { OUTCOME_LABELS } from '../workflow/workflow.js';
 
 const exportQuerySchema = listQuerySchema.omit({ page: true });
 
@@ -15,7 +20,12 @@ const routes: FastifyPluginAsync<{ baseUrl: string }> = async (app, opts) => {
   const exportRows = (query: unknown) => {
     const parsed = parseOr(exportQuerySchema, query);
     const { consultation, rows } = withNotFound(() => proposalsForExport(db, parsed));
-    return rows.map((r) => ({
+    const ids = rows.map((r) => r.id);
+    const decisionsById = currentDecisions(db, ids);
+    const eventsById = publicEventsFor(db, ids);
+    return rows.map((r) => {
+      const d = decisionsById.get(r.id);
+      return {
       id: r.id,
       url: `${opts.baseUrl}/proposals/${r.id}`,
       consultation: consultation.slug,
@@ -30,8 +40,12 @@ const routes: FastifyPluginAsync<{ baseUrl: string }> = async (app, opts) => {
       status: r.status,
       statusLabel: STATUS_LABELS[r.status],
       sourceNotes: r.sourceNotes,
+      decision: d ? { outcome: d.outcome, outcomeLabel: OUTCOME_LABELS[d.outcome], text: d.text, date: d.publishedAt } : null,
+      positions: d ? d.citedPositions.map((c) => ({ unit: c.unitName, outcome: c.outcome, outcomeLabel: OUTCOME_LABELS[c.outcome], text: c.justification, date: c.submittedAt })) : [],
+      events: (eventsById.get(r.id) ?? []).map((e) => ({ type: e.type, date: e.createdAt, description: describeEvent(e), text: eventBody(e) || (e.type === 'status.changed' ? e.note : '') })),
       updatedAt: r.updatedAt,
-    }));
+    };
+    });
   };
 
   app.get('/export/proposals.json', async (request, reply) => {
@@ -47,14 +61,15 @@ const routes: FastifyPluginAsync<{ baseUrl: string }> = async (app, opts) => {
       return stringify(
         rows.map((r) => [
           r.lp, r.lpDeduced ? 'tak' : 'nie', r.table?.number ?? '', r.table?.theme ?? '', r.title, r.text,
-          r.units.join('\n'), r.remarks.join('\n'), r.statusLabel, r.sourceNotes.join('\n'), r.url,
+          r.units.join('\n'), r.remarks.join('\n'), r.statusLabel, r.decision?.outcomeLabel ?? '', r.decision?.text ?? '',
+          r.decision ? formatDatePl(r.decision.date) : '', r.sourceNotes.join('\n'), r.url,
         ]),
         {
           bom: true,
           delimiter: ';',
           record_delimiter: '\r\n',
           header: true,
-          columns: ['LP', 'LP ustalone', 'Stolik', 'Temat stolika', 'Tytuł', 'Treść', 'Jednostki', 'Uwagi', 'Status', 'Notatki o źródle', 'Adres'],
+          columns: ['LP', 'LP ustalone', 'Stolik', 'Temat stolika', 'Tytuł', 'Treść', 'Jednostki', 'Uwagi', 'Status', 'Rozstrzygnięcie', 'Sposób wykorzystania', 'Data decyzji', 'Notatki o źródle', 'Adres'],
         },
       );
     });

@@ -34,10 +34,15 @@ export default fp<{ maxEntries?: number }>(async (app, opts) => {
   const cache = new Map<string, Entry>();
 
   app.decorate('cachedResponse', async (request, reply, contentType, render) => {
+    reply.header('Vary', 'HX-Request, HX-Target, Cookie');
+    // signed-in staff see their own header (and forms with their CSRF token): never shared
+    if (request.user) {
+      reply.header('Cache-Control', 'private, no-store');
+      return reply.type(contentType).send(await render());
+    }
     const version = readDataVersion(app.database.db);
     const target = request.headers['hx-target'] ?? '';
     const key = `${version}\u0000${request.url}\u0000${target}`;
-    reply.header('Vary', 'HX-Request, HX-Target');
     reply.header('Cache-Control', 'no-cache');
     let entry = cache.get(key);
     if (entry) {
@@ -53,4 +58,4 @@ export default fp<{ maxEntries?: number }>(async (app, opts) => {
     if (request.headers['if-none-match'] === entry.etag) return reply.code(304).send();
     return reply.type(entry.contentType).send(entry.body);
   });
-}, { name: 'page-cache', dependencies: ['db'] });
+}, { name: 'page-cache', dependencies: ['db', 'session'] });

@@ -87,7 +87,7 @@ export function unitsForProposals(db: DbOrTx, proposalIds: number[]): Map<number
 }
 
 export function getProposal(db: DbOrTx, id: number) {
-  return db.select({ ...listColumns, consultationId: proposals.consultationId, inSource: proposals.inSource, version: proposals.version, workshopTableId: proposals.workshopTableId, consultationSlug: consultations.slug, consultationTitle: consultations.title })
+  return db.select({ ...listColumns, consultationId: proposals.consultationId, inSource: proposals.inSource, version: proposals.version, duplicateOfId: proposals.duplicateOfId, workshopTableId: proposals.workshopTableId, consultationSlug: consultations.slug, consultationTitle: consultations.title })
     .from(proposals)
     .innerJoin(consultations, eq(consultations.id, proposals.consultationId))
     .leftJoin(workshopTables, eq(workshopTables.id, proposals.workshopTableId))

@@ -4,6 +4,11 @@ import { getProposal, groupsOfUnit, unitsForProposals } from './queries.js';
 import { idParamSchema, listQuerySchema } from './schema.js';
 import { NotFound, proposalList } from './service.js';
 import { pointBlocks } from './text.js';
+import { listEvents } from '../events/queries.js';
+import { describeEvent, eventBody } from '../events/present.js';
+import { currentDecision } from '../decisions/service.js';
+import { OUTCOME_LABELS } from '../workflow/workflow.js';
+import { duplicateOriginal } from '../staff/queries.js';
 
 export const RESULTS_ID = 'wyniki';
 
@@ -16,6 +21,7 @@ const routes: FastifyPluginAsync = async (app) => {
       const model = withNotFound(() => proposalList(db, query));
       const filters = { q: query.q, table: query.table, unit: query.unit, status: query.status, consultation: query.consultation };
       const view = {
+        ...(await app.pageContext(request, reply)),
         ...model,
         query: filters,
         resultsId: RESULTS_ID,
@@ -34,7 +40,13 @@ const routes: FastifyPluginAsync = async (app) => {
       if (!proposal) throw new HttpError(404, 'Nie ma propozycji o takim numerze.');
       const units = unitsForProposals(db, [id]).get(id) ?? [];
       const unitsWithGroups = units.map((u) => ({ ...u, memberOf: groupsOfUnit(db, u.id) }));
-      return app.view('proposals/show.njk', { proposal, units: unitsWithGroups, blocks: pointBlocks(proposal.points) });
+      const timeline = listEvents(db, id, { publicOnly: true }).map((e) => ({ createdAt: e.createdAt, text: describeEvent(e), body: eventBody(e), note: e.type === 'status.changed' || e.type === 'duplicate.marked' ? e.note : '' }));
+      return app.view('proposals/show.njk', {
+        ...(await app.pageContext(request, reply)),
+        proposal, units: unitsWithGroups, blocks: pointBlocks(proposal.points), timeline,
+        decision: currentDecision(db, id), outcomeLabels: OUTCOME_LABELS,
+        duplicateOf: duplicateOriginal(db, proposal.duplicateOfId),
+      });
     });
   });
 };

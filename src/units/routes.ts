@@ -15,7 +15,7 @@ const routes: FastifyPluginAsync = async (app) => {
       const counts = consultation ? proposalCountsByUnit(db, consultation.id) : new Map<number, number>();
       const all = listUnits(db).map((u) => ({ ...u, count: counts.get(u.id) ?? 0 }));
       const byKind = UNIT_KINDS.map((kind) => ({ kind, units: all.filter((u) => u.kind === kind) })).filter((g) => g.units.length);
-      return app.view('units/index.njk', { byKind, consultation });
+      return app.view('units/index.njk', { ...(await app.pageContext(request, reply)), byKind, consultation });
     }));
 
   app.get('/units/:slug', async (request, reply) => {
@@ -26,6 +26,7 @@ const routes: FastifyPluginAsync = async (app) => {
       if (!unit) throw new HttpError(404, 'Nie ma takiej jednostki w katalogu.');
       const model = withNotFound(() => proposalList(db, { ...query, unit: slug }));
       return app.view('units/show.njk', {
+        ...(await app.pageContext(request, reply)),
         ...model,
         unit,
         memberOf: groupsOfUnit(db, unit.id),

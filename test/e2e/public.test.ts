@@ -81,6 +81,10 @@ describe.skipIf(skipBrowserTests)('public pages in Chromium', () => {
 
   test('htmx live search updates the results region and the URL without reloading', async () => {
     const page = await context.newPage();
+    // CSP violations (script-src 'self') and script errors show up as console errors
+    const errors: string[] = [];
+    page.on('console', (msg) => { if (msg.type() === 'error') errors.push(msg.text()); });
+    page.on('pageerror', (err) => errors.push(err.message));
     try {
       await page.goto(url('/'));
       await page.waitForFunction(() => 'htmx' in window);
@@ -103,6 +107,7 @@ describe.skipIf(skipBrowserTests)('public pages in Chromium', () => {
       // the field keeps its value and focus while the results change
       expect(await page.getByLabel(SEARCH_LABEL).inputValue()).toBe('lokali uzytkowych');
       expect(await page.evaluate(() => document.activeElement?.id)).toBe('q');
+      expect(errors, errors.join('\n')).toEqual([]);
     } finally {
       await page.close();
     }

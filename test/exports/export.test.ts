@@ -61,7 +61,7 @@ describe('GET /export/proposals.csv', () => {
     const raw = res.rawPayload;
     expect([...raw.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
     const text = raw.toString('utf8').slice(1);
-    expect(text.split('\r\n')[0]).toBe('LP;LP ustalone;Stolik;Temat stolika;Tytuł;Treść;Jednostki;Uwagi;Status;Notatki o źródle;Adres');
+    expect(text.split('\r\n')[0]).toBe('LP;LP ustalone;Stolik;Temat stolika;Tytuł;Treść;Jednostki;Uwagi;Status;Rozstrzygnięcie;Sposób wykorzystania;Data decyzji;Notatki o źródle;Adres');
     const records = parse(text, { delimiter: ';', columns: true }) as Record<string, string>[];
     expect(records.map((r) => Number(r.LP))).toEqual([17, 18, 19, 20, 21, 22, 23, 24]);
     const lp20 = records.find((r) => r.LP === '20')!;

@@ -1,3 +1,5 @@
 export * from './consultations.js';
 export * from './units.js';
 export * from './proposals.js';
+export * from './accounts.js';
+export * from './workflow.js';

@@ -31,6 +31,8 @@ export const proposals = sqliteTable(
     remarks: text('remarks', { mode: 'json' }).$type<string[]>().notNull(),
     sourceNotes: text('source_notes', { mode: 'json' }).$type<string[]>().notNull(),
     status: text('status', { enum: PROPOSAL_STATUSES }).notNull().default('nowa'),
+    /** Set while the proposal is closed as a duplicate of another. */
+    duplicateOfId: integer('duplicate_of_id'),
     /** Optimistic-locking counter, bumped on every change. */
     version: integer('version').notNull().default(1),
     createdAt: text('created_at').notNull(),

@@ -1,0 +1,193 @@
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { requireAdmin } from '../auth/guards.js';
+import { ROLE_LABELS } from '../auth/policy.js';
+import { getUser, listUsers } from '../auth/queries.js';
+import { ROLES } from '../db/schema/accounts.js';
+import { UNIT_KINDS } from '../db/schema/units.js';
+import { asArray, fieldErrors, singleError, type FieldErrors } from '../lib/forms.js';
+import { HttpError, parseOr } from '../lib/http.js';
+import { getUnit, listMemberUnits, listUnitsWithMembers, memberIdsOfGroup } from './queries.js';
+import { accountCreateSchema, accountUpdateSchema, idParamSchema, listQuerySchema, unitFormSchema } from './schema.js';
+import { createAccount, createUnit, editUnit, FormError, updateAccount } from './service.js';
+
+/** Polish names of unit kinds, as the directory shows them. */
+export const UNIT_KIND_LABELS: Record<(typeof UNIT_KINDS)[number], string> = {
+  'wydział': 'wydział',
+  'biuro': 'biuro',
+  'jednostka': 'jednostka miejska',
+  'spółka': 'spółka miejska',
+  'pełnomocnik': 'pełnomocnik',
+  'grupa': 'grupa jednostek (adresat zbiorczy)',
+};
+
+type FormBody = Record<string, unknown>;
+
+const text = (body: FormBody, key: string) => (typeof body[key] === 'string' ? (body[key] as string) : '');
+/** Ticked checkbox values as numbers-in-strings, to tick them again on a re-rendered form. */
+const ticked = (body: FormBody, key: string) => new Set(asArray(body[key]).map(String));
+
+function formErrorsOf(err: unknown): FieldErrors {
+  if (err instanceof FormError) return singleError(err.field, err.message);
+  throw err;
+}
+
+/** Accounts and the unit directory (admin only). */
+const routes: FastifyPluginAsync<{ passwordHashCost: number }> = async (app, opts) => {
+  const { db } = app.database;
+  const admin = { preHandler: requireAdmin };
+
+  const render = async (request: FastifyRequest, reply: FastifyReply, template: string, data: Record<string, unknown>) => {
+    // pages with account details and a CSRF token stay out of shared caches
+    reply.header('Cache-Control', 'no-store');
+    const page = await app.view(template, { ...(await app.pageContext(request, reply)), ...data });
+    return reply.type('text/html; charset=utf-8').send(page);
+  };
+
+  const roleOptions = ROLES.map((value) => ({ value, label: ROLE_LABELS[value] }));
+  const kindOptions = UNIT_KINDS.map((value) => ({ value, label: UNIT_KIND_LABELS[value] }));
+  const unitChoices = (checked: Set<string>) => listMemberUnits(db).map((u) => ({ ...u, checked: checked.has(String(u.id)) }));
+
+  // ---- accounts -------------------------------------------------------------------------------
+
+  app.get('/staff/users', admin, async (request, reply) => {
+    const { saved } = listQuerySchema.parse(request.query ?? {});
+    const users = listUsers(db).map((u) => ({ ...u, roleLabel: ROLE_LABELS[u.role] }));
+    return render(request, reply, 'admin/users.njk', { nav: 'users', users, saved });
+  });
+
+  const renderAccountForm = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    data: { account?: { id: number; email: string }; values: Record<string, string | boolean>; checked: Set<string>; errors?: FieldErrors },
+  ) => render(request, reply, 'admin/user-form.njk', {
+    nav: 'users', roleOptions, units: unitChoices(data.checked), ...data,
+  });
+
+  app.get('/staff/users/new', admin, async (request, reply) =>
+    renderAccountForm(request, reply, { values: { email: '', name: '', role: '' }, checked: new Set() }));
+
+  app.post('/staff/users', admin, async (request, reply) => {
+    const body = (request.body ?? {}) as FormBody;
+    const values = { email: text(body, 'email'), name: text(body, 'name'), role: text(body, 'role') };
+    const parsed = accountCreateSchema.safeParse(body);
+    let errors: FieldErrors;
+    if (parsed.success) {
+      try {
+        await createAccount(db, parsed.data, opts.passwordHashCost);
+        return reply.redirect('/staff/users?saved=created', 303);
+      } catch (err) {
+        errors = formErrorsOf(err);
+      }
+    } else errors = fieldErrors(parsed.error);
+    return renderAccountForm(request, reply.code(422), { values, checked: ticked(body, 'units'), errors });
+  });
+
+  const loadAccount = (params: unknown) => {
+    const { id } = parseOr(idParamSchema, params, 404);
+    const account = getUser(db, id);
+    if (!account) throw new HttpError(404, 'Nie ma takiego konta.');
+    return account;
+  };
+
+  app.get('/staff/users/:id', admin, async (request, reply) => {
+    const account = loadAccount(request.params);
+    return renderAccountForm(request, reply, {
+      account,
+      values: { name: account.name, role: account.role, active: account.active },
+      checked: new Set(account.unitIds.map(String)),
+    });
+  });
+
+  app.post('/staff/users/:id', admin, async (request, reply) => {
+    const account = loadAccount(request.params);
+    const body = (request.body ?? {}) as FormBody;
+    const values = { name: text(body, 'name'), role: text(body, 'role'), active: body.active !== undefined };
+    const parsed = accountUpdateSchema.safeParse(body);
+    let errors: FieldErrors;
+    if (parsed.success) {
+      try {
+        await updateAccount(db, account.id, parsed.data, { cost: opts.passwordHashCost, actingSessionId: request.session.sessionId });
+        return reply.redirect('/staff/users?saved=updated', 303);
+      } catch (err) {
+        errors = formErrorsOf(err);
+      }
+    } else errors = fieldErrors(parsed.error);
+    return renderAccountForm(request, reply.code(422), { account, values, checked: ticked(body, 'units'), errors });
+  });
+
+  // ---- unit directory -------------------------------------------------------------------------
+
+  app.get('/staff/units', admin, async (request, reply) => {
+    const { saved } = listQuerySchema.parse(request.query ?? {});
+    const units = listUnitsWithMembers(db).map((u) => ({ ...u, kindLabel: UNIT_KIND_LABELS[u.kind] }));
+    return render(request, reply, 'admin/units.njk', { nav: 'staff-units', units, saved });
+  });
+
+  const renderUnitForm = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    data: { unit?: { id: number; name: string; slug: string; kind: string }; values: Record<string, string>; checked: Set<string>; errors?: FieldErrors },
+  ) => {
+    // members are chosen for a group (or for a unit being turned into one, when the form comes back)
+    const showMembers = data.unit !== undefined && (data.unit.kind === 'grupa' || data.values.kind === 'grupa' || data.checked.size > 0);
+    return render(request, reply, 'admin/unit-form.njk', {
+      nav: 'staff-units', kindOptions, showMembers,
+      members: showMembers ? unitChoices(data.checked).filter((u) => u.id !== data.unit?.id) : [],
+      ...data,
+    });
+  };
+
+  app.get('/staff/units/new', admin, async (request, reply) =>
+    renderUnitForm(request, reply, { values: { name: '', kind: '', email: '' }, checked: new Set() }));
+
+  const unitValues = (body: FormBody) => ({ name: text(body, 'name'), kind: text(body, 'kind'), email: text(body, 'email') });
+
+  app.post('/staff/units', admin, async (request, reply) => {
+    const body = (request.body ?? {}) as FormBody;
+    const parsed = unitFormSchema.safeParse(body);
+    let errors: FieldErrors;
+    if (parsed.success) {
+      try {
+        createUnit(db, parsed.data);
+        return reply.redirect('/staff/units?saved=created', 303);
+      } catch (err) {
+        errors = formErrorsOf(err);
+      }
+    } else errors = fieldErrors(parsed.error);
+    return renderUnitForm(request, reply.code(422), { values: unitValues(body), checked: ticked(body, 'members'), errors });
+  });
+
+  const loadUnit = (params: unknown) => {
+    const { id } = parseOr(idParamSchema, params, 404);
+    const unit = getUnit(db, id);
+    if (!unit) throw new HttpError(404, 'Nie ma takiej jednostki w katalogu.');
+    return unit;
+  };
+
+  app.get('/staff/units/:id', admin, async (request, reply) => {
+    const unit = loadUnit(request.params);
+    return renderUnitForm(request, reply, {
+      unit,
+      values: { name: unit.name, kind: unit.kind, email: unit.email },
+      checked: new Set(memberIdsOfGroup(db, unit.id).map(String)),
+    });
+  });
+
+  app.post('/staff/units/:id', admin, async (request, reply) => {
+    const unit = loadUnit(request.params);
+    const body = (request.body ?? {}) as FormBody;
+    const parsed = unitFormSchema.safeParse(body);
+    let errors: FieldErrors;
+    if (parsed.success) {
+      try {
+        editUnit(db, unit.id, parsed.data);
+        return reply.redirect('/staff/units?saved=updated', 303);
+      } catch (err) {
+        errors = formErrorsOf(err);
+      }
+    } else errors = fieldErrors(parsed.error);
+    return renderUnitForm(request, reply.code(422), { unit, values: unitValues(body), checked: ticked(body, 'members'), errors });
+  });
+};
+
+export default routes;

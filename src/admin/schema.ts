@@ -1,0 +1,117 @@
+import { z } from 'zod';
+import { ROLES } from '../db/schema/accounts.js';
+import { UNIT_KINDS } from '../db/schema/units.js';
+import { asArray } from '../lib/forms.js';
+
+export const MAX_EMAIL = 254;
+export const MAX_NAME = 200;
+export const MIN_PASSWORD = 12;
+export const MAX_PASSWORD = 1000;
+export const MAX_UNIT_NAME = 200;
+/** more checkboxes than the directory could ever hold is not a form a person sent */
+const MAX_CHOSEN_UNITS = 500;
+
+/** A form field that may be missing (a forged request) counts as empty; a repeated field is not text. */
+const formText = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((v) => (v === undefined || v === null ? '' : v), schema);
+
+/** E-mail as stored: trimmed and lower-cased. */
+export const emailSchema = z
+  .string({ error: 'Podaj adres e-mail.' })
+  .trim()
+  .min(1, 'Podaj adres e-mail.')
+  .max(MAX_EMAIL, `Adres e-mail może mieć najwyżej ${MAX_EMAIL} znaków.`)
+  .toLowerCase()
+  .pipe(z.email('Podaj prawidłowy adres e-mail, np. jan.kowalski@um.torun.pl.'));
+
+export const passwordSchema = z
+  .string({ error: 'Podaj hasło.' })
+  .min(1, 'Podaj hasło.')
+  .min(MIN_PASSWORD, `Hasło musi mieć co najmniej ${MIN_PASSWORD} znaków.`)
+  .max(MAX_PASSWORD, `Hasło może mieć najwyżej ${MAX_PASSWORD} znaków.`);
+
+export const roleSchema = z.enum(ROLES, { error: 'Wybierz rolę konta: administrator, pracownik jednostki albo członek RDPP.' });
+
+const nameSchema = formText(z.string({ error: 'Nieprawidłowe imię i nazwisko.' }).trim().max(MAX_NAME, `Imię i nazwisko może mieć najwyżej ${MAX_NAME} znaków.`));
+
+/** Checkbox groups of unit ids; a value that is not an id is reported like an unknown unit. */
+const unitIdsSchema = (message: string) =>
+  z.preprocess(
+    asArray,
+    z.array(z.coerce.number({ error: message }).int(message).min(1, message).max(2 ** 31, message))
+      .max(MAX_CHOSEN_UNITS, message)
+      .transform((ids) => [...new Set(ids)]),
+  );
+
+const accountUnitIds = unitIdsSchema('Wybrano jednostkę, której nie ma w katalogu.');
+
+const UNITS_REQUIRED = 'Zaznacz co najmniej jedną jednostkę, w której pracuje ta osoba.';
+
+/** Unit staff need a unit; other roles have none (whatever was ticked is dropped). */
+function unitsForRole<T extends { role: (typeof ROLES)[number]; unitIds: number[] }>(value: T, ctx: z.RefinementCtx) {
+  if (value.role === 'unit' && value.unitIds.length === 0) ctx.addIssue({ code: 'custom', path: ['units'], message: UNITS_REQUIRED });
+}
+
+export const accountCreateSchema = z
+  .object({
+    email: formText(emailSchema),
+    name: nameSchema,
+    role: roleSchema,
+    units: accountUnitIds,
+    password: formText(passwordSchema),
+  })
+  .transform(({ units, ...rest }) => ({ ...rest, unitIds: rest.role === 'unit' ? units : [] }))
+  .superRefine(unitsForRole);
+export type AccountCreateInput = z.infer<typeof accountCreateSchema>;
+
+export const accountUpdateSchema = z
+  .object({
+    name: nameSchema,
+    role: roleSchema,
+    units: accountUnitIds,
+    // an unticked checkbox sends nothing
+    active: z.preprocess((v) => v === '1' || v === 'on' || v === 'true', z.boolean()),
+    // empty: keep the current password
+    password: z.preprocess((v) => (v === undefined || v === null || v === '' ? undefined : v), passwordSchema.optional()),
+  })
+  .transform(({ units, ...rest }) => ({ ...rest, unitIds: rest.role === 'unit' ? units : [] }))
+  .superRefine(unitsForRole);
+export type AccountUpdateInput = z.infer<typeof accountUpdateSchema>;
+
+export const unitFormSchema = z
+  .object({
+    name: formText(
+      z.string({ error: 'Podaj nazwę jednostki.' })
+        .trim()
+        .min(1, 'Podaj nazwę jednostki.')
+        .max(MAX_UNIT_NAME, `Nazwa jednostki może mieć najwyżej ${MAX_UNIT_NAME} znaków.`)
+        // "Wydział  Edukacji" is the same name as "Wydział Edukacji"
+        .transform((name) => name.replace(/\s+/g, ' ')),
+    ),
+    kind: z.enum(UNIT_KINDS, { error: 'Wybierz rodzaj jednostki z listy.' }),
+    email: formText(
+      z.string({ error: 'Nieprawidłowy adres e-mail.' })
+        .trim()
+        .max(MAX_EMAIL, `Adres e-mail może mieć najwyżej ${MAX_EMAIL} znaków.`)
+        .toLowerCase(),
+    ).pipe(z.union([z.literal(''), z.email('Podaj prawidłowy adres e-mail albo zostaw pole puste.')])),
+    members: unitIdsSchema('Wybrano jednostkę członkowską, której nie ma w katalogu.'),
+  });
+export type UnitFormInput = z.infer<typeof unitFormSchema>;
+
+export const idParamSchema = z.object({ id: z.coerce.number().int().min(1).max(2 ** 31) });
+
+export const listQuerySchema = z.object({
+  saved: z.enum(['created', 'updated']).optional().catch(undefined),
+});
+
+/** The command line of scripts/user-add.ts, after parseArgs. */
+export const userAddArgsSchema = z.object({
+  email: z.string({ error: 'Podaj adres e-mail: --email ADRES.' }).pipe(emailSchema),
+  role: z.string({ error: 'Podaj rolę: --role admin|unit|reviewer.' })
+    .pipe(z.enum(ROLES, { error: 'Nieznana rola: dozwolone admin, unit albo reviewer.' })),
+  unit: z.array(z.string().trim().min(1, 'Nazwa jednostki (--unit) nie może być pusta.').max(MAX_UNIT_NAME, 'Nazwa jednostki (--unit) jest za długa.')).default([]),
+  name: z.string().trim().max(MAX_NAME, `Imię i nazwisko (--name) może mieć najwyżej ${MAX_NAME} znaków.`).optional(),
+  password: passwordSchema.optional(),
+});
+export type UserAddArgs = z.infer<typeof userAddArgsSchema>;

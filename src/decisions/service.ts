@@ -1,0 +1,64 @@
+import { and, desc, eq, inArray, isNull } from 'drizzle-orm';
+import type { z } from 'zod';
+import type { Db } from '../db/client.js';
+import { assignments, decisions, positions, positionVersions, units, type CitedPosition } from '../db/schema/index.js';
+import { bumpDataVersion } from '../db/version.js';
+import { recordEvent } from '../events/service.js';
+import { RuleError } from '../workflow/errors.js';
+import { changeStatus, lockProposal } from '../workflow/service.js';
+import type { decisionSchema } from './schema.js';
+
+/** The latest submitted version of each assigned unit's position. */
+export function submittedPositions(db: Pick<Db, 'select'>, proposalId: number) {
+  const assigned = db.select({ unitId: assignments.unitId }).from(assignments).where(eq(assignments.proposalId, proposalId)).all().map((a) => a.unitId);
+  if (!assigned.length) return [];
+  const rows = db.select({
+    positionId: positions.id, unitId: positions.unitId, unitName: units.name, number: positionVersions.number,
+    outcome: positionVersions.outcome, justification: positionVersions.justification, submittedAt: positionVersions.submittedAt,
+  }).from(positions)
+    .innerJoin(positionVersions, eq(positionVersions.positionId, positions.id))
+    .innerJoin(units, eq(units.id, positions.unitId))
+    .where(and(eq(positions.proposalId, proposalId), inArray(positions.unitId, assigned)))
+    .orderBy(units.name, desc(positionVersions.number)).all();
+  const latest = new Map<number, (typeof rows)[number]>();
+  for (const r of rows) if (!latest.has(r.positionId)) latest.set(r.positionId, r);
+  return [...latest.values()];
+}
+
+/** Publishes the decision: the outcome, the "sposób wykorzystania", and the positions it cites. */
+export function publishDecision(db: Db, proposalId: number, input: z.infer<typeof decisionSchema>, actorId: number, now = new Date()) {
+  const at = now.toISOString();
+  db.transaction((tx) => {
+    const p = lockProposal(tx, proposalId, input.version);
+    if (p.status !== 'stanowiska-zebrane') throw new RuleError('form', 'Decyzję można opublikować, gdy wszystkie przypisane jednostki złożą stanowiska (status „stanowiska zebrane”).');
+    const available = submittedPositions(tx, proposalId);
+    const unknown = input.citedPositionIds.filter((id) => !available.some((a) => a.positionId === id));
+    if (unknown.length) throw new RuleError('citedPositionIds', 'Można przywołać tylko złożone stanowiska przypisanych jednostek.');
+    const cited: CitedPosition[] = available.filter((a) => input.citedPositionIds.includes(a.positionId)).map((a) => ({
+      positionId: a.positionId, unitId: a.unitId, unitName: a.unitName, outcome: a.outcome, justification: a.justification, submittedAt: a.submittedAt,
+    }));
+    tx.update(decisions).set({ retractedAt: at }).where(and(eq(decisions.proposalId, proposalId), isNull(decisions.retractedAt))).run();
+    tx.insert(decisions).values({ proposalId, outcome: input.outcome, text: input.text, citedPositions: cited, publishedAt: at, publishedBy: actorId }).run();
+    changeStatus(tx, p, 'rozstrzygnieta', { actorId, at });
+    recordEvent(tx, { proposalId, type: 'decision.published', actorId, after: { outcome: input.outcome, text: input.text }, at });
+    for (const c of cited) recordEvent(tx, { proposalId, type: 'position.published', actorId, after: { ...c }, at });
+    bumpDataVersion(tx);
+  });
+}
+
+/** The decision in force (null while none is published or after reopening). */
+export function currentDecision(db: Pick<Db, 'select'>, proposalId: number) {
+  return db.select().from(decisions).where(and(eq(decisions.proposalId, proposalId), isNull(decisions.retractedAt))).orderBy(desc(decisions.id)).limit(1).get() ?? null;
+}
+
+/** Decisions in force for many proposals (open-data export). */
+export function currentDecisions(db: Pick<Db, 'select'>, proposalIds: number[]) {
+  const out = new Map<number, typeof decisions.$inferSelect>();
+  for (let i = 0; i < proposalIds.length; i += 900) {
+    for (const d of db.select().from(decisions).where(and(inArray(decisions.proposalId, proposalIds.slice(i, i + 900)), isNull(decisions.retractedAt))).all()) {
+      const prev = out.get(d.proposalId);
+      if (!prev || prev.id < d.id) out.set(d.proposalId, d);
+    }
+  }
+  return out;
+}

@@ -1,0 +1,108 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { canAddNote, canManage, canViewProposalAsStaff, canWritePosition } from '../auth/policy.js';
+import { currentDecision, submittedPositions } from '../decisions/service.js';
+import { OUTCOMES } from '../db/schema/workflow.js';
+import { describeEvent, eventBody } from '../events/present.js';
+import { listEvents } from '../events/queries.js';
+import { todayInWarsaw } from '../lib/dates.js';
+import { fieldErrors, singleError, type FieldErrors } from '../lib/forms.js';
+import { HttpError } from '../lib/http.js';
+import { getProposal, listUnits, unitsForProposals } from '../proposals/queries.js';
+import { pointBlocks } from '../proposals/text.js';
+import { ConflictError, RuleError } from '../workflow/errors.js';
+import { isOpen, isOverdue, manualTargets, OUTCOME_LABELS } from '../workflow/workflow.js';
+import { assignedUnitIds, assignmentsWithPositions, duplicateOriginal } from './queries.js';
+
+export const EVENTS_ID = 'zdarzenia';
+
+/** A form's outcome to show on the page again: its id, errors and the values typed. */
+export type FormState = { form: string; errors: FieldErrors; values: Record<string, unknown> };
+
+export function loadStaffProposal(app: FastifyInstance, request: FastifyRequest, id: number) {
+  const { db } = app.database;
+  const proposal = getProposal(db, id);
+  if (!proposal) throw new HttpError(404, 'Nie ma propozycji o takim numerze.');
+  const assigned = assignedUnitIds(db, id);
+  if (!canViewProposalAsStaff(request.user, assigned)) throw new HttpError(403, 'Ta propozycja nie została przekazana do Twojej jednostki.');
+  return { proposal, assigned };
+}
+
+export function staffEvents(app: FastifyInstance, proposalId: number) {
+  return listEvents(app.database.db, proposalId, { publicOnly: false }).map((e) => ({ ...e, text: describeEvent(e), body: eventBody(e) }));
+}
+
+/** Renders the staff page of a proposal, optionally with one form's errors (and the given status). */
+export async function renderStaffProposal(app: FastifyInstance, request: FastifyRequest, reply: FastifyReply, id: number, state?: FormState, statusCode = 200) {
+  const { db } = app.database;
+  const { proposal, assigned } = loadStaffProposal(app, request, id);
+  const actor = request.user!;
+  const today = todayInWarsaw();
+  const assignmentRows = assignmentsWithPositions(db, id).map((a) => {
+    const latest = a.versions[a.versions.length - 1] ?? null;
+    return { ...a, latest, overdue: isOverdue(a.dueDate, latest !== null, today), mine: actor.unitIds.includes(a.unitId), canWrite: canWritePosition(actor, a.unitId, assigned) };
+  });
+  const allUnits = listUnits(db);
+  const duplicateOf = duplicateOriginal(db, proposal.duplicateOfId);
+  const page = {
+    ...(await app.pageContext(request, reply)),
+    nav: 'staff',
+    proposal,
+    blocks: pointBlocks(proposal.points),
+    sourceUnits: unitsForProposals(db, [id]).get(id) ?? [],
+    assignments: assignmentRows,
+    concreteUnits: allUnits.filter((u) => u.kind !== 'grupa'),
+    groups: allUnits.filter((u) => u.kind === 'grupa'),
+    submitted: submittedPositions(db, id),
+    decision: currentDecision(db, id),
+    events: staffEvents(app, id),
+    eventsId: EVENTS_ID,
+    proposalId: id,
+    canNote: canAddNote(actor, assigned),
+    duplicateOf,
+    outcomes: OUTCOMES.map((value) => ({ value, label: OUTCOME_LABELS[value] })),
+    outcomeLabels: OUTCOME_LABELS,
+    today,
+    can: {
+      manage: canManage(actor),
+      open: isOpen(proposal.status),
+      note: canAddNote(actor, assigned),
+      manualTargets: canManage(actor) ? manualTargets(proposal.status) : [],
+    },
+    state: state ?? null,
+    ok: typeof (request.query as Record<string, unknown>)?.ok === 'string' ? (request.query as Record<string, string>).ok : null,
+  };
+  return reply.code(statusCode).type('text/html; charset=utf-8').send(await app.view('staff/proposal.njk', page));
+}
+
+/**
+ * Runs one staff form: zod-validates the body, runs the change, and either redirects (303) to
+ * the proposal page or shows the page again with the form's errors and nothing saved.
+ */
+export async function runProposalForm<S extends z.ZodType>(
+  app: FastifyInstance, request: FastifyRequest, reply: FastifyReply,
+  opts: { id: number; form: string; schema: S; body?: unknown; run: (input: z.infer<S>) => void | string; ok: string; anchor?: string },
+) {
+  const raw = (opts.body ?? request.body ?? {}) as Record<string, unknown>;
+  const values = Object.fromEntries(Object.entries(raw).filter(([k]) => k !== '_csrf'));
+  // the page must be visible to this user at all before anything else is said
+  loadStaffProposal(app, request, opts.id);
+  const parsed = opts.schema.safeParse(raw);
+  if (!parsed.success) return renderStaffProposal(app, request, reply, opts.id, { form: opts.form, errors: fieldErrors(parsed.error), values }, 422);
+  let ok = opts.ok;
+  try {
+    ok = opts.run(parsed.data) || ok;
+  } catch (err) {
+    if (err instanceof ConflictError) return renderStaffProposal(app, request, reply, opts.id, { form: opts.form, errors: singleError('form', err.message), values }, 409);
+    if (err instanceof RuleError) return renderStaffProposal(app, request, reply, opts.id, { form: opts.form, errors: singleError(err.field, err.message), values }, 422);
+    throw err;
+  }
+  return reply.redirect(`/staff/proposals/${opts.id}?ok=${ok}${opts.anchor ? `#${opts.anchor}` : ''}`, 303);
+}
+
+/** The timeline-and-note-form fragment (same access check as the page). */
+export async function eventsFragment(app: FastifyInstance, request: FastifyRequest, reply: FastifyReply, id: number) {
+  const { assigned } = loadStaffProposal(app, request, id);
+  const { csrfToken } = await app.pageContext(request, reply);
+  return { events: staffEvents(app, id), eventsId: EVENTS_ID, proposalId: id, canNote: canAddNote(request.user, assigned), csrfToken };
+}

@@ -1,0 +1,70 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { z } from 'zod';
+import { requireStaff, requireAdmin } from '../auth/guards.js';
+import { canManage } from '../auth/policy.js';
+import { todayInWarsaw } from '../lib/dates.js';
+import { asArray } from '../lib/forms.js';
+import { HttpError, parseOr, wantsFragment } from '../lib/http.js';
+import { listUnits, membersOfGroup } from '../proposals/queries.js';
+import { idParamSchema } from '../proposals/schema.js';
+import { STATUS_LABELS } from '../proposals/status.js';
+import { compareForUnit, isOverdue } from '../workflow/workflow.js';
+import { EVENTS_ID, eventsFragment, loadStaffProposal, renderStaffProposal } from './page.js';
+import { proposalsForUnits, queue, statusCounts } from './queries.js';
+
+const routes: FastifyPluginAsync<{ passwordHashCost: number }> = async (app) => {
+  const { db } = app.database;
+
+  // Staff home: the queue for the office and RDPP, "our proposals" for unit staff.
+  app.get('/staff', { preHandler: requireStaff }, async (request, reply) => {
+    const user = request.user!;
+    const today = todayInWarsaw();
+    const ctx = await app.pageContext(request, reply);
+    if (user.role === 'unit') {
+      const rows = proposalsForUnits(db, user.unitIds).map((r) => {
+        const awaiting = !r.submittedAt && ['przekazana', 'stanowiska-zebrane'].includes(r.status);
+        return { ...r, awaiting, overdue: awaiting && isOverdue(r.dueDate, false, today) };
+      }).sort(compareForUnit);
+      const myUnits = listUnits(db).filter((u) => user.unitIds.includes(u.id));
+      return reply.type('text/html; charset=utf-8').send(await app.view('staff/unit-home.njk', { ...ctx, nav: 'staff', rows, myUnits }));
+    }
+    const q = queue(db, today);
+    const counts = statusCounts(db);
+    const progress = Object.entries(STATUS_LABELS).map(([status, label]) => ({ status, label, n: counts.find((c) => c.status === status)?.n ?? 0 }));
+    return reply.type('text/html; charset=utf-8').send(await app.view('staff/queue.njk', { ...ctx, nav: 'staff', q, progress, canManage: canManage(user), today }));
+  });
+
+  app.get('/staff/proposals/:id', { preHandler: requireStaff }, async (request, reply) => {
+    const { id } = parseOr(idParamSchema, request.params, 404);
+    reply.header('Vary', 'HX-Request, HX-Target');
+    if (wantsFragment(request, EVENTS_ID)) {
+      return reply.type('text/html; charset=utf-8').send(await app.view('staff/_events.njk', await eventsFragment(app, request, reply, id)));
+    }
+    return renderStaffProposal(app, request, reply, id);
+  });
+
+  // Resolving unit groups into the member units the admin means.
+  const pickQuery = z.object({
+    unitIds: z.array(z.coerce.number().int().min(1)).max(50).default([]),
+    dueDate: z.string().max(10).default(''),
+    leadUnitId: z.string().max(12).default(''),
+    version: z.coerce.number().int().min(1),
+  });
+  app.get('/staff/proposals/:id/assignments/new', { preHandler: requireAdmin }, async (request, reply) => {
+    const { id } = parseOr(idParamSchema, request.params, 404);
+    const raw = request.query as Record<string, unknown>;
+    const query = parseOr(pickQuery, { ...raw, unitIds: asArray(raw.unitIds) });
+    const { proposal } = loadStaffProposal(app, request, id);
+    const all = listUnits(db);
+    const chosen = all.filter((u) => query.unitIds.includes(u.id));
+    if (chosen.length !== query.unitIds.length) throw new HttpError(400, 'Wybrano jednostkę, której nie ma w katalogu.');
+    const groups = chosen.filter((u) => u.kind === 'grupa').map((g) => ({ ...g, members: membersOfGroup(db, g.id) }));
+    const proposed = new Set([...chosen.filter((u) => u.kind !== 'grupa').map((u) => u.id), ...groups.flatMap((g) => g.members.map((m) => m.id))]);
+    return reply.type('text/html; charset=utf-8').send(await app.view('staff/pick-units.njk', {
+      ...(await app.pageContext(request, reply)), nav: 'staff', proposal, groups, proposed: [...proposed],
+      concreteUnits: all.filter((u) => u.kind !== 'grupa'), query,
+    }));
+  });
+};
+
+export default routes;

@@ -1,0 +1,182 @@
+import { and, asc, eq, inArray, isNull, ne } from 'drizzle-orm';
+import type { Db } from '../db/client.js';
+import { assignments, decisions, proposals, units, workshopTables } from '../db/schema/index.js';
+import { bumpDataVersion } from '../db/version.js';
+import { recordEvent } from '../events/service.js';
+import { todayInWarsaw } from '../lib/dates.js';
+import { RuleError } from '../workflow/errors.js';
+import { changeStatus, lockProposal, positionCounts, syncCollectingStatus, type Acting } from '../workflow/service.js';
+import { collectingStatus, isDecided, isOpen, manualTargets } from '../workflow/workflow.js';
+import type { z } from 'zod';
+import type { AssignInput, changeAssignmentSchema, correctionSchema, duplicateSchema, statusSchema } from './schema.js';
+
+function requireOpen(status: string, what: string) {
+  if (!isOpen(status as never)) throw new RuleError('form', `${what} jest możliwe tylko przed publikacją decyzji (i gdy propozycja nie jest duplikatem).`);
+}
+
+function requireFutureDate(dueDate: string, now: Date) {
+  if (dueDate < todayInWarsaw(now)) throw new RuleError('dueDate', 'Termin stanowiska nie może być w przeszłości.');
+}
+
+/**
+ * Assigns concrete units (groups must be resolved to members first) with one lead and a due date.
+ * Adding a unit that is already assigned updates nothing for it.
+ */
+export function assignUnits(db: Db, proposalId: number, input: AssignInput, actorId: number, now = new Date()) {
+  const acting: Acting = { actorId, at: now.toISOString() };
+  requireFutureDate(input.dueDate, now);
+  return db.transaction((tx) => {
+    const p = lockProposal(tx, proposalId, input.version);
+    requireOpen(p.status, 'Przekazywanie propozycji');
+    const chosen = tx.select().from(units).where(inArray(units.id, input.unitIds)).all();
+    if (chosen.length !== new Set(input.unitIds).size) throw new RuleError('unitIds', 'Wybrano jednostkę, której nie ma w katalogu.');
+    if (chosen.some((u) => u.kind === 'grupa')) throw new RuleError('unitIds', 'Grupę jednostek trzeba najpierw rozwinąć na konkretne jednostki.');
+    const existing = tx.select().from(assignments).where(eq(assignments.proposalId, proposalId)).all();
+    const existingIds = new Set(existing.map((a) => a.unitId));
+    const fresh = chosen.filter((u) => !existingIds.has(u.id));
+    if (fresh.length === 0) throw new RuleError('unitIds', 'Wybrane jednostki są już przypisane do tej propozycji.');
+    const allUnitIds = [...existingIds, ...fresh.map((u) => u.id)];
+    let leadId = input.leadUnitId ?? existing.find((a) => a.lead)?.unitId;
+    if (leadId === undefined) leadId = fresh[0]!.id;
+    if (!allUnitIds.includes(leadId)) throw new RuleError('leadUnitId', 'Jednostka wiodąca musi być jedną z przypisanych jednostek.');
+
+    for (const a of existing) {
+      if (a.lead !== (a.unitId === leadId)) {
+        tx.update(assignments).set({ lead: a.unitId === leadId }).where(eq(assignments.id, a.id)).run();
+        const unitName = tx.select({ name: units.name }).from(units).where(eq(units.id, a.unitId)).get()!.name;
+        recordEvent(tx, { proposalId, type: 'assignment.changed', actorId, before: { unitName, dueDate: a.dueDate, lead: a.lead }, after: { unitName, dueDate: a.dueDate, lead: !a.lead }, at: acting.at });
+      }
+    }
+    for (const u of fresh) {
+      tx.insert(assignments).values({ proposalId, unitId: u.id, lead: u.id === leadId, dueDate: input.dueDate, createdAt: acting.at, createdBy: actorId }).run();
+      recordEvent(tx, { proposalId, type: 'assignment.added', actorId, after: { unitId: u.id, unitName: u.name, dueDate: input.dueDate, lead: u.id === leadId }, at: acting.at });
+    }
+    syncCollectingStatus(tx, proposalId, acting);
+    bumpDataVersion(tx);
+    return fresh.length;
+  });
+}
+
+export function changeAssignment(db: Db, proposalId: number, assignmentId: number, input: z.infer<typeof changeAssignmentSchema>, actorId: number, now = new Date()) {
+  const at = now.toISOString();
+  requireFutureDate(input.dueDate, now);
+  db.transaction((tx) => {
+    const p = lockProposal(tx, proposalId, input.version);
+    requireOpen(p.status, 'Zmiana przekazania');
+    const all = tx.select().from(assignments).where(eq(assignments.proposalId, proposalId)).all();
+    const a = all.find((x) => x.id === assignmentId);
+    if (!a) throw new RuleError('form', 'Tego przypisania już nie ma.');
+    if (a.lead && !input.lead) throw new RuleError('lead', 'Wskaż inną jednostkę jako wiodącą, zamiast odznaczać obecną.');
+    if (a.dueDate === input.dueDate && a.lead === input.lead) throw new RuleError('dueDate', 'Nic się nie zmieniło.');
+    const name = (unitId: number) => tx.select({ name: units.name }).from(units).where(eq(units.id, unitId)).get()!.name;
+    if (input.lead && !a.lead) {
+      for (const other of all.filter((x) => x.lead)) {
+        tx.update(assignments).set({ lead: false }).where(eq(assignments.id, other.id)).run();
+        recordEvent(tx, { proposalId, type: 'assignment.changed', actorId, before: { unitName: name(other.unitId), dueDate: other.dueDate, lead: true }, after: { unitName: name(other.unitId), dueDate: other.dueDate, lead: false }, at });
+      }
+    }
+    tx.update(assignments).set({ dueDate: input.dueDate, lead: input.lead }).where(eq(assignments.id, a.id)).run();
+    const unitName = name(a.unitId);
+    recordEvent(tx, { proposalId, type: 'assignment.changed', actorId, before: { unitName, dueDate: a.dueDate, lead: a.lead }, after: { unitName, dueDate: input.dueDate, lead: input.lead }, at });
+    bumpDataVersion(tx);
+  });
+}
+
+export function removeAssignment(db: Db, proposalId: number, assignmentId: number, version: number, actorId: number, now = new Date()) {
+  const acting: Acting = { actorId, at: now.toISOString() };
+  db.transaction((tx) => {
+    const p = lockProposal(tx, proposalId, version);
+    requireOpen(p.status, 'Usuwanie przekazania');
+    const a = tx.select().from(assignments).where(and(eq(assignments.id, assignmentId), eq(assignments.proposalId, proposalId))).get();
+    if (!a) throw new RuleError('form', 'Tego przypisania już nie ma.');
+    const unitName = tx.select({ name: units.name }).from(units).where(eq(units.id, a.unitId)).get()!.name;
+    tx.delete(assignments).where(eq(assignments.id, a.id)).run();
+    recordEvent(tx, { proposalId, type: 'assignment.removed', actorId, before: { unitId: a.unitId, unitName, dueDate: a.dueDate, lead: a.lead }, at: acting.at });
+    if (a.lead) {
+      // the lead leaves: the earliest remaining assignment leads
+      const next = tx.select().from(assignments).where(eq(assignments.proposalId, proposalId)).orderBy(asc(assignments.id)).limit(1).get();
+      if (next) {
+        tx.update(assignments).set({ lead: true }).where(eq(assignments.id, next.id)).run();
+        const nextName = tx.select({ name: units.name }).from(units).where(eq(units.id, next.unitId)).get()!.name;
+        recordEvent(tx, { proposalId, type: 'assignment.changed', actorId, before: { unitName: nextName, dueDate: next.dueDate, lead: false }, after: { unitName: nextName, dueDate: next.dueDate, lead: true }, at: acting.at });
+      }
+    }
+    syncCollectingStatus(tx, proposalId, acting);
+    bumpDataVersion(tx);
+  });
+}
+
+export function markDuplicate(db: Db, proposalId: number, input: z.infer<typeof duplicateSchema>, actorId: number, now = new Date()) {
+  const acting: Acting = { actorId, at: now.toISOString() };
+  db.transaction((tx) => {
+    const p = lockProposal(tx, proposalId, input.version);
+    if (p.status === 'duplikat') throw new RuleError('duplicateOfLp', 'Ta propozycja jest już oznaczona jako duplikat.');
+    const original = tx.select().from(proposals).where(and(eq(proposals.consultationId, p.consultationId), eq(proposals.lp, input.duplicateOfLp), eq(proposals.inSource, true))).get();
+    if (!original) throw new RuleError('duplicateOfLp', `W tych konsultacjach nie ma propozycji o LP ${input.duplicateOfLp}.`);
+    if (original.id === p.id) throw new RuleError('duplicateOfLp', 'Propozycja nie może być duplikatem samej siebie.');
+    if (original.status === 'duplikat') throw new RuleError('duplicateOfLp', `LP ${original.lp} sama jest duplikatem: wskaż propozycję, którą rozpatrujemy.`);
+    changeStatus(tx, p, 'duplikat', acting, input.reason);
+    tx.update(proposals).set({ duplicateOfId: original.id }).where(eq(proposals.id, p.id)).run();
+    recordEvent(tx, { proposalId, type: 'duplicate.marked', actorId, after: { duplicateOfId: original.id, duplicateOfLp: original.lp }, note: input.reason, at: acting.at });
+    bumpDataVersion(tx);
+  });
+}
+
+export function unmarkDuplicate(db: Db, proposalId: number, version: number, actorId: number, now = new Date()) {
+  const acting: Acting = { actorId, at: now.toISOString() };
+  db.transaction((tx) => {
+    const p = lockProposal(tx, proposalId, version);
+    if (p.status !== 'duplikat') throw new RuleError('form', 'Ta propozycja nie jest oznaczona jako duplikat.');
+    const original = p.duplicateOfId ? tx.select({ lp: proposals.lp }).from(proposals).where(eq(proposals.id, p.duplicateOfId)).get() : undefined;
+    const c = positionCounts(tx, proposalId);
+    changeStatus(tx, p, collectingStatus(c.assigned, c.submitted), acting);
+    tx.update(proposals).set({ duplicateOfId: null }).where(eq(proposals.id, p.id)).run();
+    recordEvent(tx, { proposalId, type: 'duplicate.unmarked', actorId, before: { duplicateOfId: p.duplicateOfId, duplicateOfLp: original?.lp ?? null }, at: acting.at });
+    bumpDataVersion(tx);
+  });
+}
+
+export function correctMetadata(db: Db, proposalId: number, input: z.infer<typeof correctionSchema>, actorId: number, now = new Date()) {
+  const at = now.toISOString();
+  db.transaction((tx) => {
+    const p = lockProposal(tx, proposalId, input.version);
+    if (input.field === 'lp') {
+      if (input.value === p.lp) throw new RuleError('value', 'To jest obecny numer LP.');
+      const taken = tx.select({ id: proposals.id }).from(proposals).where(and(eq(proposals.consultationId, p.consultationId), eq(proposals.lp, input.value), ne(proposals.id, p.id))).get();
+      if (taken) throw new RuleError('value', `Numer LP ${input.value} ma już inna propozycja w tych konsultacjach.`);
+      tx.update(proposals).set({ lp: input.value, lpDeduced: false, updatedAt: at }).where(eq(proposals.id, p.id)).run();
+      recordEvent(tx, { proposalId, type: 'metadata.corrected', actorId, before: { field: 'lp', value: String(p.lp) }, after: { field: 'lp', value: String(input.value) }, note: input.reason, at });
+    } else {
+      if (!p.workshopTableId) throw new RuleError('field', 'Ta propozycja nie ma stolika.');
+      const t = tx.select().from(workshopTables).where(eq(workshopTables.id, p.workshopTableId)).get()!;
+      if (t.theme === input.value && t.themeLegible) throw new RuleError('value', 'To jest obecny temat stolika.');
+      tx.update(workshopTables).set({ theme: input.value, themeLegible: true }).where(eq(workshopTables.id, t.id)).run();
+      recordEvent(tx, { proposalId, type: 'metadata.corrected', actorId, before: { field: 'tableTheme', value: t.theme, tableNumber: t.number }, after: { field: 'tableTheme', value: input.value, tableNumber: t.number }, note: input.reason, at });
+    }
+    bumpDataVersion(tx);
+  });
+}
+
+/** The admin's manual moves after a decision: into implementation, done, or reopened with a reason. */
+export function changeStatusManually(db: Db, proposalId: number, input: z.infer<typeof statusSchema>, actorId: number, now = new Date()) {
+  const acting: Acting = { actorId, at: now.toISOString() };
+  db.transaction((tx) => {
+    const p = lockProposal(tx, proposalId, input.version);
+    if (!manualTargets(p.status).includes(input.target)) throw new RuleError('target', 'Ta zmiana statusu nie jest dozwolona w obecnym stanie propozycji.');
+    if (input.target === 'reopen') {
+      if (!isDecided(p.status)) throw new RuleError('target', 'Ponownie otworzyć można tylko propozycję rozstrzygniętą.');
+      tx.update(decisions).set({ retractedAt: acting.at }).where(and(eq(decisions.proposalId, p.id), isNull(decisions.retractedAt))).run();
+      const c = positionCounts(tx, proposalId);
+      changeStatus(tx, p, collectingStatus(c.assigned, c.submitted), acting, input.reason);
+    } else {
+      changeStatus(tx, p, input.target, acting, input.reason);
+    }
+    bumpDataVersion(tx);
+  });
+}
+
+export function addNote(db: Db, proposalId: number, text: string, actorId: number, now = new Date()) {
+  db.transaction((tx) => {
+    recordEvent(tx, { proposalId, type: 'note.added', actorId, note: text, at: now.toISOString() });
+  });
+}

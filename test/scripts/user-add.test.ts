@@ -1,0 +1,142 @@
+import { spawn } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { verifyPassword } from '../../src/auth/password.js';
+import { Agent, build, createUser, tempDatabasePath, type App } from '../helpers.js';
+
+let app: App;
+let databasePath: string;
+
+type Run = { code: number | null; stdout: string; stderr: string };
+
+/** Runs the script as an operator would, with only the environment it needs (no vitest leftovers). */
+function userAdd(args: string[], stdin?: string, database = databasePath): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('node_modules/.bin/tsx', ['scripts/user-add.ts', ...args], {
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, DATABASE_URL: database },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => { stdout += d; });
+    child.stderr.on('data', (d) => { stderr += d; });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(stdin ?? '');
+  });
+}
+
+const accounts = () => ({
+  users: app.database.sqlite.prepare('SELECT * FROM users ORDER BY id').all(),
+  userUnits: app.database.sqlite.prepare('SELECT * FROM user_units ORDER BY user_id, unit_id').all(),
+});
+const row = (email: string) => app.database.sqlite.prepare('SELECT id, email, name, role, active, password_hash FROM users WHERE email = ?').get(email) as
+  { id: number; email: string; name: string; role: string; active: number; password_hash: string } | undefined;
+const unitsOf = (id: number) =>
+  (app.database.sqlite.prepare('SELECT u.name FROM user_units uu JOIN units u ON u.id = uu.unit_id WHERE uu.user_id = ? ORDER BY u.name').all(id) as { name: string }[]).map((r) => r.name);
+
+beforeAll(async () => {
+  databasePath = tempDatabasePath('cli');
+  app = await build({ databasePath });
+});
+afterAll(async () => {
+  await app.close();
+});
+
+const badRuns: [string[], string, string?][] = [
+  [['--email', 'nowy@torun.test', '--role', 'unit', '--unit', 'Wydział Magii'], 'Nie ma jednostki „Wydział Magii” w katalogu.'],
+  [['--email', 'nowy@torun.test', '--role', 'unit', '--unit', 'działy, jednostki GMT posiadające dokumenty strategiczne'], 'to grupa jednostek, a nie jednostka'],
+  [['--email', 'nowy@torun.test', '--role', 'unit'], 'musi mieć przypisaną co najmniej jedną jednostkę'],
+  [['--email', 'jednostka@torun.test', '--role', 'unit', '--password', 'Dobre-haslo-1234'], 'musi mieć przypisaną co najmniej jedną jednostkę'],
+  [['--email', 'nowy@torun.test', '--role', 'boss'], 'Nieznana rola'],
+  [['--email', 'nowy@torun.test'], 'Podaj rolę'],
+  [['--role', 'admin'], 'Podaj adres e-mail'],
+  [['--email', 'to-nie-adres', '--role', 'admin'], 'Podaj prawidłowy adres e-mail'],
+  [['--email', 'nowy@torun.test', '--role', 'admin', '--password', 'krotkie'], 'Hasło musi mieć co najmniej 12 znaków.'],
+  [['--email', 'nowy@torun.test', '--role', 'admin', '--password-stdin'], 'Hasło musi mieć co najmniej 12 znaków.', 'krotkie\n'],
+  [['--email', 'nowy@torun.test', '--role', 'admin', '--password-stdin'], 'Pierwszy wiersz wejścia jest pusty', ''],
+  [['--email', 'nowy@torun.test', '--role', 'admin', '--password', 'Dobre-haslo-1234', '--password-stdin'], 'nie obiema opcjami', 'Dobre-haslo-1234\n'],
+  [['--email', 'nowy@torun.test', '--role', 'reviewer', '--unit', 'Wydział Kultury'], 'Opcja --unit dotyczy tylko roli unit'],
+  [['--email', 'nowy@torun.test', '--role', 'admin', '--bogus'], 'Nieprawidłowe argumenty'],
+];
+
+describe('npm run user:add', () => {
+  it('creates an admin with a generated password, printed once, that logs in', async () => {
+    const run = await userAdd(['--email', 'Biuro@Torun.test', '--role', 'admin', '--name', 'Biuro Dialogu']);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('Utworzono konto biuro@torun.test (Biuro Dialogu (administrator)).');
+    const password = /Hasło początkowe[^:]*: (\S+)/.exec(run.stdout)?.[1];
+    expect(password).toBeDefined();
+    expect(password!.length).toBeGreaterThanOrEqual(12);
+    const user = row('biuro@torun.test')!;
+    expect(user).toMatchObject({ name: 'Biuro Dialogu', role: 'admin', active: 1 });
+    // the default (strong) scrypt cost, not the tests' cheap one
+    expect(user.password_hash.startsWith(`scrypt$${2 ** 17}$`)).toBe(true);
+    const agent = new Agent(app);
+    await agent.login('biuro@torun.test', password!);
+    expect((await agent.get('/staff/users')).statusCode).toBe(200);
+  });
+
+  it('creates unit staff with several units and a password read from standard input', async () => {
+    const run = await userAdd(['--email', 'kultura@torun.test', '--role', 'unit', '--unit', 'Wydział Kultury', '--unit', 'Toruńska Agenda Kulturalna', '--password-stdin'],
+      'Haslo-z-wejscia-123\nto jest drugi wiersz\n');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('Utworzono konto kultura@torun.test (pracownik jednostki: Wydział Kultury; Toruńska Agenda Kulturalna).');
+    expect(run.stdout).not.toContain('Hasło początkowe');
+    const user = row('kultura@torun.test')!;
+    expect(unitsOf(user.id)).toEqual(['Toruńska Agenda Kulturalna', 'Wydział Kultury']);
+    expect(await verifyPassword('Haslo-z-wejscia-123', user.password_hash)).toBe(true);
+    await new Agent(app).login('kultura@torun.test', 'Haslo-z-wejscia-123');
+  });
+
+  it('updates the account on a second run, keeping the password unless one is given, and reactivates it', async () => {
+    const before = row('kultura@torun.test')!;
+    app.database.sqlite.prepare('UPDATE users SET active = 0 WHERE id = ?').run(before.id);
+    const run = await userAdd(['--email', 'KULTURA@torun.test', '--role', 'unit', '--unit', 'Wydział Edukacji', '--name', 'Ewa Kultura']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('Zaktualizowano konto kultura@torun.test');
+    expect(run.stdout).not.toContain('Hasło');
+    const after = row('kultura@torun.test')!;
+    expect(after).toMatchObject({ id: before.id, name: 'Ewa Kultura', role: 'unit', active: 1, password_hash: before.password_hash });
+    expect(unitsOf(after.id)).toEqual(['Wydział Edukacji']);
+
+    const withPassword = await userAdd(['--email', 'kultura@torun.test', '--role', 'reviewer', '--password', 'Calkiem-nowe-haslo']);
+    expect(withPassword.code).toBe(0);
+    expect(withPassword.stdout).toContain('Hasło zostało zmienione.');
+    const reviewer = row('kultura@torun.test')!;
+    expect(reviewer).toMatchObject({ role: 'reviewer', name: 'Ewa Kultura' });
+    expect(unitsOf(reviewer.id)).toEqual([]);
+    await new Agent(app).login('kultura@torun.test', 'Calkiem-nowe-haslo');
+    expect(app.database.sqlite.prepare('SELECT count(*) AS n FROM users WHERE email = ?').get('kultura@torun.test')).toEqual({ n: 1 });
+  });
+
+  describe('refuses bad input with a Polish message and exit code 1, leaving the database unchanged', () => {
+    beforeAll(async () => {
+      await createUser(app, 'jednostka@torun.test', 'unit', ['Wydział Kultury']);
+    });
+    for (const [args, message, stdin] of badRuns) {
+      it(args.join(' '), async () => {
+        const before = accounts();
+        const run = await userAdd(args, stdin);
+        expect(run.code).toBe(1);
+        expect(run.stderr).toContain(message);
+        expect(run.stdout).toBe('');
+        expect(accounts()).toEqual(before);
+      });
+    }
+  });
+
+  it('will not demote the last active admin', async () => {
+    const fresh = tempDatabasePath('cli-last-admin');
+    const other = await build({ databasePath: fresh, seed: false });
+    try {
+      await createUser(other, 'jedyny@torun.test', 'admin');
+      const run = await userAdd(['--email', 'jedyny@torun.test', '--role', 'reviewer'], undefined, fresh);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain('jedyny@torun.test to jedyne aktywne konto administratora');
+      expect(other.database.sqlite.prepare('SELECT role FROM users').get()).toEqual({ role: 'admin' });
+    } finally {
+      await other.close();
+    }
+  });
+});
