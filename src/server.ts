@@ -2,6 +2,7 @@ import { ConfigError, loadConfig } from './config.js';
 import { buildServer } from './build.js';
 import { isDatabaseEmpty } from './imports/service.js';
 import { importTorun2026 } from './imports/seed.js';
+import { ensureFirstAdmin } from './auth/bootstrap.js';
 
 let config;
 try {
@@ -29,5 +30,24 @@ const shutdown = async (signal: string) => {
 process.once('SIGINT', () => void shutdown('SIGINT'));
 process.once('SIGTERM', () => void shutdown('SIGTERM'));
 
+const firstAdmin = await ensureFirstAdmin(server.database.db);
+
 await server.listen({ port: config.port, host: config.host });
-process.stdout.write(`\nSerwis działa: ${config.baseUrl}/\n`);
+const lines = [
+  '',
+  `Serwis działa: ${config.baseUrl}/`,
+  `Logowanie dla pracowników: ${config.baseUrl}/login`,
+];
+if (firstAdmin) {
+  lines.push(
+    `  Utworzono pierwsze konto administratora (hasło pokazujemy tylko teraz):`,
+    `    e-mail: ${firstAdmin.email}`,
+    `    hasło:  ${firstAdmin.password}`,
+  );
+}
+lines.push(
+  '  Konto utworzysz lub zmienisz hasło poleceniem:',
+  '    npm run user:add -- --email ADRES --role admin|unit|reviewer [--unit "nazwa jednostki"] --password-stdin',
+  '',
+);
+process.stdout.write(lines.join('\n'));

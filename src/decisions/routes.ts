@@ -5,7 +5,7 @@ import { parseOr } from '../lib/http.js';
 import { idParamSchema } from '../proposals/schema.js';
 import { runProposalForm } from '../staff/page.js';
 import { decisionSchema } from './schema.js';
-import { publishDecision } from './service.js';
+import { DECISION_NOT_READY, publishDecision } from './service.js';
 
 const routes: FastifyPluginAsync = async (app) => {
   const { db } = app.database;
@@ -15,6 +15,7 @@ const routes: FastifyPluginAsync = async (app) => {
     const raw = (request.body ?? {}) as Record<string, unknown>;
     return runProposalForm(app, request, reply, {
       id, form: 'decision', schema: decisionSchema, body: { ...raw, citedPositionIds: asArray(raw.citedPositionIds) }, ok: 'decyzja', anchor: 'decyzja',
+      precondition: (p) => (p.status === 'stanowiska-zebrane' ? null : DECISION_NOT_READY),
       run: (input) => publishDecision(db, id, input, request.user!.id),
     });
   });

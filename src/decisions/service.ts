@@ -8,6 +8,8 @@ import { RuleError } from '../workflow/errors.js';
 import { changeStatus, lockProposal } from '../workflow/service.js';
 import type { decisionSchema } from './schema.js';
 
+export const DECISION_NOT_READY = 'Decyzję można opublikować, gdy wszystkie przypisane jednostki złożą stanowiska (status „stanowiska zebrane”).';
+
 /** The latest submitted version of each assigned unit's position. */
 export function submittedPositions(db: Pick<Db, 'select'>, proposalId: number) {
   const assigned = db.select({ unitId: assignments.unitId }).from(assignments).where(eq(assignments.proposalId, proposalId)).all().map((a) => a.unitId);
@@ -30,7 +32,7 @@ export function publishDecision(db: Db, proposalId: number, input: z.infer<typeo
   const at = now.toISOString();
   db.transaction((tx) => {
     const p = lockProposal(tx, proposalId, input.version);
-    if (p.status !== 'stanowiska-zebrane') throw new RuleError('form', 'Decyzję można opublikować, gdy wszystkie przypisane jednostki złożą stanowiska (status „stanowiska zebrane”).');
+    if (p.status !== 'stanowiska-zebrane') throw new RuleError('form', DECISION_NOT_READY);
     const available = submittedPositions(tx, proposalId);
     const unknown = input.citedPositionIds.filter((id) => !available.some((a) => a.positionId === id));
     if (unknown.length) throw new RuleError('citedPositionIds', 'Można przywołać tylko złożone stanowiska przypisanych jednostek.');

@@ -4,7 +4,8 @@ import { HttpError, parseOr } from '../lib/http.js';
 import { idParamSchema } from '../proposals/schema.js';
 import { runProposalForm } from '../staff/page.js';
 import { positionSchema } from './schema.js';
-import { savePosition } from './service.js';
+import { POSITIONS_CLOSED, savePosition } from './service.js';
+import { isOpen } from '../workflow/workflow.js';
 
 const routes: FastifyPluginAsync = async (app) => {
   const { db } = app.database;
@@ -16,6 +17,7 @@ const routes: FastifyPluginAsync = async (app) => {
     const unitId = Number(raw.unitId);
     return runProposalForm(app, request, reply, {
       id, form: `position-${Number.isInteger(unitId) ? unitId : 'x'}`, schema: positionSchema, ok: 'stanowisko', anchor: 'stanowiska',
+      precondition: (p) => (isOpen(p.status) ? null : POSITIONS_CLOSED),
       run: (input) => (savePosition(db, id, input, request.user!).submitted ? 'stanowisko' : 'szkic'),
     });
   });

@@ -11,6 +11,8 @@ import { syncCollectingStatus } from '../workflow/service.js';
 import { isOpen } from '../workflow/workflow.js';
 import type { PositionInput } from './schema.js';
 
+export const POSITIONS_CLOSED = 'Decyzja w tej sprawie została już opublikowana (lub propozycja jest duplikatem): stanowiska nie można już zmieniać.';
+
 /**
  * Saves a unit's position as a draft, or submits it (a new kept version). A submitted position
  * can be revised until the decision is published. Guarded by the position's own version.
@@ -22,7 +24,7 @@ export function savePosition(db: Db, proposalId: number, input: PositionInput, a
     if (!proposal) throw new HttpError(404, 'Nie ma takiej propozycji.');
     const assigned = tx.select({ unitId: assignments.unitId }).from(assignments).where(eq(assignments.proposalId, proposalId)).all().map((a) => a.unitId);
     if (!canWritePosition(actor, input.unitId, assigned)) throw new HttpError(403, 'Możesz pisać stanowisko tylko w imieniu swojej jednostki, do której przekazano tę propozycję.');
-    if (!isOpen(proposal.status)) throw new RuleError('form', 'Decyzja w tej sprawie została już opublikowana (lub propozycja jest duplikatem): stanowiska nie można już zmieniać.');
+    if (!isOpen(proposal.status)) throw new RuleError('form', POSITIONS_CLOSED);
     const unitName = tx.select({ name: units.name }).from(units).where(eq(units.id, input.unitId)).get()!.name;
 
     let position = tx.select().from(positions).where(and(eq(positions.proposalId, proposalId), eq(positions.unitId, input.unitId))).get();

@@ -11,6 +11,7 @@ import { HttpError } from '../lib/http.js';
 import { getProposal, listUnits, unitsForProposals } from '../proposals/queries.js';
 import { pointBlocks } from '../proposals/text.js';
 import { ConflictError, RuleError } from '../workflow/errors.js';
+import type { ProposalStatus } from '../db/schema/proposals.js';
 import { isOpen, isOverdue, manualTargets, OUTCOME_LABELS } from '../workflow/workflow.js';
 import { assignedUnitIds, assignmentsWithPositions, duplicateOriginal } from './queries.js';
 
@@ -81,12 +82,18 @@ export async function renderStaffProposal(app: FastifyInstance, request: Fastify
  */
 export async function runProposalForm<S extends z.ZodType>(
   app: FastifyInstance, request: FastifyRequest, reply: FastifyReply,
-  opts: { id: number; form: string; schema: S; body?: unknown; run: (input: z.infer<S>) => void | string; ok: string; anchor?: string },
+  opts: {
+    id: number; form: string; schema: S; body?: unknown; run: (input: z.infer<S>) => void | string; ok: string; anchor?: string;
+    /** a refusal when the form does not apply to the proposal as it stands (checked before the fields) */
+    precondition?: (proposal: { status: ProposalStatus }) => string | null;
+  },
 ) {
   const raw = (opts.body ?? request.body ?? {}) as Record<string, unknown>;
   const values = Object.fromEntries(Object.entries(raw).filter(([k]) => k !== '_csrf'));
   // the page must be visible to this user at all before anything else is said
-  loadStaffProposal(app, request, opts.id);
+  const { proposal } = loadStaffProposal(app, request, opts.id);
+  const refusal = opts.precondition?.(proposal);
+  if (refusal) return renderStaffProposal(app, request, reply, opts.id, { form: opts.form, errors: singleError('form', refusal), values }, 422);
   const parsed = opts.schema.safeParse(raw);
   if (!parsed.success) return renderStaffProposal(app, request, reply, opts.id, { form: opts.form, errors: fieldErrors(parsed.error), values }, 422);
   let ok = opts.ok;

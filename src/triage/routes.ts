@@ -5,6 +5,8 @@ import { asArray, fieldErrors } from '../lib/forms.js';
 import { HttpError, parseOr, wantsFragment } from '../lib/http.js';
 import { queryString } from '../lib/http.js';
 import { idParamSchema } from '../proposals/schema.js';
+import type { ProposalStatus } from '../db/schema/proposals.js';
+import { isOpen, manualTargets } from '../workflow/workflow.js';
 import { listUnits } from '../proposals/queries.js';
 import { EVENTS_ID, eventsFragment, loadStaffProposal, renderStaffProposal, runProposalForm } from '../staff/page.js';
 import {
@@ -14,6 +16,9 @@ import {
 import {
   addNote, assignUnits, changeAssignment, changeStatusManually, correctMetadata, markDuplicate, removeAssignment, unmarkDuplicate,
 } from './service.js';
+
+const openOnly = (p: { status: ProposalStatus }) =>
+  isOpen(p.status) ? null : 'Tę zmianę można wprowadzić tylko przed publikacją decyzji i gdy propozycja nie jest duplikatem.';
 
 const routes: FastifyPluginAsync = async (app) => {
   const { db } = app.database;
@@ -32,7 +37,7 @@ const routes: FastifyPluginAsync = async (app) => {
       return reply.redirect(`/staff/proposals/${id}/assignments/new?${q}`, 303);
     }
     return runProposalForm(app, request, reply, {
-      id, form: 'assign', schema: assignSchema, body: raw, ok: 'przekazano', anchor: 'przekazania',
+      id, form: 'assign', schema: assignSchema, body: raw, ok: 'przekazano', anchor: 'przekazania', precondition: openOnly,
       run: (input) => {
         assignUnits(db, id, input, request.user!.id);
       },
@@ -42,7 +47,7 @@ const routes: FastifyPluginAsync = async (app) => {
   app.post('/proposals/:id/assignments/:assignmentId', { preHandler: requireAdmin }, async (request, reply) => {
     const { id, assignmentId } = parseOr(assignmentParamsSchema, request.params, 404);
     return runProposalForm(app, request, reply, {
-      id, form: `assignment-${assignmentId}`, schema: changeAssignmentSchema, ok: 'zmieniono-przekazanie', anchor: 'przekazania',
+      id, form: `assignment-${assignmentId}`, schema: changeAssignmentSchema, ok: 'zmieniono-przekazanie', anchor: 'przekazania', precondition: openOnly,
       run: (input) => changeAssignment(db, id, assignmentId, input, request.user!.id),
     });
   });
@@ -50,7 +55,7 @@ const routes: FastifyPluginAsync = async (app) => {
   app.post('/proposals/:id/assignments/:assignmentId/removal', { preHandler: requireAdmin }, async (request, reply) => {
     const { id, assignmentId } = parseOr(assignmentParamsSchema, request.params, 404);
     return runProposalForm(app, request, reply, {
-      id, form: `assignment-${assignmentId}`, schema: removeAssignmentSchema, ok: 'usunieto-przekazanie', anchor: 'przekazania',
+      id, form: `assignment-${assignmentId}`, schema: removeAssignmentSchema, ok: 'usunieto-przekazanie', anchor: 'przekazania', precondition: openOnly,
       run: (input) => removeAssignment(db, id, assignmentId, input.version, request.user!.id),
     });
   });
@@ -58,7 +63,7 @@ const routes: FastifyPluginAsync = async (app) => {
   app.post('/proposals/:id/duplicate', { preHandler: requireAdmin }, async (request, reply) => {
     const { id } = parseOr(idParamSchema, request.params, 404);
     return runProposalForm(app, request, reply, {
-      id, form: 'duplicate', schema: duplicateSchema, ok: 'duplikat',
+      id, form: 'duplicate', schema: duplicateSchema, ok: 'duplikat', precondition: openOnly,
       run: (input) => markDuplicate(db, id, input, request.user!.id),
     });
   });
@@ -83,6 +88,7 @@ const routes: FastifyPluginAsync = async (app) => {
     const { id } = parseOr(idParamSchema, request.params, 404);
     return runProposalForm(app, request, reply, {
       id, form: 'status', schema: statusSchema, ok: 'zmieniono-status',
+      precondition: (p) => (manualTargets(p.status).length ? null : 'Status tej propozycji zmienia się sam wraz z przekazaniem, stanowiskami i decyzją; ręcznie można go zmienić dopiero po publikacji decyzji.'),
       run: (input) => changeStatusManually(db, id, input, request.user!.id),
     });
   });

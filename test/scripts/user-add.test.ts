@@ -115,7 +115,7 @@ describe('npm run user:add', () => {
       await createUser(app, 'jednostka@torun.test', 'unit', ['Wydział Kultury']);
     });
     for (const [args, message, stdin] of badRuns) {
-      it(args.join(' '), async () => {
+      it(`${args.join(' ')}${stdin === undefined ? '' : ` < ${JSON.stringify(stdin)}`}`, async () => {
         const before = accounts();
         const run = await userAdd(args, stdin);
         expect(run.code).toBe(1);

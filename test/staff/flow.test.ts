@@ -165,9 +165,18 @@ describe('refusals', () => {
     const before = eventTypes(id).length;
     const res = await adminAgent.post(`/proposals/${id}/status`, { version: versionIn(page.body), target: 'zrealizowana' });
     expect(res.statusCode).toBe(422);
-    expect(res.body).toContain('Ta zmiana statusu nie jest dozwolona');
+    expect(res.body).toContain('ręcznie można go zmienić dopiero po publikacji decyzji');
     expect(status(id)).toBe('nowa');
     expect(eventTypes(id)).toHaveLength(before);
+  });
+
+  it('after reopening, manual status changes are refused until a new decision', async () => {
+    const id = lp7;
+    const current = status(id);
+    const page = await adminAgent.get(`/staff/proposals/${id}`);
+    const res = await adminAgent.post(`/proposals/${id}/status`, { version: versionIn(page.body), target: 'w-realizacji' });
+    expect(res.statusCode).toBe(422);
+    expect(status(id)).toBe(current);
   });
 
   it('a decision cannot be published before the positions are in', async () => {
