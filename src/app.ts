@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance, FastifyPluginAsync } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import formbody from '@fastify/formbody';
 import type { Config } from './config.js';
@@ -68,14 +68,21 @@ const app: FastifyPluginAsync<AppOptions> = async (fastify, opts) => {
 };
 
 function setErrorPages(fastify: FastifyInstance) {
-  const render = async (statusCode: number, message: string, wantsJson: boolean) => {
+  const render = async (request: FastifyRequest, reply: FastifyReply, statusCode: number, message: string, wantsJson: boolean) => {
     if (wantsJson) return { contentType: 'application/json; charset=utf-8', body: JSON.stringify({ error: message, statusCode }) };
     const title = STATUS_TITLES[statusCode] ?? (statusCode >= 500 ? 'Błąd serwera' : 'Błąd');
-    return { contentType: 'text/html; charset=utf-8', body: await fastify.view('errors/error.njk', { statusCode, title, message }) };
+    // the signed-in header when the session is known; an error before that shows the public one
+    let context = {};
+    try {
+      if (request.user) context = await fastify.pageContext(request, reply);
+    } catch {
+      context = {};
+    }
+    return { contentType: 'text/html; charset=utf-8', body: await fastify.view('errors/error.njk', { ...context, statusCode, title, message }) };
   };
 
   fastify.setNotFoundHandler(async (request, reply) => {
-    const page = await render(404, 'Nie ma strony pod tym adresem. Sprawdź adres albo wróć do listy propozycji.', request.url.startsWith('/export/'));
+    const page = await render(request, reply, 404, 'Nie ma strony pod tym adresem. Sprawdź adres albo wróć do listy propozycji.', request.url.startsWith('/export/'));
     return reply.code(404).type(page.contentType).send(page.body);
   });
 
@@ -92,7 +99,7 @@ function setErrorPages(fastify: FastifyInstance) {
     else if ((error as FastifyError).code?.startsWith('FST_CSRF')) message = 'Formularz wygasł lub nie pochodzi z tej strony. Odśwież stronę i spróbuj ponownie.';
     else if (statusCode === 429) message = 'Zbyt wiele prób w krótkim czasie. Odczekaj chwilę i spróbuj ponownie.';
     else message = 'Żądanie jest nieprawidłowe.';
-    const page = await render(statusCode, message, request.url.startsWith('/export/'));
+    const page = await render(request, reply, statusCode, message, request.url.startsWith('/export/'));
     return reply.code(statusCode).type(page.contentType).send(page.body);
   });
 }

@@ -1,0 +1,88 @@
+/**
+ * npm run user:add -- --email E --role admin|unit|reviewer [--unit "exact unit name"]... [--name N]
+ *                     [--password P | --password-stdin]
+ * Creates the account, or updates (and reactivates) the one with that e-mail, in the database
+ * named by DATABASE_URL. A new account without a password gets a generated one, printed once.
+ */
+import fs from 'node:fs';
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../src/config.js';
+import { openDatabase, type Database } from '../src/db/client.js';
+import { ROLE_LABELS } from '../src/auth/policy.js';
+import { AccountError } from '../src/auth/service.js';
+import { userAddArgsSchema } from '../src/admin/schema.js';
+import { addAccountFromCommandLine } from '../src/admin/service.js';
+
+const USAGE = [
+  'Użycie: npm run user:add -- --email ADRES --role admin|unit|reviewer [--unit "nazwa jednostki"]... [--name "Imię Nazwisko"]',
+  '                            [--password HASŁO | --password-stdin]',
+  '  --unit            dokładna nazwa jednostki z katalogu (dla roli unit; można podać kilka razy)',
+  '  --password-stdin  czyta hasło z pierwszego wiersza wejścia (bezpieczniej niż --password, które widać na liście procesów)',
+  'Nowe konto bez hasła dostaje wygenerowane hasło, wypisane jeden raz.',
+].join('\n');
+
+function fail(message: string): never {
+  process.stderr.write(`${message}\n`);
+  process.exit(1);
+}
+
+let args;
+try {
+  args = parseArgs({
+    options: {
+      email: { type: 'string' },
+      role: { type: 'string' },
+      unit: { type: 'string', multiple: true },
+      name: { type: 'string' },
+      password: { type: 'string' },
+      'password-stdin': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+} catch (err) {
+  fail(`Nieprawidłowe argumenty: ${(err as Error).message}\n${USAGE}`);
+}
+if (args.values.help) {
+  process.stdout.write(`${USAGE}\n`);
+  process.exit(0);
+}
+if (args.values.password !== undefined && args.values['password-stdin']) fail('Podaj hasło albo przez --password, albo przez --password-stdin, nie obiema opcjami.');
+
+let password = args.values.password;
+if (args.values['password-stdin']) {
+  let input: string;
+  try {
+    input = fs.readFileSync(0, 'utf8');
+  } catch (err) {
+    fail(`Nie można odczytać hasła z wejścia: ${(err as Error).message}`);
+  }
+  password = input.split(/\r?\n/, 1)[0] ?? '';
+  if (password === '') fail('Pierwszy wiersz wejścia jest pusty: podaj hasło (co najmniej 12 znaków).');
+}
+
+const parsed = userAddArgsSchema.safeParse({ ...args.values, password });
+if (!parsed.success) fail(parsed.error.issues.map((i) => i.message).join('\n'));
+
+let config;
+try {
+  config = loadConfig();
+} catch (err) {
+  fail((err as Error).message);
+}
+
+let database: Database | undefined;
+try {
+  database = openDatabase(config.databasePath);
+  const result = await addAccountFromCommandLine(database.db, parsed.data);
+  const what = `${result.email} (${ROLE_LABELS[result.role]}${parsed.data.unit.length ? `: ${parsed.data.unit.join('; ')}` : ''})`;
+  const lines = [result.created ? `Utworzono konto ${what}.` : `Zaktualizowano konto ${what}; konto jest aktywne.`];
+  if (result.generatedPassword) {
+    lines.push(`Hasło początkowe (pokazywane tylko teraz – przekaż je bezpiecznie): ${result.generatedPassword}`);
+  } else if (!result.created && parsed.data.password) lines.push('Hasło zostało zmienione.');
+  process.stdout.write(`${lines.join('\n')}\n`);
+} catch (err) {
+  if (err instanceof AccountError) fail(`${err.message}\nBaza danych nie została zmieniona.`);
+  throw err;
+} finally {
+  database?.close();
+}
