@@ -29,7 +29,8 @@ const routes: FastifyPluginAsync = async (app) => {
         exportQuery: queryString(filters),
         filtered: Boolean(query.q || query.table || query.unit || query.status),
       };
-      return app.view(wantsFragment(request, RESULTS_ID) ? 'proposals/_results.njk' : 'proposals/list.njk', view);
+      const fragment = wantsFragment(request, RESULTS_ID);
+      return app.view(fragment ? 'proposals/_results.njk' : 'proposals/list.njk', { ...view, fragment });
     });
   });
 

@@ -91,6 +91,8 @@ describe.skipIf(skipBrowserTests)('public pages in Chromium', () => {
       expect((await lpsIn(page)).length).toBeGreaterThan(60);
       // a marker that would be lost if the browser navigated instead of swapping the fragment
       await page.evaluate(() => { (window as unknown as { __sameDocument: boolean }).__sameDocument = true; });
+      // the live region must be the same element after the search, or screen readers stay silent
+      await page.evaluate(() => { (document.getElementById('liczba-wynikow') as HTMLElement & { __kept?: boolean }).__kept = true; });
 
       const fragmentRequest = page.waitForRequest((r) => r.url().includes('q=') && r.headers()['hx-target'] === 'wyniki');
       await page.getByLabel(SEARCH_LABEL).pressSequentially('lokali uzytkowych', { delay: 15 });
@@ -98,7 +100,9 @@ describe.skipIf(skipBrowserTests)('public pages in Chromium', () => {
 
       await expect.poll(() => lpsIn(page), { timeout: 10_000 }).toEqual(['LP 25', 'LP 66']);
       expect(await lpsIn(page)).not.toContain('LP 1');
-      await expect.poll(() => page.locator('#wyniki .count').innerText()).toContain('Znaleziono 2 propozycje');
+      await expect.poll(() => page.locator('#liczba-wynikow').innerText()).toContain('Znaleziono 2 propozycje');
+      expect(await page.getByRole('status').filter({ hasText: 'Znaleziono 2 propozycje' }).count()).toBe(1);
+      expect(await page.evaluate(() => (document.getElementById('liczba-wynikow') as HTMLElement & { __kept?: boolean }).__kept)).toBe(true);
       expect(await page.locator('#wyniki').count()).toBe(1); // outerHTML swap keeps exactly one region
       expect(await page.evaluate(() => (window as unknown as { __sameDocument?: boolean }).__sameDocument)).toBe(true);
 
@@ -131,7 +135,7 @@ describe.skipIf(skipBrowserTests)('public pages in Chromium', () => {
       expect(params.get('q')).toBe('szkolen');
       expect(params.get('table')).toBe('1');
       expect(await lpsIn(page)).toEqual(['LP 3']);
-      expect(await page.locator('#wyniki .count').innerText()).toContain('Znaleziono 1 propozycję');
+      expect(await page.locator('#liczba-wynikow').innerText()).toContain('Znaleziono 1 propozycję');
       expect(await page.title()).toMatch(/^Wyniki wyszukiwania/);
       // the full page came back, with the form keeping the chosen filters
       expect(await page.locator('h1').innerText()).toBe('Propozycje i uwagi z konsultacji');
