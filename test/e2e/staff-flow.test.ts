@@ -154,6 +154,29 @@ describe.skipIf(skipBrowserTests)('staff workflow in Chromium: triage → positi
     await expect.poll(() => new URL(page.url()).hash).toBe(focusedHref ?? links[0]!.href);
   });
 
+  test('axe: the admin pages for accounts and the unit directory, also with form errors', async () => {
+    const unit = (name: string) => (app.database.sqlite.prepare('SELECT id FROM units WHERE name = ?').get(name) as { id: number }).id;
+    for (const path of ['/staff/users', '/staff/users/new', '/staff/units', '/staff/units/new',
+      `/staff/units/${unit('Biuro Dialogu i Innowacji Miejskich')}`,
+      `/staff/units/${unit('działy, jednostki GMT posiadające dokumenty strategiczne')}`]) {
+      await expectNoAxeViolations('admin', path);
+    }
+    const submitEmpty = (button: string) => async (page: Page) => {
+      await Promise.all([page.waitForResponse((r) => r.request().method() === 'POST'), page.getByRole('button', { name: button }).click()]);
+      await page.waitForLoadState();
+      await expect.poll(() => page.locator('#error-summary').count()).toBe(1);
+    };
+    const userButton = await (async () => {
+      const context = await newContext(browser, { storageState: await contexts.admin!.storageState() });
+      const page = await context.newPage();
+      await page.goto(url('/staff/users/new'));
+      const name = (await page.locator('form[method="post"]:not(.logout) button[type="submit"]').last().innerText()).trim();
+      await context.close();
+      return name;
+    })();
+    await expectNoAxeViolations('admin', '/staff/users/new', submitEmpty(userButton));
+  });
+
   test('1. admin assigns LP 7 to BDIM (lead) and ZGM with a due date', async () => {
     const page = pages.admin!;
     await page.goto(staffPage());
