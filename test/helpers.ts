@@ -101,3 +101,16 @@ export class Agent {
     return res;
   }
 }
+
+/** A unit's id by its exact name. */
+export function unitIdByName(app: App, name: string): number {
+  const row = app.database.sqlite.prepare('SELECT id FROM units WHERE name = ?').get(name) as { id: number } | undefined;
+  if (!row) throw new Error(`no unit ${name}`);
+  return row.id;
+}
+
+/** Every row of the tables a staff action may write, to assert that a refusal wrote nothing. */
+export function workflowSnapshot(app: App): string {
+  return JSON.stringify(['assignments', 'positions', 'position_versions', 'decisions', 'events', 'proposals', 'workshop_tables']
+    .map((t) => app.database.sqlite.prepare(`SELECT * FROM ${t}`).all()));
+}

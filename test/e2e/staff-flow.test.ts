@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { formatDatePl, todayInWarsaw } from '../../src/lib/dates.js';
-import { build, createUser, idOfLp, TEST_PASSWORD, type App } from '../helpers.js';
+import { build, createUser, idOfLp, TEST_PASSWORD, type App, unitIdByName } from '../helpers.js';
 import { formatViolations, launchBrowser, newContext, runAxe, skipBrowserTests } from './browser.js';
 
 const BDIM = 'Biuro Dialogu i Innowacji Miejskich';
@@ -155,7 +155,7 @@ describe.skipIf(skipBrowserTests)('staff workflow in Chromium: triage → positi
   });
 
   test('axe: the admin pages for accounts and the unit directory, also with form errors', async () => {
-    const unit = (name: string) => (app.database.sqlite.prepare('SELECT id FROM units WHERE name = ?').get(name) as { id: number }).id;
+    const unit = (name: string) => unitIdByName(app, name);
     for (const path of ['/staff/users', '/staff/users/new', '/staff/units', '/staff/units/new',
       `/staff/units/${unit('Biuro Dialogu i Innowacji Miejskich')}`,
       `/staff/units/${unit('działy, jednostki GMT posiadające dokumenty strategiczne')}`]) {

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { todayInWarsaw } from '../../src/lib/dates.js';
-import { Agent, build, createUser, idOfLp, type App } from '../helpers.js';
+import { Agent, build, createUser, idOfLp, type App, unitIdByName } from '../helpers.js';
 
 let app: App;
 let lp7: number;
-const unitId = (name: string) => (app.database.sqlite.prepare('SELECT id FROM units WHERE name = ?').get(name) as { id: number }).id;
+const unitId = (name: string) => unitIdByName(app, name);
 const BDIM = 'Biuro Dialogu i Innowacji Miejskich';
 const ZGM = 'Zakład Gospodarki Mieszkaniowej';
 const inDays = (n: number) => todayInWarsaw(new Date(Date.now() + n * 86_400_000));

@@ -1,16 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { todayInWarsaw } from '../../src/lib/dates.js';
-import { Agent, build, createUser, idOfLp, type App } from '../helpers.js';
+import { Agent, build, createUser, idOfLp, type App, unitIdByName, workflowSnapshot } from '../helpers.js';
 
 /** Bad input on every staff form is shown back in Polish on the form, with nothing saved. */
 let app: App;
 let admin: Agent;
 let unitAgent: Agent;
 let pid: number;
-const unitId = (name: string) => (app.database.sqlite.prepare('SELECT id FROM units WHERE name = ?').get(name) as { id: number }).id;
+const unitId = (name: string) => unitIdByName(app, name);
 const version = () => (app.database.sqlite.prepare('SELECT version FROM proposals WHERE id = ?').get(pid) as { version: number }).version;
-const writes = () => JSON.stringify(['assignments', 'positions', 'position_versions', 'decisions', 'events', 'proposals', 'workshop_tables']
-  .map((t) => app.database.sqlite.prepare(`SELECT * FROM ${t}`).all()));
+const writes = () => workflowSnapshot(app);
 const yesterday = () => todayInWarsaw(new Date(Date.now() - 86_400_000));
 const future = () => todayInWarsaw(new Date(Date.now() + 20 * 86_400_000));
 const long = (n: number) => 'ą'.repeat(n);

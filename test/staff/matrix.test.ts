@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { todayInWarsaw } from '../../src/lib/dates.js';
-import { Agent, build, createUser, idOfLp, type App } from '../helpers.js';
+import { Agent, build, createUser, idOfLp, type App, unitIdByName, workflowSnapshot } from '../helpers.js';
 
 /**
  * The route × role matrix for the staff side: every staff route, for the public, a member of
@@ -12,11 +12,9 @@ let assignmentId: number;
 const agents: Record<string, Agent> = {};
 const ROLES = ['anonymous', 'otherUnit', 'unitMember', 'reviewer', 'admin'] as const;
 type Role = (typeof ROLES)[number];
-const unitId = (name: string) => (app.database.sqlite.prepare('SELECT id FROM units WHERE name = ?').get(name) as { id: number }).id;
+const unitId = (name: string) => unitIdByName(app, name);
 const version = () => (app.database.sqlite.prepare('SELECT version FROM proposals WHERE id = ?').get(pid) as { version: number }).version;
-/** Every row of the tables a staff action may write. */
-const writes = () => JSON.stringify(['assignments', 'positions', 'position_versions', 'decisions', 'events', 'proposals', 'workshop_tables']
-  .map((t) => app.database.sqlite.prepare(`SELECT * FROM ${t}`).all()));
+const writes = () => workflowSnapshot(app);
 
 beforeAll(async () => {
   app = await build();
