@@ -1,11 +1,11 @@
 import { z } from 'zod';
 
 const booleanFlag = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'oczekiwano true albo false' })
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
 const envSchema = z.object({
-  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  PORT: z.coerce.number({ error: 'musi być numerem portu (0–65535)' }).int('musi być liczbą całkowitą').min(0, 'musi być numerem portu (0–65535)').max(65535, 'musi być numerem portu (0–65535)').default(3000),
   HOST: z.string().min(1).default('127.0.0.1'),
   DATABASE_URL: z
     .string()
@@ -13,12 +13,12 @@ const envSchema = z.object({
     .default('data/db/konsultacje.sqlite')
     // accept "file:" URLs as well as plain paths
     .transform((v) => v.replace(/^file:(\/\/)?/, '')),
-  BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
+  BASE_URL: z.url({ protocol: /^https?$/, error: 'musi być adresem http:// lub https://' }).optional(),
   VIEW_CACHE: booleanFlag.default(true),
   SESSION_SECRET: z.string().min(32, 'musi mieć co najmniej 32 znaki').optional(),
-  SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(30),
-  LOGIN_RATE_LIMIT: z.coerce.number().int().min(1).max(10_000).default(10),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('warn'),
+  SESSION_IDLE_MINUTES: z.coerce.number({ error: 'musi być liczbą minut' }).int('musi być liczbą całkowitą').min(1, 'od 1 do 1440 minut').max(24 * 60, 'od 1 do 1440 minut').default(30),
+  LOGIN_RATE_LIMIT: z.coerce.number({ error: 'musi być liczbą' }).int('musi być liczbą całkowitą').min(1, 'co najmniej 1').max(10_000, 'najwyżej 10000').default(10),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { error: 'jeden z: fatal, error, warn, info, debug, trace, silent' }).default('warn'),
 });
 
 export type Config = {
