@@ -28,6 +28,7 @@ export function assignUnits(db: Db, proposalId: number, input: AssignInput, acto
   return db.transaction((tx) => {
     const p = lockProposal(tx, proposalId, input.version);
     requireOpen(p.status, 'Przekazywanie propozycji');
+    if (!p.inSource) throw new RuleError('form', 'Źródło nie pokazuje wiersza o tym numerze LP: nie ma czego przekazać.');
     const chosen = tx.select().from(units).where(inArray(units.id, input.unitIds)).all();
     if (chosen.length !== new Set(input.unitIds).size) throw new RuleError('unitIds', 'Wybrano jednostkę, której nie ma w katalogu.');
     if (chosen.some((u) => u.kind === 'grupa')) throw new RuleError('unitIds', 'Grupę jednostek trzeba najpierw rozwinąć na konkretne jednostki.');

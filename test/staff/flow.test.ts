@@ -179,6 +179,15 @@ describe('refusals', () => {
     expect(status(id)).toBe(current);
   });
 
+  it('an LP the source has no row for cannot be assigned', async () => {
+    const id = idOfLp(app, 54);
+    const page = await adminAgent.get(`/staff/proposals/${id}`);
+    const res = await adminAgent.post(`/proposals/${id}/assignments`, { version: versionIn(page.body), unitIds: String(unitId(BDIM)), dueDate: inDays(5) });
+    expect(res.statusCode).toBe(422);
+    expect(res.body).toContain('Źródło nie pokazuje wiersza o tym numerze LP');
+    expect(app.database.sqlite.prepare('SELECT count(*) n FROM assignments WHERE proposal_id = ?').get(id)).toEqual({ n: 0 });
+  });
+
   it('a decision cannot be published before the positions are in', async () => {
     const id = idOfLp(app, 2);
     const page = await adminAgent.get(`/staff/proposals/${id}`);
