@@ -1,4 +1,5 @@
 import { eq, sql } from 'drizzle-orm';
+import type { AnySQLiteColumn } from 'drizzle-orm/sqlite-core';
 import type { Db, DbOrTx } from '../db/client.js';
 import { consultations, proposals, proposalUnits, units, workshopTables } from '../db/schema/index.js';
 import { proposalSearch } from '../db/search-table.js';
@@ -14,8 +15,6 @@ export type ImportReport = {
   unitsCreated: number;
   warnings: string[];
 };
-
-const CHUNK = 500;
 
 /** Adds the directory's missing units; existing ones are left as admins edited them. */
 export function importUnits(tx: DbOrTx, rows: UnitRow[]): number {
@@ -35,6 +34,11 @@ export function importUnits(tx: DbOrTx, rows: UnitRow[]): number {
 export function searchBody(p: { title: string; points: string[]; remarks: string[] }): string {
   return foldForSearch([p.title, ...p.points, ...p.remarks].join('\n'));
 }
+
+type ProposalValues = {
+  lpDeduced: boolean; inSource: boolean; workshopTableId: number | null;
+  title: string; points: string[]; remarks: string[]; sourceNotes: string[];
+};
 
 type Stored = {
   id: number; lp: number; lpDeduced: boolean; inSource: boolean; workshopTableId: number | null;
@@ -102,19 +106,43 @@ export function importProposals(
     }).from(proposals).where(eq(proposals.consultationId, consultationId)).all()) stored.set(p.lp, { ...p, unitIds: [] });
     const byId = new Map([...stored.values()].map((p) => [p.id, p]));
     if (byId.size) {
-      for (const link of tx.select().from(proposalUnits)
+      // only the link columns: selecting the joined proposal too would decode its JSON columns once per link
+      for (const link of tx.select({ proposalId: proposalUnits.proposalId, unitId: proposalUnits.unitId }).from(proposalUnits)
         .innerJoin(proposals, eq(proposals.id, proposalUnits.proposalId))
         .where(eq(proposals.consultationId, consultationId))
         .orderBy(proposalUnits.proposalId, proposalUnits.ordinal).all())
-        byId.get(link.proposal_units.proposalId)?.unitIds.push(link.proposal_units.unitId);
+        byId.get(link.proposalId)?.unitIds.push(link.unitId);
     }
+
+    // Row-by-row writes go through statements prepared once (drizzle placeholders): building a query
+    // per row, or one 500-row multi-VALUES query per chunk, cost more than SQLite's work itself.
+    const p = sql.placeholder;
+    const insertProposal = tx.insert(proposals).values({
+      consultationId, lp: p('lp'), lpDeduced: p('lpDeduced'), inSource: p('inSource'), workshopTableId: p('workshopTableId'),
+      title: p('title'), points: p('points'), remarks: p('remarks'), sourceNotes: p('sourceNotes'),
+      status: 'nowa', createdAt: stamp, updatedAt: stamp,
+    }).prepare(); // no RETURNING: interleaved with the FTS5 inserts it measured ~8× slower (100k rows: 3.6 s vs 0.45 s)
+    // update's set() is typed without placeholders; a Param with the column as encoder is what it builds anyway
+    const col = (column: AnySQLiteColumn, name: string) => sql`${sql.param(p(name), column)}`;
+    const updateProposal = tx.update(proposals).set({
+      lpDeduced: col(proposals.lpDeduced, 'lpDeduced'), inSource: col(proposals.inSource, 'inSource'),
+      workshopTableId: col(proposals.workshopTableId, 'workshopTableId'), title: col(proposals.title, 'title'),
+      points: col(proposals.points, 'points'), remarks: col(proposals.remarks, 'remarks'), sourceNotes: col(proposals.sourceNotes, 'sourceNotes'),
+      updatedAt: stamp, version: sql`${proposals.version} + 1`,
+    }).where(eq(proposals.id, p('id'))).prepare();
+    const insertLink = tx.insert(proposalUnits).values({ proposalId: p('proposalId'), unitId: p('unitId'), ordinal: p('ordinal') }).prepare();
+    const deleteLinks = tx.delete(proposalUnits).where(eq(proposalUnits.proposalId, p('id'))).prepare();
+    const insertSearch = tx.insert(proposalSearch).values({ rowid: p('rowid'), body: p('body') }).prepare();
+    const deleteSearch = tx.delete(proposalSearch).where(eq(proposalSearch.rowid, p('id'))).prepare();
+    const writeLinks = (proposalId: number, unitIds: number[]) =>
+      unitIds.forEach((unitId, ordinal) => insertLink.run({ proposalId, unitId, ordinal }));
 
     let created = 0;
     let updated = 0;
     let unchanged = 0;
-    const toInsert: { row: ProposalRow; values: typeof proposals.$inferInsert; unitIds: number[] }[] = [];
+    const toInsert: { values: ProposalValues & { lp: number }; unitIds: number[] }[] = [];
     for (const row of rows) {
-      const values = {
+      const values: ProposalValues = {
         lpDeduced: row.lp_deduced, inSource: row.in_source,
         workshopTableId: row.table_no === null ? null : tableIds.get(row.table_no)!,
         title: row.title, points: row.points, remarks: row.remarks, sourceNotes: row.source_notes,
@@ -122,7 +150,7 @@ export function importProposals(
       const unitIds = row.units.map((n) => directory.get(n)!);
       const old = stored.get(row.lp);
       if (!old) {
-        toInsert.push({ row, unitIds, values: { ...values, consultationId, lp: row.lp, status: 'nowa', createdAt: stamp, updatedAt: stamp } });
+        toInsert.push({ unitIds, values: { ...values, lp: row.lp } });
         continue;
       }
       const same = old.lpDeduced === values.lpDeduced && old.inSource === values.inSource && old.workshopTableId === values.workshopTableId
@@ -131,22 +159,19 @@ export function importProposals(
         && JSON.stringify(old.unitIds) === JSON.stringify(unitIds);
       if (same) { unchanged++; continue; }
       updated++;
-      tx.update(proposals).set({ ...values, updatedAt: stamp, version: sql`${proposals.version} + 1` }).where(eq(proposals.id, old.id)).run();
-      tx.delete(proposalUnits).where(eq(proposalUnits.proposalId, old.id)).run();
-      if (unitIds.length) tx.insert(proposalUnits).values(unitIds.map((unitId, ordinal) => ({ proposalId: old.id, unitId, ordinal }))).run();
-      tx.delete(proposalSearch).where(eq(proposalSearch.rowid, old.id)).run();
-      if (values.inSource) tx.insert(proposalSearch).values({ rowid: old.id, body: searchBody(values) }).run();
+      updateProposal.run({ ...values, id: old.id });
+      deleteLinks.run({ id: old.id });
+      writeLinks(old.id, unitIds);
+      deleteSearch.run({ id: old.id });
+      if (values.inSource) insertSearch.run({ rowid: old.id, body: searchBody(values) });
     }
 
-    for (let i = 0; i < toInsert.length; i += CHUNK) {
-      const chunk = toInsert.slice(i, i + CHUNK);
-      const ids = tx.insert(proposals).values(chunk.map((c) => c.values)).returning({ id: proposals.id, lp: proposals.lp }).all();
-      const idByLp = new Map(ids.map((r) => [r.lp, r.id]));
-      const links = chunk.flatMap((c) => c.unitIds.map((unitId, ordinal) => ({ proposalId: idByLp.get(c.row.lp)!, unitId, ordinal })));
-      for (let j = 0; j < links.length; j += CHUNK) tx.insert(proposalUnits).values(links.slice(j, j + CHUNK)).run();
-      const bodies = chunk.filter((c) => c.row.in_source).map((c) => ({ rowid: idByLp.get(c.row.lp)!, body: searchBody(c.values as never) }));
-      if (bodies.length) tx.insert(proposalSearch).values(bodies).run();
-      created += chunk.length;
+    // new LPs last, in file order (so ids follow the file as before)
+    for (const { values, unitIds } of toInsert) {
+      const id = Number(insertProposal.run(values).lastInsertRowid);
+      writeLinks(id, unitIds);
+      if (values.inSource) insertSearch.run({ rowid: id, body: searchBody(values) });
+      created++;
     }
 
     if (created || updated || changedAnything) bumpDataVersion(tx);

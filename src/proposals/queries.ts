@@ -2,6 +2,7 @@ import { and, asc, count, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import type { DbOrTx } from '../db/client.js';
 import { consultations, proposals, proposalUnits, unitGroupMembers, units, workshopTables } from '../db/schema/index.js';
 import type { ProposalStatus } from '../db/schema/proposals.js';
+import { proposalSearch } from '../db/search-table.js';
 
 export type ProposalFilter = {
   consultationId: number;
@@ -26,11 +27,28 @@ export function listWorkshopTables(db: DbOrTx, consultationId: number) {
   return db.select().from(workshopTables).where(eq(workshopTables.consultationId, consultationId)).orderBy(asc(workshopTables.number)).all();
 }
 
-function filterConditions(f: ProposalFilter): SQL {
-  const conds: (SQL | undefined)[] = [eq(proposals.consultationId, f.consultationId), eq(proposals.inSource, true)];
-  if (f.ftsQuery) conds.push(sql`${proposals.id} IN (SELECT rowid FROM proposal_search WHERE proposal_search MATCH ${f.ftsQuery})`);
-  if (f.tableNumber !== undefined) conds.push(eq(workshopTables.number, f.tableNumber));
-  if (f.status) conds.push(eq(proposals.status, f.status));
+/**
+ * Conditions on proposals alone (no join needed). With `ftsJoined` the query is driven by
+ * proposal_search (see countProposals) and the search becomes a rowid join instead of IN.
+ */
+function filterConditions(f: ProposalFilter, ftsJoined = false): SQL {
+  // With a table filter the selective index is proposals_table_idx; a unary "+" (same value) keeps
+  // SQLite from choosing the (consultation_id, …) indexes instead, which visit the whole consultation.
+  const byTable = f.tableNumber !== undefined;
+  const conds: (SQL | undefined)[] = [
+    byTable ? sql`+${proposals.consultationId} = ${f.consultationId}` : eq(proposals.consultationId, f.consultationId),
+    eq(proposals.inSource, true),
+  ];
+  if (f.ftsQuery) {
+    conds.push(ftsJoined
+      ? and(sql`proposal_search MATCH ${f.ftsQuery}`, eq(proposals.id, proposalSearch.rowid))
+      : sql`${proposals.id} IN (SELECT rowid FROM proposal_search WHERE proposal_search MATCH ${f.ftsQuery})`);
+  }
+  if (f.tableNumber !== undefined) {
+    // same rows as joining workshop_tables and testing its number, but usable without the join
+    conds.push(sql`${proposals.workshopTableId} IN (SELECT ${workshopTables.id} FROM ${workshopTables} WHERE ${workshopTables.number} = ${f.tableNumber})`);
+  }
+  if (f.status) conds.push(byTable ? sql`+${proposals.status} = ${f.status}` : eq(proposals.status, f.status));
   if (f.unitId !== undefined) {
     // addressed directly, or through a unit group the unit belongs to
     conds.push(sql`${proposals.id} IN (SELECT ${proposalUnits.proposalId} FROM ${proposalUnits} WHERE ${proposalUnits.unitId} = ${f.unitId}
@@ -56,16 +74,36 @@ const listColumns = {
 };
 
 export function countProposals(db: DbOrTx, f: ProposalFilter): number {
-  return db.select({ n: count() }).from(proposals)
-    .leftJoin(workshopTables, eq(workshopTables.id, proposals.workshopTableId))
-    .where(filterConditions(f)).get()?.n ?? 0;
+  if (f.ftsQuery) {
+    // Start from the full-text matches (CROSS JOIN fixes that order in SQLite) and look each one up
+    // by rowid: the cost follows the number of matches, not the size of the consultation.
+    return db.select({ n: count() }).from(proposalSearch).crossJoin(proposals)
+      .where(filterConditions(f, true)).get()?.n ?? 0;
+  }
+  return db.select({ n: count() }).from(proposals).where(filterConditions(f)).get()?.n ?? 0;
+}
+
+/** Up to this many full-text matches, a search list starts from the matches rather than from the consultation. */
+const FEW_MATCHES = 2000;
+
+function hasFewMatches(db: DbOrTx, ftsQuery: string): boolean {
+  const probe = db.select({ rowid: proposalSearch.rowid }).from(proposalSearch)
+    .where(sql`proposal_search MATCH ${ftsQuery}`).limit(FEW_MATCHES + 1).as('probe');
+  return (db.select({ n: count() }).from(probe).get()?.n ?? 0) <= FEW_MATCHES;
 }
 
 export function listProposals(db: DbOrTx, f: ProposalFilter, page?: { limit: number; offset: number }) {
-  const q = db.select(listColumns).from(proposals)
-    .leftJoin(workshopTables, eq(workshopTables.id, proposals.workshopTableId))
-    .where(filterConditions(f))
-    .orderBy(asc(proposals.lp));
+  // A rare search term: look up its few matches and sort them (cost follows the matches). Otherwise
+  // walk the consultation in LP order against the match list and stop once the page is full.
+  const q = f.ftsQuery && hasFewMatches(db, f.ftsQuery)
+    ? db.select(listColumns).from(proposalSearch).crossJoin(proposals)
+      .leftJoin(workshopTables, eq(workshopTables.id, proposals.workshopTableId))
+      .where(filterConditions(f, true))
+      .orderBy(asc(proposals.lp))
+    : db.select(listColumns).from(proposals)
+      .leftJoin(workshopTables, eq(workshopTables.id, proposals.workshopTableId))
+      .where(filterConditions(f))
+      .orderBy(asc(proposals.lp));
   return page ? q.limit(page.limit).offset(page.offset).all() : q.all();
 }
 

@@ -40,6 +40,8 @@ export const proposals = sqliteTable(
   },
   (t) => [
     uniqueIndex('proposals_consultation_lp_uq').on(t.consultationId, t.lp),
+    // the public list and its count walk (consultation, in the source) in LP order without touching rows
+    index('proposals_consultation_source_lp_idx').on(t.consultationId, t.inSource, t.lp),
     index('proposals_status_idx').on(t.consultationId, t.status),
     index('proposals_table_idx').on(t.workshopTableId),
   ],

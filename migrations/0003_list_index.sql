@@ -1,0 +1,1 @@
+CREATE INDEX `proposals_consultation_source_lp_idx` ON `proposals` (`consultation_id`,`in_source`,`lp`);
