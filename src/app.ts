@@ -59,9 +59,10 @@ const app: FastifyPluginAsync<AppOptions> = async (fastify, opts) => {
   await fastify.register(proposalRoutes);
   await fastify.register(unitRoutes);
   await fastify.register(exportRoutes, { baseUrl: opts.baseUrl });
-  await fastify.register(authRoutes, { loginRateLimit: opts.loginRateLimit ?? 10 });
-  await fastify.register(staffRoutes, { passwordHashCost: opts.passwordHashCost ?? DEFAULT_SCRYPT_COST });
-  await fastify.register(adminRoutes, { passwordHashCost: opts.passwordHashCost ?? DEFAULT_SCRYPT_COST });
+  const passwordHashCost = opts.passwordHashCost ?? DEFAULT_SCRYPT_COST;
+  await fastify.register(authRoutes, { loginRateLimit: opts.loginRateLimit ?? 10, passwordHashCost });
+  await fastify.register(staffRoutes);
+  await fastify.register(adminRoutes, { passwordHashCost });
   await fastify.register(triageRoutes);
   await fastify.register(positionRoutes);
   await fastify.register(decisionRoutes);

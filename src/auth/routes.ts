@@ -5,10 +5,12 @@ import { loginSchema, safeNext } from './schema.js';
 import { hashPassword } from './password.js';
 import { fieldErrors } from '../lib/forms.js';
 
-const routes: FastifyPluginAsync<{ loginRateLimit: number }> = async (app, opts) => {
+const routes: FastifyPluginAsync<{ loginRateLimit: number; passwordHashCost: number }> = async (app, opts) => {
   const { db } = app.database;
   // compared against when the e-mail is unknown, so both failures cost the same
-  const dummyHash = await hashPassword('nie-ma-takiego-konta', 2 ** 14);
+  // made on the first unknown e-mail, at the cost real passwords have, so both failures take as long
+  let dummyHash: Promise<string> | undefined;
+  const dummy = () => (dummyHash ??= hashPassword('nie-ma-takiego-konta', opts.passwordHashCost));
 
   const renderLogin = async (request: Parameters<typeof app.pageContext>[0], reply: Parameters<typeof app.pageContext>[1], data: Record<string, unknown>) => {
     const csrfToken = await reply.generateCsrf();
@@ -29,7 +31,7 @@ const routes: FastifyPluginAsync<{ loginRateLimit: number }> = async (app, opts)
     if (!parsed.success) {
       return renderLogin(request, reply.code(422), { next, values, errors: fieldErrors(parsed.error) });
     }
-    const user = await authenticate(db, parsed.data.email, parsed.data.password, dummyHash);
+    const user = await authenticate(db, parsed.data.email, parsed.data.password, dummy);
     if (!user) {
       request.log.info({ email: parsed.data.email }, 'failed login');
       return renderLogin(request, reply.code(422), {

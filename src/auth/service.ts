@@ -8,10 +8,10 @@ import { findUserByEmail } from './queries.js';
 export class AccountError extends Error {}
 
 /** Verifies e-mail and password; the same answer (null) for an unknown e-mail and a wrong password. */
-export async function authenticate(db: Db, email: string, password: string, dummyHash: string) {
+export async function authenticate(db: Db, email: string, password: string, dummyHash: () => Promise<string>) {
   const user = findUserByEmail(db, email);
   // hash even when the e-mail is unknown, so timing does not tell which one was wrong
-  const ok = await verifyPassword(password, user?.passwordHash ?? dummyHash);
+  const ok = await verifyPassword(password, user?.passwordHash ?? (await dummyHash()));
   if (!user || !user.active || !ok) return null;
   return user;
 }

@@ -12,7 +12,7 @@ import { compareForUnit, isOverdue } from '../workflow/workflow.js';
 import { EVENTS_ID, eventsFragment, loadStaffProposal, renderStaffProposal } from './page.js';
 import { proposalsForUnits, queue, statusCounts } from './queries.js';
 
-const routes: FastifyPluginAsync<{ passwordHashCost: number }> = async (app) => {
+const routes: FastifyPluginAsync = async (app) => {
   const { db } = app.database;
 
   // Staff home: the queue for the office and RDPP, "our proposals" for unit staff.
