@@ -17,6 +17,9 @@ import { assignedUnitIds, assignmentsWithPositions, duplicateOriginal } from './
 
 export const EVENTS_ID = 'zdarzenia';
 
+/** The confirmation code a successful form redirects with (?ok=…); anything else is ignored. */
+const okQuerySchema = z.object({ ok: z.string().regex(/^[a-z-]{1,40}$/).optional() }).catch({ ok: undefined });
+
 /** A form's outcome to show on the page again: its id, errors and the values typed. */
 export type FormState = { form: string; errors: FieldErrors; values: Record<string, unknown> };
 
@@ -71,7 +74,7 @@ export async function renderStaffProposal(app: FastifyInstance, request: Fastify
       manualTargets: canManage(actor) ? manualTargets(proposal.status) : [],
     },
     state: state ?? null,
-    ok: typeof (request.query as Record<string, unknown>)?.ok === 'string' ? (request.query as Record<string, string>).ok : null,
+    ok: okQuerySchema.parse(request.query ?? {}).ok ?? null,
   };
   return reply.code(statusCode).type('text/html; charset=utf-8').send(await app.view('staff/proposal.njk', page));
 }
