@@ -80,6 +80,24 @@ describe('login', () => {
   });
 });
 
+describe('idle sessions', () => {
+  it('end after the idle time: the next request is sent to the login page', async () => {
+    const agent = new Agent(app);
+    await agent.login('admin@torun.test');
+    expect((await agent.get('/staff')).statusCode).toBe(200);
+    // pretend the last request was 31 minutes ago (the idle limit is 30)
+    const sid = decodeURIComponent(agent.cookies.get('sid')!).split('.')[0]!;
+    const row = app.database.sqlite.prepare('SELECT data FROM sessions WHERE sid = ?').get(sid) as { data: string };
+    const data = JSON.parse(row.data);
+    data.lastSeen = Date.now() - 31 * 60_000;
+    app.database.sqlite.prepare('UPDATE sessions SET data = ? WHERE sid = ?').run(JSON.stringify(data), sid);
+    const res = await agent.get('/staff');
+    expect(res.statusCode).toBe(303);
+    expect(res.headers.location).toBe('/login?next=%2Fstaff');
+    expect(app.database.sqlite.prepare('SELECT count(*) n FROM sessions WHERE sid = ?').get(sid)).toEqual({ n: 0 });
+  });
+});
+
 describe('login rate limit', () => {
   it('refuses more than the allowed attempts per minute with 429', async () => {
     const limited = await build({ seed: false, loginRateLimit: 3 });
