@@ -1,5 +1,4 @@
 import fp from 'fastify-plugin';
-import type { FastifyReply, FastifyRequest } from 'fastify';
 import { readDataVersion } from '../db/version.js';
 
 type Entry = { body: string; contentType: string; etag: string };

@@ -1,6 +1,6 @@
 import { and, desc, eq, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
-import { assignments, positions, positionVersions, proposals, units } from '../db/schema/index.js';
+import { assignments, positions, positionVersions, proposals } from '../db/schema/index.js';
 import { bumpDataVersion } from '../db/version.js';
 import { recordEvent } from '../events/service.js';
 import type { Actor } from '../auth/policy.js';
@@ -8,6 +8,7 @@ import { canWritePosition } from '../auth/policy.js';
 import { HttpError } from '../lib/http.js';
 import { ConflictError, RuleError } from '../workflow/errors.js';
 import { syncCollectingStatus } from '../workflow/service.js';
+import { unitName } from '../proposals/queries.js';
 import { isOpen } from '../workflow/workflow.js';
 import type { PositionInput } from './schema.js';
 
@@ -25,7 +26,6 @@ export function savePosition(db: Db, proposalId: number, input: PositionInput, a
     const assigned = tx.select({ unitId: assignments.unitId }).from(assignments).where(eq(assignments.proposalId, proposalId)).all().map((a) => a.unitId);
     if (!canWritePosition(actor, input.unitId, assigned)) throw new HttpError(403, 'Możesz pisać stanowisko tylko w imieniu swojej jednostki, do której przekazano tę propozycję.');
     if (!isOpen(proposal.status)) throw new RuleError('form', POSITIONS_CLOSED);
-    const unitName = tx.select({ name: units.name }).from(units).where(eq(units.id, input.unitId)).get()!.name;
 
     let position = tx.select().from(positions).where(and(eq(positions.proposalId, proposalId), eq(positions.unitId, input.unitId))).get();
     const fields = { outcome: input.outcome ?? null, justification: input.justification, updatedAt: at, updatedBy: actor.id };
@@ -47,7 +47,7 @@ export function savePosition(db: Db, proposalId: number, input: PositionInput, a
       recordEvent(tx, {
         proposalId, type: number === 1 ? 'position.submitted' : 'position.revised', actorId: actor.id,
         before: last ? { number: last.number } : null,
-        after: { unitId: input.unitId, unitName, outcome: input.outcome, justification: input.justification, number },
+        after: { unitId: input.unitId, unitName: unitName(tx, input.unitId), outcome: input.outcome, justification: input.justification, number },
         at,
       });
       syncCollectingStatus(tx, proposalId, { actorId: actor.id, at });

@@ -166,3 +166,8 @@ export function proposalCountsByUnit(db: DbOrTx, consultationId: number): Map<nu
   return new Map(rows.map((r) => [r.unitId, r.n]));
 }
 
+
+/** A unit's name by id (events record names, so the timeline reads right after renames). */
+export function unitName(db: DbOrTx, unitId: number): string {
+  return db.select({ name: units.name }).from(units).where(eq(units.id, unitId)).get()!.name;
+}

@@ -5,6 +5,7 @@ import { bumpDataVersion } from '../db/version.js';
 import { recordEvent } from '../events/service.js';
 import { todayInWarsaw } from '../lib/dates.js';
 import { RuleError } from '../workflow/errors.js';
+import { unitName } from '../proposals/queries.js';
 import { changeStatus, lockProposal, positionCounts, syncCollectingStatus, type Acting } from '../workflow/service.js';
 import { collectingStatus, isDecided, isOpen, manualTargets } from '../workflow/workflow.js';
 import type { z } from 'zod';
@@ -44,8 +45,8 @@ export function assignUnits(db: Db, proposalId: number, input: AssignInput, acto
     for (const a of existing) {
       if (a.lead !== (a.unitId === leadId)) {
         tx.update(assignments).set({ lead: a.unitId === leadId }).where(eq(assignments.id, a.id)).run();
-        const unitName = tx.select({ name: units.name }).from(units).where(eq(units.id, a.unitId)).get()!.name;
-        recordEvent(tx, { proposalId, type: 'assignment.changed', actorId, before: { unitName, dueDate: a.dueDate, lead: a.lead }, after: { unitName, dueDate: a.dueDate, lead: !a.lead }, at: acting.at });
+        const name = unitName(tx, a.unitId);
+        recordEvent(tx, { proposalId, type: 'assignment.changed', actorId, before: { unitName: name, dueDate: a.dueDate, lead: a.lead }, after: { unitName: name, dueDate: a.dueDate, lead: !a.lead }, at: acting.at });
       }
     }
     for (const u of fresh) {
@@ -69,7 +70,7 @@ export function changeAssignment(db: Db, proposalId: number, assignmentId: numbe
     if (!a) throw new RuleError('form', 'Tego przypisania już nie ma.');
     if (a.lead && !input.lead) throw new RuleError('lead', 'Wskaż inną jednostkę jako wiodącą, zamiast odznaczać obecną.');
     if (a.dueDate === input.dueDate && a.lead === input.lead) throw new RuleError('dueDate', 'Nic się nie zmieniło.');
-    const name = (unitId: number) => tx.select({ name: units.name }).from(units).where(eq(units.id, unitId)).get()!.name;
+    const name = (unitId: number) => unitName(tx, unitId);
     if (input.lead && !a.lead) {
       for (const other of all.filter((x) => x.lead)) {
         tx.update(assignments).set({ lead: false }).where(eq(assignments.id, other.id)).run();
@@ -77,8 +78,8 @@ export function changeAssignment(db: Db, proposalId: number, assignmentId: numbe
       }
     }
     tx.update(assignments).set({ dueDate: input.dueDate, lead: input.lead }).where(eq(assignments.id, a.id)).run();
-    const unitName = name(a.unitId);
-    recordEvent(tx, { proposalId, type: 'assignment.changed', actorId, before: { unitName, dueDate: a.dueDate, lead: a.lead }, after: { unitName, dueDate: input.dueDate, lead: input.lead }, at });
+    const changed = name(a.unitId);
+    recordEvent(tx, { proposalId, type: 'assignment.changed', actorId, before: { unitName: changed, dueDate: a.dueDate, lead: a.lead }, after: { unitName: changed, dueDate: input.dueDate, lead: input.lead }, at });
     bumpDataVersion(tx);
   });
 }
@@ -90,15 +91,14 @@ export function removeAssignment(db: Db, proposalId: number, assignmentId: numbe
     requireOpen(p.status, 'Usuwanie przekazania');
     const a = tx.select().from(assignments).where(and(eq(assignments.id, assignmentId), eq(assignments.proposalId, proposalId))).get();
     if (!a) throw new RuleError('form', 'Tego przypisania już nie ma.');
-    const unitName = tx.select({ name: units.name }).from(units).where(eq(units.id, a.unitId)).get()!.name;
     tx.delete(assignments).where(eq(assignments.id, a.id)).run();
-    recordEvent(tx, { proposalId, type: 'assignment.removed', actorId, before: { unitId: a.unitId, unitName, dueDate: a.dueDate, lead: a.lead }, at: acting.at });
+    recordEvent(tx, { proposalId, type: 'assignment.removed', actorId, before: { unitId: a.unitId, unitName: unitName(tx, a.unitId), dueDate: a.dueDate, lead: a.lead }, at: acting.at });
     if (a.lead) {
       // the lead leaves: the earliest remaining assignment leads
       const next = tx.select().from(assignments).where(eq(assignments.proposalId, proposalId)).orderBy(asc(assignments.id)).limit(1).get();
       if (next) {
         tx.update(assignments).set({ lead: true }).where(eq(assignments.id, next.id)).run();
-        const nextName = tx.select({ name: units.name }).from(units).where(eq(units.id, next.unitId)).get()!.name;
+        const nextName = unitName(tx, next.unitId);
         recordEvent(tx, { proposalId, type: 'assignment.changed', actorId, before: { unitName: nextName, dueDate: next.dueDate, lead: false }, after: { unitName: nextName, dueDate: next.dueDate, lead: true }, at: acting.at });
       }
     }
