@@ -42,6 +42,10 @@ export const sessions = sqliteTable(
     data: text('data').notNull(),
     /** epoch milliseconds */
     expiresAt: integer('expires_at').notNull(),
+    /** the signed-in account (sessions exist only for people who log in) */
+    userId: integer('user_id').references(() => users.id, { onDelete: 'cascade' }),
+    /** epoch milliseconds of the login: sessions end after an absolute lifetime too */
+    createdAt: integer('created_at'),
   },
-  (t) => [index('sessions_expires_idx').on(t.expiresAt)],
+  (t) => [index('sessions_expires_idx').on(t.expiresAt), index('sessions_user_idx').on(t.userId)],
 );

@@ -3,3 +3,5 @@ export * from './units.js';
 export * from './proposals.js';
 export * from './accounts.js';
 export * from './workflow.js';
+export * from './notifications.js';
+export * from './audit.js';
