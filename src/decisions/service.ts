@@ -2,10 +2,9 @@ import { and, desc, eq, inArray, isNull } from 'drizzle-orm';
 import type { z } from 'zod';
 import type { Db } from '../db/client.js';
 import { assignments, decisions, positions, positionVersions, units, type CitedPosition } from '../db/schema/index.js';
-import { bumpDataVersion } from '../db/version.js';
-import { recordEvent } from '../events/service.js';
 import { RuleError } from '../workflow/errors.js';
-import { changeStatus, lockProposal } from '../workflow/service.js';
+import { changeStatus } from '../workflow/service.js';
+import { changeProposal } from '../workflow/change.js';
 import type { decisionSchema } from './schema.js';
 
 export const DECISION_NOT_READY = 'Decyzję można opublikować, gdy wszystkie przypisane jednostki złożą stanowiska (status „stanowiska zebrane”).';
@@ -28,23 +27,28 @@ export function submittedPositions(db: Pick<Db, 'select'>, proposalId: number) {
 }
 
 /** Publishes the decision: the outcome, the "sposób wykorzystania", and the positions it cites. */
-export function publishDecision(db: Db, proposalId: number, input: z.infer<typeof decisionSchema>, actorId: number, now = new Date()) {
-  const at = now.toISOString();
-  db.transaction((tx) => {
-    const p = lockProposal(tx, proposalId, input.version);
+export function publishDecision(
+  db: Db, proposalId: number, input: z.infer<typeof decisionSchema>, actorId: number, now = new Date(),
+) {
+  changeProposal(db, { proposalId, version: input.version, actorId, now }, ({ tx, proposal: p, emit, at }) => {
     if (p.status !== 'stanowiska-zebrane') throw new RuleError('form', DECISION_NOT_READY);
     const available = submittedPositions(tx, proposalId);
     const unknown = input.citedPositionIds.filter((id) => !available.some((a) => a.positionId === id));
-    if (unknown.length) throw new RuleError('citedPositionIds', 'Można przywołać tylko złożone stanowiska przypisanych jednostek.');
+    if (unknown.length) {
+      throw new RuleError('citedPositionIds', 'Można przywołać tylko złożone stanowiska przypisanych jednostek.');
+    }
     const cited: CitedPosition[] = available.filter((a) => input.citedPositionIds.includes(a.positionId)).map((a) => ({
-      positionId: a.positionId, unitId: a.unitId, unitName: a.unitName, outcome: a.outcome, justification: a.justification, submittedAt: a.submittedAt,
+      positionId: a.positionId, unitId: a.unitId, unitName: a.unitName, outcome: a.outcome,
+      justification: a.justification, submittedAt: a.submittedAt,
     }));
-    tx.update(decisions).set({ retractedAt: at }).where(and(eq(decisions.proposalId, proposalId), isNull(decisions.retractedAt))).run();
-    tx.insert(decisions).values({ proposalId, outcome: input.outcome, text: input.text, citedPositions: cited, publishedAt: at, publishedBy: actorId }).run();
-    changeStatus(tx, p, 'rozstrzygnieta', { actorId, at });
-    recordEvent(tx, { proposalId, type: 'decision.published', actorId, after: { outcome: input.outcome, text: input.text }, at });
-    for (const c of cited) recordEvent(tx, { proposalId, type: 'position.published', actorId, after: { ...c }, at });
-    bumpDataVersion(tx);
+    tx.update(decisions).set({ retractedAt: at })
+      .where(and(eq(decisions.proposalId, proposalId), isNull(decisions.retractedAt))).run();
+    tx.insert(decisions).values({
+      proposalId, outcome: input.outcome, text: input.text, citedPositions: cited, publishedAt: at, publishedBy: actorId,
+    }).run();
+    changeStatus(tx, emit, p, 'rozstrzygnieta', at);
+    emit({ type: 'decision.published', after: { outcome: input.outcome, text: input.text } });
+    for (const c of cited) emit({ type: 'position.published', after: { ...c } });
   });
 }
 

@@ -1,10 +1,15 @@
 import type { DbOrTx } from '../db/client.js';
 import { events, type EventType } from '../db/schema/index.js';
 
-/** Which events the public timeline shows. */
-const PUBLIC_TYPES: ReadonlySet<EventType> = new Set([
+/** Which events the public timeline shows (and followers are mailed about). */
+export const PUBLIC_TYPES: ReadonlySet<EventType> = new Set([
+  'assignment.added', 'assignment.removed', 'assignment.changed',
   'status.changed', 'decision.published', 'position.published', 'duplicate.marked', 'duplicate.unmarked',
 ]);
+
+export function isPublicEvent(type: EventType): boolean {
+  return PUBLIC_TYPES.has(type);
+}
 
 export type NewEvent = {
   proposalId: number;
@@ -16,9 +21,12 @@ export type NewEvent = {
   at: string;
 };
 
-/** Records an event; call it inside the transaction of the change it describes. */
-export function recordEvent(tx: DbOrTx, e: NewEvent): void {
-  tx.insert(events).values({
+/**
+ * Inserts an event row. Only the write path (src/workflow/change.ts) calls this, inside the transaction of the
+ * change it describes, so that the cache bump and the outbox always follow.
+ */
+export function insertEvent(tx: DbOrTx, e: NewEvent): number {
+  return tx.insert(events).values({
     proposalId: e.proposalId,
     type: e.type,
     public: PUBLIC_TYPES.has(e.type),
@@ -27,5 +35,5 @@ export function recordEvent(tx: DbOrTx, e: NewEvent): void {
     after: e.after ?? null,
     note: e.note ?? '',
     createdAt: e.at,
-  }).run();
+  }).returning({ id: events.id }).get().id;
 }

@@ -36,3 +36,16 @@ export function todayInWarsaw(now: Date = new Date()): string {
   const p = warsawParts(now);
   return `${p.year}-${String(p.month).padStart(2, '0')}-${String(p.day).padStart(2, '0')}`;
 }
+
+/** The next 07:00 in Warsaw strictly after `from` (when the daily digest goes out), as an ISO instant. */
+export function nextDigestTime(from: Date): string {
+  for (let days = 0; days <= 2; days++) {
+    const day = todayInWarsaw(new Date(from.getTime() + days * 86_400_000));
+    // 07:00 Warsaw is 05:00 or 06:00 UTC depending on summer time: take the one that reads 07 in Warsaw
+    for (const utcHour of ['05', '06']) {
+      const candidate = new Date(`${day}T${utcHour}:00:00Z`);
+      if (warsawParts(candidate).hour === '07' && candidate > from) return candidate.toISOString();
+    }
+  }
+  throw new Error('unreachable: a 07:00 exists within two days');
+}

@@ -10,7 +10,7 @@ import { fieldErrors, singleError, type FieldErrors } from '../lib/forms.js';
 import { HttpError } from '../lib/http.js';
 import { getProposal, listUnits, unitsForProposals } from '../proposals/queries.js';
 import { pointBlocks } from '../proposals/text.js';
-import { ConflictError, RuleError } from '../workflow/errors.js';
+import { ConflictError, ForbiddenError, NotFoundError, RuleError } from '../workflow/errors.js';
 import type { ProposalStatus } from '../db/schema/proposals.js';
 import { isOpen, isOverdue, manualTargets, OUTCOME_LABELS } from '../workflow/workflow.js';
 import { assignedUnitIds, assignmentsWithPositions, duplicateOriginal } from './queries.js';
@@ -105,6 +105,8 @@ export async function runProposalForm<S extends z.ZodType>(
   } catch (err) {
     if (err instanceof ConflictError) return renderStaffProposal(app, request, reply, opts.id, { form: opts.form, errors: singleError('form', err.message), values }, 409);
     if (err instanceof RuleError) return renderStaffProposal(app, request, reply, opts.id, { form: opts.form, errors: singleError(err.field, err.message), values }, 422);
+    if (err instanceof NotFoundError) throw new HttpError(404, err.message);
+    if (err instanceof ForbiddenError) throw new HttpError(403, err.message);
     throw err;
   }
   return reply.redirect(`/staff/proposals/${opts.id}?ok=${ok}${opts.anchor ? `#${opts.anchor}` : ''}`, 303);

@@ -125,9 +125,14 @@ describe('from proposal to published decision (LP 7)', () => {
     expect(p.decision.date).toMatch(/^\d{4}-\d{2}-\d{2}T/);
     expect(p.positions.map((x: { unit: string }) => x.unit).sort()).toEqual([BDIM, ZGM]);
     expect(p.positions.find((x: { unit: string }) => x.unit === BDIM).text).toBe('Biuro opublikuje wykaz lokali miejskich dla NGO w 2026 r.');
-    expect(p.events.map((e: { type: string }) => e.type)).toEqual(['status.changed', 'status.changed', 'status.changed', 'decision.published', 'position.published', 'position.published']);
-    // internal events never leave the building
-    expect(JSON.stringify(p.events)).not.toContain('assignment');
+    // who answers is public (the assignments); drafts, submissions before the decision and notes are not
+    expect(p.events.map((e: { type: string }) => e.type)).toEqual([
+      'assignment.added', 'assignment.added', 'status.changed', 'status.changed', 'status.changed',
+      'decision.published', 'position.published', 'position.published',
+    ]);
+    expect(JSON.stringify(p.events)).not.toContain('position.submitted');
+    expect(JSON.stringify(p.events)).not.toContain('note.added');
+    expect(JSON.stringify(p.events)).not.toContain('Szkic.');
   });
 
   it('after the decision, positions can no longer be changed', async () => {
