@@ -1,78 +1,94 @@
-import type { FastifyPluginAsync } from 'fastify';
-import { stringify } from 'csv-stringify/sync';
-import { parseOr } from '../lib/http.js';
-import { listQuerySchema } from '../proposals/schema.js';
-import { proposalsForExport } from '../proposals/service.js';
-import { fullText } from '../proposals/text.js';
-import { formatDatePl } from '../lib/dates.js';
-import { STATUS_LABELS } from '../proposals/status.js';
+import { Readable } from 'node:stream';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
+import type { Db } from '../db/client.js';
+import { HttpError, parseOr } from '../lib/http.js';
+import { cacheKey } from '../plugins/page-cache.js';
+import { listQuerySchema, type ListQuery } from '../proposals/schema.js';
+import { proposalIdsForExport } from '../proposals/service.js';
 import { withNotFound } from '../proposals/routes.js';
-import { currentDecisions } from '../decisions/service.js';
-import { publicEventsFor } from '../events/queries.js';
-import { describeEvent, eventBody } from '../events/present.js';
-import { OUTCOME_LABELS } from '../workflow/workflow.js';
+import { csvHead, csvRows, exportRecords } from './records.js';
 
 const exportQuerySchema = listQuerySchema.omit({ page: true });
 
-const routes: FastifyPluginAsync<{ baseUrl: string }> = async (app, opts) => {
-  const { db } = app.database;
+/** Rows read, turned into text and sent per step; the event loop is free between steps. */
+export const CHUNK_ROWS = 500;
+/** Exports up to this many rows are built whole and cached; bigger ones are streamed and never held. */
+export const CACHE_MAX_ROWS = 1000;
 
-  const exportRows = (query: unknown) => {
-    const parsed = parseOr(exportQuerySchema, query);
-    const { consultation, rows } = withNotFound(() => proposalsForExport(db, parsed));
-    const ids = rows.map((r) => r.id);
-    const decisionsById = currentDecisions(db, ids);
-    const eventsById = publicEventsFor(db, ids);
-    return rows.map((r) => {
-      const d = decisionsById.get(r.id);
-      return {
-      id: r.id,
-      url: `${opts.baseUrl}/proposals/${r.id}`,
-      consultation: consultation.slug,
-      lp: r.lp,
-      lpDeduced: r.lpDeduced,
-      table: r.tableNumber === null ? null : { number: r.tableNumber, theme: r.tableTheme, themeLegible: r.tableThemeLegible, moderators: r.moderators },
-      title: r.title,
-      text: fullText(r),
-      points: r.points,
-      units: r.units.map((u) => u.name),
-      remarks: r.remarks,
-      status: r.status,
-      statusLabel: STATUS_LABELS[r.status],
-      sourceNotes: r.sourceNotes,
-      decision: d ? { outcome: d.outcome, outcomeLabel: OUTCOME_LABELS[d.outcome], text: d.text, date: d.publishedAt } : null,
-      positions: d ? d.citedPositions.map((c) => ({ unit: c.unitName, outcome: c.outcome, outcomeLabel: OUTCOME_LABELS[c.outcome], text: c.justification, date: c.submittedAt })) : [],
-      events: (eventsById.get(r.id) ?? []).map((e) => ({ type: e.type, date: e.createdAt, description: describeEvent(e), text: eventBody(e) || (e.type === 'status.changed' ? e.note : '') })),
-      updatedAt: r.updatedAt,
-    };
+export type ExportOptions = {
+  baseUrl: string;
+  /** export requests per IP address per minute (open data: generous; stops scripted floods) */
+  rateLimit?: number;
+};
+
+type Format = 'json' | 'csv';
+
+const nextTick = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** The export as text chunks of at most CHUNK_ROWS proposals, yielding to the event loop between them. */
+async function* exportChunks(db: Db, format: Format, ids: number[], consultationSlug: string, baseUrl: string) {
+  yield format === 'json' ? '[' : csvHead();
+  for (let i = 0; i < ids.length; i += CHUNK_ROWS) {
+    if (i > 0) await nextTick();
+    const records = exportRecords(db, ids.slice(i, i + CHUNK_ROWS), consultationSlug, baseUrl);
+    if (format === 'csv') yield csvRows(records);
+    else yield (i > 0 ? ',' : '') + records.map((r) => JSON.stringify(r)).join(',');
+  }
+  if (format === 'json') yield ']';
+}
+
+async function* asBuffers(chunks: AsyncIterable<string>) {
+  for await (const part of chunks) yield Buffer.from(part, 'utf8');
+}
+
+/** A small export whole (cacheable); a large one as a stream that never holds more than a chunk or two. */
+async function renderExport(db: Db, format: Format, query: ListQuery, baseUrl: string): Promise<string | Readable> {
+  // only ids are held for the whole export; an unknown consultation or unit is a 404 before any byte is sent
+  const { consultation, ids } = withNotFound(() => proposalIdsForExport(db, query));
+  const chunks = exportChunks(db, format, ids, consultation.slug, baseUrl);
+  if (ids.length > CACHE_MAX_ROWS) return Readable.from(asBuffers(chunks), { objectMode: false, highWaterMark: 1 });
+  let body = '';
+  for await (const part of chunks) body += part;
+  return body;
+}
+
+const routes: FastifyPluginAsync<ExportOptions> = async (app, opts) => {
+  const { db } = app.database;
+  const perMinute = opts.rateLimit ?? 30;
+
+  // open data: any web page (an NGO's site) may fetch it from the visitor's browser
+  const openData: onRequestHookHandler = (_request, reply, done) => {
+    reply.header('Access-Control-Allow-Origin', '*');
+    reply.header('Access-Control-Expose-Headers', 'ETag, Content-Disposition');
+    reply.header('Cross-Origin-Resource-Policy', 'cross-origin');
+    done();
+  };
+  const config = {
+    rateLimit: {
+      max: perMinute,
+      timeWindow: '1 minute',
+      errorResponseBuilder: () => new HttpError(429,
+        `Zbyt wiele pobrań eksportu z tego adresu (najwyżej ${perMinute} na minutę). Odczekaj minutę i spróbuj ponownie.`),
+    },
+  };
+
+  const serve = (format: Format, contentType: string) => async (request: FastifyRequest, reply: FastifyReply) => {
+    const query = parseOr(exportQuerySchema, request.query);
+    return app.cachedResponse(request, reply, {
+      key: cacheKey(`export.${format}`, query),
+      contentType,
+      shared: true,
+      vary: '', // the same bytes whatever the request's headers
+      render: () => renderExport(db, format, query, opts.baseUrl),
     });
   };
 
-  app.get('/export/proposals.json', async (request, reply) => {
-    const render = () => JSON.stringify(exportRows(request.query));
-    return app.cachedResponse(request, reply, 'application/json; charset=utf-8', render);
-  });
+  app.get('/export/proposals.json', { onRequest: openData, config },
+    serve('json', 'application/json; charset=utf-8'));
 
-  app.get('/export/proposals.csv', async (request, reply) => {
+  app.get('/export/proposals.csv', { onRequest: openData, config }, async (request, reply) => {
     reply.header('Content-Disposition', 'attachment; filename="propozycje.csv"');
-    return app.cachedResponse(request, reply, 'text/csv; charset=utf-8', () => {
-      const rows = exportRows(request.query);
-      // Polish Excel opens UTF-8 correctly only with a BOM, and expects semicolons
-      return stringify(
-        rows.map((r) => [
-          r.lp, r.lpDeduced ? 'tak' : 'nie', r.table?.number ?? '', r.table?.theme ?? '', r.title, r.text,
-          r.units.join('\n'), r.remarks.join('\n'), r.statusLabel, r.decision?.outcomeLabel ?? '', r.decision?.text ?? '',
-          r.decision ? formatDatePl(r.decision.date) : '', r.sourceNotes.join('\n'), r.url,
-        ]),
-        {
-          bom: true,
-          delimiter: ';',
-          record_delimiter: '\r\n',
-          header: true,
-          columns: ['LP', 'LP ustalone', 'Stolik', 'Temat stolika', 'Tytuł', 'Treść', 'Jednostki', 'Uwagi', 'Status', 'Rozstrzygnięcie', 'Sposób wykorzystania', 'Data decyzji', 'Notatki o źródle', 'Adres'],
-        },
-      );
-    });
+    return serve('csv', 'text/csv; charset=utf-8')(request, reply);
   });
 };
 

@@ -1,6 +1,6 @@
 import { and, asc, count, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import type { DbOrTx } from '../db/client.js';
-import { consultations, proposals, proposalUnits, unitGroupMembers, units, workshopTables } from '../db/schema/index.js';
+import { consultations, meta, proposals, proposalUnits, unitGroupMembers, units, workshopTables } from '../db/schema/index.js';
 import type { ProposalStatus } from '../db/schema/proposals.js';
 import { proposalSearch } from '../db/search-table.js';
 
@@ -14,9 +14,21 @@ export type ProposalFilter = {
 
 export type UnitRef = { id: number; name: string; slug: string; kind: string };
 
+/** The `meta` key naming the consultation shown without `?consultation=` (absent: the first imported). */
+export const CURRENT_CONSULTATION_KEY = 'current_consultation_id';
+
+/** The consultation with this slug; without one, the current consultation. */
 export function findConsultation(db: DbOrTx, slug?: string) {
-  const q = db.select().from(consultations);
-  return (slug ? q.where(eq(consultations.slug, slug)) : q.orderBy(desc(consultations.id))).limit(1).get();
+  if (slug) return db.select().from(consultations).where(eq(consultations.slug, slug)).get();
+  const current = db.select({ value: meta.value }).from(meta).where(eq(meta.key, CURRENT_CONSULTATION_KEY)).get();
+  const chosen = current && db.select().from(consultations).where(eq(consultations.id, current.value)).get();
+  // importing another consultation does not change what the home page shows
+  return chosen ?? db.select().from(consultations).orderBy(asc(consultations.id)).limit(1).get();
+}
+
+export function setCurrentConsultationId(tx: DbOrTx, consultationId: number): void {
+  tx.insert(meta).values({ key: CURRENT_CONSULTATION_KEY, value: consultationId })
+    .onConflictDoUpdate({ target: meta.key, set: { value: consultationId } }).run();
 }
 
 export function listConsultations(db: DbOrTx) {
@@ -105,6 +117,25 @@ export function listProposals(db: DbOrTx, f: ProposalFilter, page?: { limit: num
       .where(filterConditions(f))
       .orderBy(asc(proposals.lp));
   return page ? q.limit(page.limit).offset(page.offset).all() : q.all();
+}
+
+/** Ids of every proposal matching the filter, in LP order (the export reads the rows in chunks). */
+export function listProposalIds(db: DbOrTx, f: ProposalFilter): number[] {
+  const q = f.ftsQuery
+    ? db.select({ id: proposals.id }).from(proposalSearch).crossJoin(proposals).where(filterConditions(f, true))
+    : db.select({ id: proposals.id }).from(proposals).where(filterConditions(f));
+  return q.orderBy(asc(proposals.lp)).all().map((r) => r.id);
+}
+
+/** The list's columns for these proposals, in the order of `ids`. */
+export function listProposalsByIds(db: DbOrTx, ids: number[]) {
+  const rows = new Map<number, ReturnType<typeof listProposals>[number]>();
+  for (let i = 0; i < ids.length; i += 900) {
+    for (const r of db.select(listColumns).from(proposals)
+      .leftJoin(workshopTables, eq(workshopTables.id, proposals.workshopTableId))
+      .where(inArray(proposals.id, ids.slice(i, i + 900))).all()) rows.set(r.id, r);
+  }
+  return ids.flatMap((id) => rows.get(id) ?? []);
 }
 
 /** Units named by each proposal, in source order. */

@@ -9,15 +9,18 @@ import { describeEvent, eventBody } from '../events/present.js';
 import { currentDecision } from '../decisions/service.js';
 import { OUTCOME_LABELS } from '../workflow/workflow.js';
 import { duplicateOriginal } from '../staff/queries.js';
+import { cacheKey } from '../plugins/page-cache.js';
 
 export const RESULTS_ID = 'wyniki';
+const HTML = 'text/html; charset=utf-8';
 
 const routes: FastifyPluginAsync = async (app) => {
   const { db } = app.database;
 
   app.get('/', async (request, reply) => {
     const query = parseOr(listQuerySchema, request.query);
-    return app.cachedResponse(request, reply, 'text/html; charset=utf-8', async () => {
+    const fragment = wantsFragment(request, RESULTS_ID);
+    const render = async () => {
       const model = withNotFound(() => proposalList(db, query));
       const filters = { q: query.q, table: query.table, unit: query.unit, status: query.status, consultation: query.consultation };
       const view = {
@@ -29,14 +32,15 @@ const routes: FastifyPluginAsync = async (app) => {
         exportQuery: queryString(filters),
         filtered: Boolean(query.q || query.table || query.unit || query.status),
       };
-      const fragment = wantsFragment(request, RESULTS_ID);
       return app.view(fragment ? 'proposals/_results.njk' : 'proposals/list.njk', { ...view, fragment });
-    });
+    };
+    // keyed on the parsed filters, never the raw URL: unknown parameters do not make new entries
+    return app.cachedResponse(request, reply, { key: cacheKey('list', { ...query, fragment }), contentType: HTML, render });
   });
 
   app.get('/proposals/:id', async (request, reply) => {
     const { id } = parseOr(idParamSchema, request.params, 404);
-    return app.cachedResponse(request, reply, 'text/html; charset=utf-8', async () => {
+    const render = async () => {
       const proposal = getProposal(db, id);
       if (!proposal) throw new HttpError(404, 'Nie ma propozycji o takim numerze.');
       const units = unitsForProposals(db, [id]).get(id) ?? [];
@@ -48,7 +52,8 @@ const routes: FastifyPluginAsync = async (app) => {
         decision: currentDecision(db, id), outcomeLabels: OUTCOME_LABELS,
         duplicateOf: duplicateOriginal(db, proposal.duplicateOfId),
       });
-    });
+    };
+    return app.cachedResponse(request, reply, { key: cacheKey('proposal', { id }), contentType: HTML, render });
   });
 };
 

@@ -1,8 +1,9 @@
 import type { Db } from '../db/client.js';
+import { bumpDataVersion } from '../db/version.js';
 import { toFtsQuery } from '../lib/text.js';
 import {
-  countProposals, findConsultation, findUnitBySlug, listConsultations, listProposals, listSourceGaps,
-  listUnits, listWorkshopTables, unitsForProposals, type ProposalFilter,
+  countProposals, findConsultation, findUnitBySlug, listConsultations, listProposalIds, listProposals, listSourceGaps,
+  listUnits, listWorkshopTables, setCurrentConsultationId, unitsForProposals, type ProposalFilter,
 } from './queries.js';
 import type { ListQuery } from './schema.js';
 
@@ -60,10 +61,22 @@ export function proposalList(db: Db, query: ListQuery) {
   };
 }
 
-/** All matching proposals (no paging) with their units, for the open-data export. */
-export function proposalsForExport(db: Db, query: ListQuery) {
+/** Ids of all matching proposals (no paging), in LP order: the export reads their rows in chunks. */
+export function proposalIdsForExport(db: Db, query: ListQuery) {
   const { consultation, filter, emptySearch } = resolveFilter(db, query);
-  const rows = emptySearch ? [] : listProposals(db, filter);
-  const unitMap = unitsForProposals(db, rows.map((r) => r.id));
-  return { consultation, rows: rows.map((r) => ({ ...r, units: unitMap.get(r.id) ?? [] })) };
+  return { consultation, ids: emptySearch ? [] : listProposalIds(db, filter) };
+}
+
+/**
+ * Makes this consultation the one the home page, the unit pages and the export show without
+ * `?consultation=` (until then it is the first one imported; importing another changes nothing).
+ */
+export function setCurrentConsultation(db: Db, slug: string) {
+  return db.transaction((tx) => {
+    const consultation = findConsultation(tx, slug);
+    if (!consultation) throw new NotFound(`Nie ma konsultacji „${slug}”.`);
+    setCurrentConsultationId(tx, consultation.id);
+    bumpDataVersion(tx);
+    return consultation;
+  }, { behavior: 'immediate' });
 }

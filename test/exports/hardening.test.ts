@@ -1,0 +1,174 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'csv-parse/sync';
+import { build, type App } from '../helpers.js';
+import { importConsultation } from './fixtures.js';
+
+let app: App;
+beforeAll(async () => {
+  app = await build();
+});
+afterAll(async () => {
+  await app.close();
+});
+
+// the export is rate-limited per IP address: each test speaks from its own addresses
+let nextHost = 0;
+const host = () => `127.0.${Math.floor(++nextHost / 250) + 1}.${(nextHost % 250) + 1}`;
+const get = (url: string, headers: Record<string, string> = {}, remoteAddress = host()) =>
+  app.inject({ method: 'GET', url, headers, remoteAddress });
+
+describe('the page cache is keyed on validated parameters, not the raw URL', () => {
+  it('junk query parameters on the export share one cached copy', async () => {
+    const first = await get('/export/proposals.json?junk=0');
+    expect(first.statusCode).toBe(200);
+    const entries = app.pageCacheStats().entries;
+    for (let i = 1; i <= 40; i++) {
+      const res = await get(`/export/proposals.json?junk=${i}&x${i}=${'y'.repeat(i)}`);
+      expect(res.statusCode).toBe(200);
+      expect(res.headers.etag).toBe(first.headers.etag);
+    }
+    expect(app.pageCacheStats().entries).toBe(entries);
+    // equivalent spellings of the same filter are one response too
+    const a = await get('/export/proposals.json?table=01&status=nowa');
+    const b = await get('/export/proposals.json?status=nowa&table=1&junk=2');
+    expect(a.headers.etag).toBe(b.headers.etag);
+    expect(app.pageCacheStats().entries).toBe(entries + 1);
+  });
+
+  it('junk query parameters and htmx targets on the pages share one cached copy', async () => {
+    await get('/');
+    await get('/?q=szkolen');
+    const entries = app.pageCacheStats().entries;
+    for (let i = 0; i < 20; i++) {
+      expect((await get(`/?junk=${i}`)).statusCode).toBe(200);
+      expect((await get(`/?q=szkolen&junk=${i}`, { 'hx-request': 'true', 'hx-target': `junk-${i}` })).statusCode).toBe(200);
+      expect((await get(`/units?junk=${i}`)).statusCode).toBe(200);
+    }
+    // the units page is the only new response
+    expect(app.pageCacheStats().entries).toBe(entries + 1);
+  });
+});
+
+describe('a large export', () => {
+  const size = 1200;
+  beforeAll(() => {
+    importConsultation(app, 'duza', 'Duże konsultacje', Array.from({ length: size }, (_, i) => ({
+      title: `propozycja numer ${i + 1}`, points: ['1) pierwszy punkt', '2) drugi punkt'],
+    })));
+  });
+
+  it('is streamed whole in LP order and never held in the cache', async () => {
+    await get('/'); // the import bumped the data version: settle the cache first
+    const before = app.pageCacheStats();
+    const res = await get('/export/proposals.json?consultation=duza');
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-length']).toBeUndefined();
+    const rows = res.json() as { lp: number; text: string }[];
+    expect(rows.map((r) => r.lp)).toEqual(Array.from({ length: size }, (_, i) => i + 1));
+    expect(rows[9]!.text).toBe('propozycja numer 10\n- 1) pierwszy punkt\n- 2) drugi punkt');
+
+    const csv = await get('/export/proposals.csv?consultation=duza');
+    expect(csv.statusCode).toBe(200);
+    const records = parse(csv.rawPayload, { delimiter: ';', bom: true, relax_column_count: true }) as string[][];
+    expect(records).toHaveLength(size + 1);
+    expect(new Set(records.map((r) => r.length))).toEqual(new Set([14]));
+    expect(app.pageCacheStats()).toEqual(before);
+  });
+
+  it('answers a matching If-None-Match with 304 without sending it again', async () => {
+    const first = await get('/export/proposals.json?consultation=duza');
+    const etag = first.headers.etag as string;
+    expect(etag).toBeTruthy();
+    const again = await get('/export/proposals.json?consultation=duza', { 'if-none-match': etag });
+    expect(again.statusCode).toBe(304);
+    expect(again.body).toBe('');
+  });
+});
+
+describe('open data for other web sites', () => {
+  it('allows any origin to read the JSON and CSV export, also a 304 and an error', async () => {
+    for (const url of ['/export/proposals.json', '/export/proposals.csv']) {
+      const res = await get(url, { origin: 'https://ngo.example.org' });
+      expect(res.statusCode).toBe(200);
+      expect(res.headers['access-control-allow-origin']).toBe('*');
+      const notModified = await get(url, { 'if-none-match': res.headers.etag as string });
+      expect(notModified.statusCode).toBe(304);
+      expect(notModified.headers['access-control-allow-origin']).toBe('*');
+    }
+    const bad = await get('/export/proposals.json?table=abc');
+    expect(bad.statusCode).toBe(400);
+    expect(bad.headers['access-control-allow-origin']).toBe('*');
+    // the pages stay same-origin
+    expect((await get('/')).headers['access-control-allow-origin']).toBeUndefined();
+  });
+});
+
+describe('rate limit on the export', () => {
+  it('refuses the 31st export in a minute from one address, in Polish, and nobody else', async () => {
+    const attacker = host();
+    for (let i = 0; i < 30; i++) expect((await get(`/export/proposals.json?junk=${i}`, {}, attacker)).statusCode).toBe(200);
+    const refused = await get('/export/proposals.json', {}, attacker);
+    expect(refused.statusCode).toBe(429);
+    expect(refused.headers['content-type']).toContain('application/json');
+    expect(refused.json()).toEqual({
+      statusCode: 429,
+      error: 'Zbyt wiele pobrań eksportu z tego adresu (najwyżej 30 na minutę). Odczekaj minutę i spróbuj ponownie.',
+    });
+    expect(refused.headers['retry-after']).toBeTruthy();
+    expect((await get('/export/proposals.json')).statusCode).toBe(200);
+    // the pages are not limited
+    expect((await get('/', {}, attacker)).statusCode).toBe(200);
+  });
+});
+
+describe('CSV export', () => {
+  const formula = '=HYPERLINK("http://x","y")';
+  beforeAll(() => {
+    importConsultation(app, 'wstrzykniecie', 'Próba CSV', [
+      { title: formula, points: ['pierwsza linia', 'druga linia\r\ntrzecia linia'], remarks: ['+48 123', '@SUM(A1)'] },
+      { title: 'zwykła propozycja; ze średnikiem i "cudzysłowem"', remarks: ['-1'] },
+      { title: 'propozycja bez niespodzianek' },
+    ]);
+    // the importer trims cells; tab and carriage return only reach the database another way
+    app.database.sqlite.prepare(`UPDATE proposals SET source_notes = json_array(char(9) || '=1+1', char(13) || '=2')
+      WHERE lp = 3 AND consultation_id = (SELECT id FROM consultations WHERE slug = 'wstrzykniecie')`).run();
+    app.database.sqlite.prepare("UPDATE meta SET value = value + 1 WHERE key = 'data_version'").run();
+  });
+
+  it('round-trips through a real CSV parser: one record per proposal, every record as wide as the header', async () => {
+    for (const url of ['/export/proposals.csv?consultation=wstrzykniecie', '/export/proposals.csv']) {
+      const res = await get(url);
+      expect(res.statusCode).toBe(200);
+      const json = (await get(url.replace('.csv', '.json'))).json() as unknown[];
+      // a spreadsheet ends a row at any unquoted line break, not only at the file's first one (\r\n)
+      const records = parse(res.rawPayload, {
+        delimiter: ';', bom: true, relax_column_count: true, record_delimiter: ['\r\n', '\n', '\r'],
+      }) as string[][];
+      expect(records, url).toHaveLength(json.length + 1);
+      const width = records[0]!.length;
+      expect(width).toBe(14);
+      for (const r of records) expect(r, url).toHaveLength(width);
+    }
+  });
+
+  it('escapes cells a spreadsheet would run as formulas with a leading single quote', async () => {
+    const res = await get('/export/proposals.csv?consultation=wstrzykniecie');
+    const records = parse(res.rawPayload, { delimiter: ';', bom: true, columns: true }) as Record<string, string>[];
+    expect(records).toHaveLength(3);
+    const [first, second, third] = records as [Record<string, string>, Record<string, string>, Record<string, string>];
+    expect(first['Tytuł']).toBe(`'${formula}`);
+    expect(first['Treść']).toBe(`'${formula}\n- pierwsza linia\n- druga linia\n- trzecia linia`);
+    expect(first.Uwagi).toBe("'+48 123\n@SUM(A1)");
+    expect(second['Tytuł']).toBe('zwykła propozycja; ze średnikiem i "cudzysłowem"');
+    expect(second.Uwagi).toBe("'-1");
+    expect(third['Tytuł']).toBe('propozycja bez niespodzianek');
+    expect(third['Notatki o źródle']).toBe("'\t=1+1\n\r=2");
+    for (const r of records) {
+      for (const cell of Object.values(r)) expect(cell, JSON.stringify(r)).not.toMatch(/^[=+\-@\t\r]/);
+    }
+    // numbers stay numbers; the JSON export is unchanged
+    expect(first.LP).toBe('1');
+    const json = (await get('/export/proposals.json?consultation=wstrzykniecie')).json() as { title: string }[];
+    expect(json[0]!.title).toBe(formula);
+  });
+});
