@@ -24,6 +24,8 @@ export type AppOptions = Pick<Config, 'databasePath' | 'baseUrl' | 'viewCache'> 
   Partial<Pick<Config, 'sessionSecret' | 'sessionIdleMinutes' | 'loginRateLimit'>> & {
     /** scrypt cost for passwords set through the web UI (tests lower it) */
     passwordHashCost?: number;
+    /** open-data exports per IP address per minute (default 30; the benchmark raises it) */
+    exportRateLimit?: number;
   };
 
 const STATUS_TITLES: Record<number, string> = {
@@ -58,7 +60,7 @@ const app: FastifyPluginAsync<AppOptions> = async (fastify, opts) => {
 
   await fastify.register(proposalRoutes);
   await fastify.register(unitRoutes);
-  await fastify.register(exportRoutes, { baseUrl: opts.baseUrl });
+  await fastify.register(exportRoutes, { baseUrl: opts.baseUrl, rateLimit: opts.exportRateLimit });
   const passwordHashCost = opts.passwordHashCost ?? DEFAULT_SCRYPT_COST;
   await fastify.register(authRoutes, { loginRateLimit: opts.loginRateLimit ?? 10, passwordHashCost });
   await fastify.register(staffRoutes);
