@@ -3,15 +3,15 @@
  *                     [--password P | --password-stdin]
  * Creates the account, or updates (and reactivates) the one with that e-mail, in the database
  * named by DATABASE_URL. A new account without a password gets a generated one, printed once.
+ * A new password ends the account's open sessions; every change goes to the audit log.
  */
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config.js';
 import { openDatabase, type Database } from '../src/db/client.js';
 import { ROLE_LABELS } from '../src/auth/policy.js';
-import { AccountError } from '../src/auth/service.js';
 import { userAddArgsSchema } from '../src/admin/schema.js';
-import { addAccountFromCommandLine } from '../src/admin/service.js';
+import { AccountError, addAccountFromCommandLine } from '../src/admin/accounts.js';
 
 const USAGE = [
   'Użycie: npm run user:add -- --email ADRES --role admin|unit|reviewer [--unit "nazwa jednostki"]... [--name "Imię Nazwisko"]',
@@ -78,7 +78,9 @@ try {
   const lines = [result.created ? `Utworzono konto ${what}.` : `Zaktualizowano konto ${what}; konto jest aktywne.`];
   if (result.generatedPassword) {
     lines.push(`Hasło początkowe (pokazywane tylko teraz – przekaż je bezpiecznie): ${result.generatedPassword}`);
-  } else if (!result.created && parsed.data.password) lines.push('Hasło zostało zmienione.');
+  } else if (!result.created && parsed.data.password) {
+    lines.push('Hasło zostało zmienione; otwarte sesje tego konta zostały zakończone.');
+  }
   process.stdout.write(`${lines.join('\n')}\n`);
 } catch (err) {
   if (err instanceof AccountError) fail(`${err.message}\nBaza danych nie została zmieniona.`);

@@ -21,7 +21,7 @@ import { HttpError } from './lib/http.js';
 import { DEFAULT_SCRYPT_COST } from './auth/password.js';
 
 export type AppOptions = Pick<Config, 'databasePath' | 'baseUrl' | 'viewCache'> &
-  Partial<Pick<Config, 'sessionSecret' | 'sessionIdleMinutes' | 'loginRateLimit'>> & {
+  Partial<Pick<Config, 'sessionSecret' | 'sessionIdleMinutes' | 'sessionAbsoluteHours' | 'loginRateLimit'>> & {
     /** scrypt cost for passwords set through the web UI (tests lower it) */
     passwordHashCost?: number;
     /** open-data exports per IP address per minute (default 30; the benchmark raises it) */
@@ -50,6 +50,7 @@ const app: FastifyPluginAsync<AppOptions> = async (fastify, opts) => {
     databasePath: opts.databasePath,
     secret: opts.sessionSecret,
     idleMinutes: opts.sessionIdleMinutes ?? 30,
+    absoluteHours: opts.sessionAbsoluteHours ?? 12,
     secureCookie: opts.baseUrl.startsWith('https:'),
   });
   await fastify.register(viewPlugin, { cache: opts.viewCache });

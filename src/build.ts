@@ -1,9 +1,21 @@
 import Fastify, { type FastifyServerOptions } from 'fastify';
 import app, { type AppOptions } from './app.js';
+import type { Config } from './config.js';
+
+/** A hop count as the function Fastify runs for it (its types take no number): trust the nearest n hops. */
+function trustProxyOption(value: Config['trustProxy'] | undefined): FastifyServerOptions['trustProxy'] {
+  if (typeof value === 'number') return (_address: string, hop: number) => hop < value;
+  return value ?? false;
+}
 
 /** Creates a ready Fastify instance around the app plugin (used by the server, tests and bench). */
-export async function buildServer(opts: AppOptions, server: FastifyServerOptions = {}) {
-  const fastify = Fastify({ trustProxy: false, ...server });
+export async function buildServer(
+  opts: AppOptions & Partial<Pick<Config, 'trustProxy'>>,
+  server: FastifyServerOptions = {},
+) {
+  // behind the city's reverse proxy request.ip (and so the login rate limit) is the proxy's address
+  // unless the proxy is trusted to tell the client's address in X-Forwarded-For
+  const fastify = Fastify({ trustProxy: trustProxyOption(opts.trustProxy), ...server });
   await fastify.register(app, opts);
   await fastify.ready();
   return fastify;

@@ -1,8 +1,40 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 const booleanFlag = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'oczekiwano true albo false' })
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+/** Names proxy-addr (Fastify's trustProxy) knows for address ranges. */
+const PROXY_RANGE_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+function isProxyAddress(entry: string): boolean {
+  if (PROXY_RANGE_NAMES.has(entry)) return true;
+  const [address, prefix, ...rest] = entry.split('/');
+  const version = isIP(address ?? '');
+  if (!version || rest.length) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (version === 4 ? 32 : 128);
+}
+
+const TRUST_PROXY_ERROR =
+  'oczekiwano false, true, liczby pośredników (1–20) albo listy adresów lub podsieci pośredników oddzielonych przecinkami';
+
+/** false (default), true, a hop count, or proxy addresses/CIDRs: Fastify's trustProxy. */
+const trustProxySchema = z.string().trim().transform((v, ctx): boolean | number | string[] => {
+  const lower = v.toLowerCase();
+  if (['false', 'no', '0'].includes(lower)) return false;
+  if (['true', 'yes'].includes(lower)) return true;
+  if (/^\d+$/.test(v)) {
+    const hops = Number(v);
+    if (hops >= 1 && hops <= 20) return hops;
+  } else {
+    const entries = v.split(',').map((e) => e.trim()).filter(Boolean);
+    if (entries.length && entries.every(isProxyAddress)) return entries;
+  }
+  ctx.addIssue({ code: 'custom', message: TRUST_PROXY_ERROR });
+  return z.NEVER;
+});
 
 const envSchema = z.object({
   PORT: z.coerce.number({ error: 'musi być numerem portu (0–65535)' }).int('musi być liczbą całkowitą').min(0, 'musi być numerem portu (0–65535)').max(65535, 'musi być numerem portu (0–65535)').default(3000),
@@ -17,6 +49,9 @@ const envSchema = z.object({
   VIEW_CACHE: booleanFlag.default(true),
   SESSION_SECRET: z.string().min(32, 'musi mieć co najmniej 32 znaki').optional(),
   SESSION_IDLE_MINUTES: z.coerce.number({ error: 'musi być liczbą minut' }).int('musi być liczbą całkowitą').min(1, 'od 1 do 1440 minut').max(24 * 60, 'od 1 do 1440 minut').default(30),
+  SESSION_ABSOLUTE_HOURS: z.coerce.number({ error: 'musi być liczbą godzin' }).int('musi być liczbą całkowitą')
+    .min(1, 'od 1 do 720 godzin').max(720, 'od 1 do 720 godzin').default(12),
+  TRUST_PROXY: trustProxySchema.default(false),
   LOGIN_RATE_LIMIT: z.coerce.number({ error: 'musi być liczbą' }).int('musi być liczbą całkowitą').min(1, 'co najmniej 1').max(10_000, 'najwyżej 10000').default(10),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { error: 'jeden z: fatal, error, warn, info, debug, trace, silent' }).default('warn'),
 });
@@ -30,6 +65,10 @@ export type Config = {
   logLevel: string;
   sessionSecret?: string;
   sessionIdleMinutes: number;
+  /** a session ends this long after login, however active */
+  sessionAbsoluteHours: number;
+  /** Fastify's trustProxy: which X-Forwarded-For hops to believe for request.ip */
+  trustProxy: boolean | number | string[];
   /** login attempts per IP address per minute */
   loginRateLimit: number;
 };
@@ -57,6 +96,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     sessionSecret: e.SESSION_SECRET,
     sessionIdleMinutes: e.SESSION_IDLE_MINUTES,
+    sessionAbsoluteHours: e.SESSION_ABSOLUTE_HOURS,
+    trustProxy: e.TRUST_PROXY,
     loginRateLimit: e.LOGIN_RATE_LIMIT,
   };
 }

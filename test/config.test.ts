@@ -18,4 +18,22 @@ describe('configuration from the environment', () => {
     expect(() => loadConfig({ BASE_URL: 'nie-adres' })).toThrow(/BASE_URL/);
     expect(() => loadConfig({ SESSION_SECRET: 'krotki' })).toThrow(/SESSION_SECRET/);
   });
+
+  it('reads SESSION_ABSOLUTE_HOURS (default 12) and refuses nonsense', () => {
+    expect(loadConfig({}).sessionAbsoluteHours).toBe(12);
+    expect(loadConfig({ SESSION_ABSOLUTE_HOURS: '8' }).sessionAbsoluteHours).toBe(8);
+    expect(() => loadConfig({ SESSION_ABSOLUTE_HOURS: '0' })).toThrow(/SESSION_ABSOLUTE_HOURS: od 1 do 720 godzin/);
+  });
+
+  it('reads TRUST_PROXY as false, true, a hop count or proxy addresses and subnets', () => {
+    expect(loadConfig({}).trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: 'false' }).trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: 'true' }).trustProxy).toBe(true);
+    expect(loadConfig({ TRUST_PROXY: '1' }).trustProxy).toBe(1);
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.5, 192.168.10.0/24,::1,loopback' }).trustProxy)
+      .toEqual(['10.0.0.5', '192.168.10.0/24', '::1', 'loopback']);
+    for (const bad of ['maybe', '10.0.0.300', '10.0.0.0/33', '99', 'proxy.torun.pl']) {
+      expect(() => loadConfig({ TRUST_PROXY: bad }), bad).toThrow(/TRUST_PROXY: oczekiwano false, true/);
+    }
+  });
 });

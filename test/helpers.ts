@@ -11,7 +11,10 @@ export function tempDatabasePath(name = 'test'): string {
 }
 
 /** Builds the app on a fresh SQLite file; `seed` imports the shipped Toruń dataset. */
-export async function build(opts: { seed?: boolean; databasePath?: string; loginRateLimit?: number; sessionIdleMinutes?: number } = {}) {
+export async function build(opts: {
+  seed?: boolean; databasePath?: string; loginRateLimit?: number; sessionIdleMinutes?: number;
+  trustProxy?: boolean | number | string[];
+} = {}) {
   const databasePath = opts.databasePath ?? tempDatabasePath();
   const app = await buildServer({
     databasePath,
@@ -20,6 +23,7 @@ export async function build(opts: { seed?: boolean; databasePath?: string; login
     passwordHashCost: 2 ** 10,
     loginRateLimit: opts.loginRateLimit ?? 1000,
     sessionIdleMinutes: opts.sessionIdleMinutes,
+    trustProxy: opts.trustProxy,
   });
   if (opts.seed ?? true) importTorun2026(app.database.db);
   return app;
@@ -37,7 +41,7 @@ export function idOfLp(app: App, lp: number): number {
 }
 
 import type { Role } from '../src/db/schema/accounts.js';
-import { upsertUser } from '../src/auth/service.js';
+import { upsertUser } from '../src/admin/accounts.js';
 
 /** Cheap scrypt for tests; production uses DEFAULT_SCRYPT_COST. */
 export const TEST_SCRYPT_COST = 2 ** 10;

@@ -1,6 +1,6 @@
-import { and, asc, eq, inArray, ne, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, ne } from 'drizzle-orm';
 import type { DbOrTx } from '../db/client.js';
-import { assignments, positions, sessions, unitGroupMembers, units, userUnits, users } from '../db/schema/index.js';
+import { assignments, positions, unitGroupMembers, units, userUnits, users } from '../db/schema/index.js';
 import type { UnitKind } from '../db/schema/units.js';
 
 export type UnitRow = typeof units.$inferSelect;
@@ -82,10 +82,4 @@ export function updateUser(db: DbOrTx, id: number, values: { name: string; role:
 export function replaceUserUnits(db: DbOrTx, userId: number, unitIds: number[]) {
   db.delete(userUnits).where(eq(userUnits.userId, userId)).run();
   if (unitIds.length) db.insert(userUnits).values(unitIds.map((unitId) => ({ userId, unitId }))).run();
-}
-
-/** Signs a person out everywhere (but the session making the change): after a password reset or deactivation. */
-export function endSessionsOf(db: DbOrTx, userId: number, exceptSid?: string) {
-  const mine = sql`json_extract(${sessions.data}, '$.userId') = ${userId}`;
-  db.delete(sessions).where(exceptSid === undefined ? mine : and(mine, ne(sessions.sid, exceptSid))).run();
 }

@@ -7,8 +7,13 @@ import { UNIT_KINDS } from '../db/schema/units.js';
 import { asArray, fieldErrors, singleError, type FieldErrors } from '../lib/forms.js';
 import { HttpError, parseOr } from '../lib/http.js';
 import { getUnit, listMemberUnits, listUnitsWithMembers, memberIdsOfGroup } from './queries.js';
-import { accountCreateSchema, accountUpdateSchema, idParamSchema, listQuerySchema, unitFormSchema } from './schema.js';
-import { createAccount, createUnit, editUnit, FormError, updateAccount } from './service.js';
+import {
+  accountCreateSchema, accountUpdateSchema, auditQuerySchema, idParamSchema, listQuerySchema, unitFormSchema,
+} from './schema.js';
+import { createUnit, editUnit } from './service.js';
+import { createAccount, updateAccount } from './accounts.js';
+import { FormError } from './errors.js';
+import { listAudit } from './audit.js';
 
 /** Polish names of unit kinds, as the directory shows them. */
 export const UNIT_KIND_LABELS: Record<(typeof UNIT_KINDS)[number], string> = {
@@ -73,7 +78,7 @@ const routes: FastifyPluginAsync<{ passwordHashCost: number }> = async (app, opt
     let errors: FieldErrors;
     if (parsed.success) {
       try {
-        await createAccount(db, parsed.data, opts.passwordHashCost);
+        await createAccount(db, parsed.data, { cost: opts.passwordHashCost, actorId: request.user!.id });
         return reply.redirect('/staff/users?saved=created', 303);
       } catch (err) {
         errors = formErrorsOf(err);
@@ -106,7 +111,7 @@ const routes: FastifyPluginAsync<{ passwordHashCost: number }> = async (app, opt
     let errors: FieldErrors;
     if (parsed.success) {
       try {
-        await updateAccount(db, account.id, parsed.data, { cost: opts.passwordHashCost, actingSessionId: request.session.sessionId });
+        await updateAccount(db, account.id, parsed.data, { cost: opts.passwordHashCost, actorId: request.user!.id });
         return reply.redirect('/staff/users?saved=updated', 303);
       } catch (err) {
         errors = formErrorsOf(err);
@@ -148,7 +153,7 @@ const routes: FastifyPluginAsync<{ passwordHashCost: number }> = async (app, opt
     let errors: FieldErrors;
     if (parsed.success) {
       try {
-        createUnit(db, parsed.data);
+        createUnit(db, parsed.data, request.user!.id);
         return reply.redirect('/staff/units?saved=created', 303);
       } catch (err) {
         errors = formErrorsOf(err);
@@ -180,13 +185,23 @@ const routes: FastifyPluginAsync<{ passwordHashCost: number }> = async (app, opt
     let errors: FieldErrors;
     if (parsed.success) {
       try {
-        editUnit(db, unit.id, parsed.data);
+        editUnit(db, unit.id, parsed.data, request.user!.id);
         return reply.redirect('/staff/units?saved=updated', 303);
       } catch (err) {
         errors = formErrorsOf(err);
       }
     } else errors = fieldErrors(parsed.error);
     return renderUnitForm(request, reply.code(422), { unit, values: unitValues(body), checked: ticked(body, 'members'), errors });
+  });
+
+  // ---- audit log --------------------------------------------------------------------------------
+
+  app.get('/staff/audit', admin, async (request, reply) => {
+    const { page } = auditQuerySchema.parse(request.query ?? {});
+    const log = listAudit(db, page);
+    return render(request, reply, 'admin/audit.njk', {
+      nav: 'audit', ...log, pageUrl: (n: number) => (n > 1 ? `/staff/audit?page=${n}` : '/staff/audit'),
+    });
   });
 };
 

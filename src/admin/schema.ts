@@ -1,8 +1,10 @@
 import { z } from 'zod';
 import { ROLES } from '../db/schema/accounts.js';
 import { UNIT_KINDS } from '../db/schema/units.js';
-import { asArray } from '../lib/forms.js';
+import { asArray, plainText, strictId } from '../lib/forms.js';
 
+/** The first admin, made at start-up: not a real domain on purpose (the office adds real accounts). */
+export const BOOTSTRAP_ADMIN_EMAIL = 'admin@localhost';
 export const MAX_EMAIL = 254;
 export const MAX_NAME = 200;
 export const MIN_PASSWORD = 12;
@@ -22,7 +24,11 @@ export const emailSchema = z
   .min(1, 'Podaj adres e-mail.')
   .max(MAX_EMAIL, `Adres e-mail może mieć najwyżej ${MAX_EMAIL} znaków.`)
   .toLowerCase()
-  .pipe(z.email('Podaj prawidłowy adres e-mail, np. jan.kowalski@um.torun.pl.'));
+  // the first admin's address is not a real domain, and `user:add` must still reach it (a new password)
+  .pipe(z.union([
+    z.literal(BOOTSTRAP_ADMIN_EMAIL),
+    z.email('Podaj prawidłowy adres e-mail, np. jan.kowalski@um.torun.pl.'),
+  ], { error: 'Podaj prawidłowy adres e-mail, np. jan.kowalski@um.torun.pl.' }));
 
 export const passwordSchema = z
   .string({ error: 'Podaj hasło.' })
@@ -32,7 +38,9 @@ export const passwordSchema = z
 
 export const roleSchema = z.enum(ROLES, { error: 'Wybierz rolę konta: administrator, pracownik jednostki albo członek RDPP.' });
 
-const nameSchema = formText(z.string({ error: 'Nieprawidłowe imię i nazwisko.' }).trim().max(MAX_NAME, `Imię i nazwisko może mieć najwyżej ${MAX_NAME} znaków.`));
+const nameSchema = formText(plainText(
+  z.string({ error: 'Nieprawidłowe imię i nazwisko.' }).trim().max(MAX_NAME, `Imię i nazwisko może mieć najwyżej ${MAX_NAME} znaków.`),
+));
 
 /** Checkbox groups of unit ids; a value that is not an id is reported like an unknown unit. */
 const unitIdsSchema = (message: string) =>
@@ -81,10 +89,10 @@ export type AccountUpdateInput = z.infer<typeof accountUpdateSchema>;
 export const unitFormSchema = z
   .object({
     name: formText(
-      z.string({ error: 'Podaj nazwę jednostki.' })
+      plainText(z.string({ error: 'Podaj nazwę jednostki.' })
         .trim()
         .min(1, 'Podaj nazwę jednostki.')
-        .max(MAX_UNIT_NAME, `Nazwa jednostki może mieć najwyżej ${MAX_UNIT_NAME} znaków.`)
+        .max(MAX_UNIT_NAME, `Nazwa jednostki może mieć najwyżej ${MAX_UNIT_NAME} znaków.`))
         // "Wydział  Edukacji" is the same name as "Wydział Edukacji"
         .transform((name) => name.replace(/\s+/g, ' ')),
     ),
@@ -99,7 +107,30 @@ export const unitFormSchema = z
   });
 export type UnitFormInput = z.infer<typeof unitFormSchema>;
 
-export const idParamSchema = z.object({ id: z.coerce.number().int().min(1).max(2 ** 31) });
+/** no message of its own: parseOr's 404 says there is no such page */
+export const idParamSchema = z.object({ id: strictId() });
+
+/** "Moje konto": a new password, typed twice, and the current one as proof. */
+export const ownPasswordSchema = z
+  .object({
+    currentPassword: formText(z.string({ error: 'Podaj obecne hasło.' }).min(1, 'Podaj obecne hasło.')
+      .max(MAX_PASSWORD, 'Podaj obecne hasło.')),
+    newPassword: formText(passwordSchema),
+    confirmPassword: formText(z.string({ error: 'Powtórz nowe hasło.' }).min(1, 'Powtórz nowe hasło.')),
+  })
+  .superRefine((v, ctx) => {
+    if (v.confirmPassword && v.newPassword !== v.confirmPassword) {
+      ctx.addIssue({ code: 'custom', path: ['confirmPassword'], message: 'Powtórzone hasło różni się od nowego hasła.' });
+    }
+  });
+
+export const accountQuerySchema = z.object({
+  saved: z.enum(['password']).optional().catch(undefined),
+});
+
+export const auditQuerySchema = z.object({
+  page: z.coerce.number().int().min(1).max(1_000_000).catch(1).default(1),
+});
 
 export const listQuerySchema = z.object({
   saved: z.enum(['created', 'updated']).optional().catch(undefined),

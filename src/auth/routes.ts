@@ -1,55 +1,89 @@
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { authenticate } from './service.js';
 import { loginSchema, safeNext } from './schema.js';
 import { hashPassword } from './password.js';
-import { fieldErrors } from '../lib/forms.js';
+import { ACCOUNT_FAILURE_WINDOW_MS, ACCOUNT_MAX_FAILURES, FailureThrottle } from './throttle.js';
+import { fieldErrors, singleError } from '../lib/forms.js';
+import { CSRF_COOKIE } from '../plugins/session.js';
+import accountRoutes from '../account/routes.js';
 
-const routes: FastifyPluginAsync<{ loginRateLimit: number; passwordHashCost: number }> = async (app, opts) => {
+export const ACCOUNT_THROTTLED_MESSAGE =
+  'Zbyt wiele nieudanych prób logowania na to konto. Odczekaj 15 minut i spróbuj ponownie; jeśli nie pamiętasz hasła, '
+  + 'poproś Biuro Dialogu i Innowacji Miejskich o nowe.';
+
+const loginQuerySchema = z.object({
+  next: z.string().max(500).optional().catch(undefined),
+  signedOut: z.enum(['everywhere']).optional().catch(undefined),
+});
+
+type Options = { loginRateLimit: number; passwordHashCost: number };
+
+const routes: FastifyPluginAsync<Options> = async (app, opts) => {
   const { db } = app.database;
-  // compared against when the e-mail is unknown, so both failures cost the same
   // made on the first unknown e-mail, at the cost real passwords have, so both failures take as long
   let dummyHash: Promise<string> | undefined;
   const dummy = () => (dummyHash ??= hashPassword('nie-ma-takiego-konta', opts.passwordHashCost));
+  // per account (by e-mail, known or not, so the answer tells nothing), besides the per-IP limit:
+  // behind a proxy, or from many addresses, the IP limit alone does not stop guessing one password
+  const accountThrottle = new FailureThrottle({ max: ACCOUNT_MAX_FAILURES, windowMs: ACCOUNT_FAILURE_WINDOW_MS });
 
-  const renderLogin = async (request: Parameters<typeof app.pageContext>[0], reply: Parameters<typeof app.pageContext>[1], data: Record<string, unknown>) => {
+  const renderLogin = async (request: FastifyRequest, reply: FastifyReply, data: Record<string, unknown>) => {
+    // the CSRF secret lives in a signed cookie: an anonymous visitor gets no session row
     const csrfToken = await reply.generateCsrf();
-    return reply.type('text/html; charset=utf-8').send(await app.view('auth/login.njk', { user: request.user, csrfToken, ...data }));
+    const page = await app.view('auth/login.njk', { user: request.user, csrfToken, ...data });
+    return reply.type('text/html; charset=utf-8').send(page);
   };
 
   app.get('/login', async (request, reply) => {
-    const { next } = z.object({ next: z.string().max(500).optional() }).catch({ next: undefined }).parse(request.query);
+    const { next, signedOut } = loginQuerySchema.catch({ next: undefined, signedOut: undefined }).parse(request.query ?? {});
     if (request.user) return reply.redirect(safeNext(next), 303);
-    return renderLogin(request, reply, { next: next ?? '', values: {} });
+    return renderLogin(request, reply, { next: next ? safeNext(next) : '', signedOut, values: {} });
   });
 
-  app.post('/login', { config: { rateLimit: { max: opts.loginRateLimit, timeWindow: '1 minute' } } }, async (request, reply) => {
+  const loginLimit = { rateLimit: { max: opts.loginRateLimit, timeWindow: '1 minute' } };
+  app.post('/login', { config: loginLimit }, async (request, reply) => {
     const parsed = loginSchema.safeParse(request.body ?? {});
     const body = (request.body ?? {}) as Record<string, unknown>;
     const values = { email: typeof body.email === 'string' ? body.email : '' };
-    const next = typeof body.next === 'string' ? body.next : '';
+    const next = typeof body.next === 'string' && body.next ? safeNext(body.next) : '';
     if (!parsed.success) {
       return renderLogin(request, reply.code(422), { next, values, errors: fieldErrors(parsed.error) });
     }
-    const user = await authenticate(db, parsed.data.email, parsed.data.password, dummy);
+    const email = parsed.data.email.toLowerCase();
+    if (accountThrottle.isBlocked(email)) {
+      request.log.warn({ email, ip: request.ip }, 'login refused: too many failed attempts for this account');
+      return renderLogin(request, reply.code(429), { next, values, errors: singleError('form', ACCOUNT_THROTTLED_MESSAGE) });
+    }
+    // counted before the (slow) password check, so parallel guesses cannot all slip past the limit
+    accountThrottle.recordFailure(email);
+    const user = await authenticate(db, email, parsed.data.password, dummy);
     if (!user) {
-      request.log.info({ email: parsed.data.email }, 'failed login');
+      request.log.warn({ email, ip: request.ip }, 'failed login');
       return renderLogin(request, reply.code(422), {
         next, values,
         errors: { summary: [{ field: 'email', message: 'Nieprawidłowy adres e-mail lub hasło.' }], byField: {} },
       });
     }
+    accountThrottle.reset(email);
     // a new session id at login: a session fixed before login is worthless afterwards
     await request.session.regenerate();
+    const now = Date.now();
     request.session.userId = user.id;
-    request.session.lastSeen = Date.now();
+    request.session.loginAt = now;
+    request.session.lastSeen = now;
+    // and a new CSRF secret: the next page makes one
+    reply.clearCookie(CSRF_COOKIE, { path: '/' });
     return reply.redirect(safeNext(parsed.data.next), 303);
   });
 
   app.post('/logout', async (request, reply) => {
     await request.session.destroy();
+    reply.clearCookie(CSRF_COOKIE, { path: '/' });
     return reply.redirect('/', 303);
   });
+
+  await app.register(accountRoutes, opts);
 };
 
 export default routes;

@@ -1,14 +1,18 @@
-import { eq, lt } from 'drizzle-orm';
+import { and, eq, gte, lt, ne } from 'drizzle-orm';
 import type { FastifySessionObject, SessionStore } from '@fastify/session';
-import type { Db } from '../db/client.js';
+import type { Db, DbOrTx } from '../db/client.js';
 import { sessions } from '../db/schema/index.js';
 
 type Callback = (err?: unknown) => void;
 type CallbackSession = (err: unknown, result?: FastifySessionObject | null) => void;
 
-/** @fastify/session store on the app's SQLite file (the default memory store leaks). */
+/**
+ * @fastify/session store on the app's SQLite file (the default memory store leaks). Only signed-in
+ * people have a row: a session without an account is never written, so anonymous visitors cost
+ * nothing. A row ends `idleMs` after the last request or `absoluteMs` after login, whichever is first.
+ */
 export class SqliteSessionStore implements SessionStore {
-  constructor(private readonly db: Db, private readonly ttlMs: number) {}
+  constructor(private readonly db: Db, private readonly idleMs: number, private readonly absoluteMs: number) {}
 
   get(sid: string, callback: CallbackSession): void {
     try {
@@ -22,10 +26,19 @@ export class SqliteSessionStore implements SessionStore {
 
   set(sid: string, session: FastifySessionObject, callback: Callback): void {
     try {
+      const { userId, loginAt, lastSeen } = session;
+      if (userId === undefined || loginAt === undefined) return callback();
       const data = JSON.stringify(session);
-      const expiresAt = Date.now() + this.ttlMs;
-      this.db.insert(sessions).values({ sid, data, expiresAt })
-        .onConflictDoUpdate({ target: sessions.sid, set: { data, expiresAt } }).run();
+      const now = Date.now();
+      const expiresAt = Math.min(now + this.idleMs, loginAt + this.absoluteMs);
+      const updated = this.db.update(sessions).set({ data, expiresAt, userId, createdAt: loginAt })
+        .where(eq(sessions.sid, sid)).run().changes;
+      // A row is created only by the login itself (lastSeen is still the login time). A later
+      // request whose row was deleted meanwhile (log out everywhere, a new password) must not
+      // bring it back when it saves the session at its end.
+      if (updated === 0 && lastSeen === loginAt) {
+        this.db.insert(sessions).values({ sid, data, expiresAt, userId, createdAt: loginAt }).run();
+      }
       callback();
     } catch (err) {
       callback(err);
@@ -45,4 +58,16 @@ export class SqliteSessionStore implements SessionStore {
   prune(now = Date.now()): void {
     this.db.delete(sessions).where(lt(sessions.expiresAt, now)).run();
   }
+}
+
+/** Signs a person out everywhere, or everywhere but the session `exceptSid` (their own, on /account). */
+export function endSessionsOf(db: DbOrTx, userId: number, exceptSid?: string): number {
+  const theirs = eq(sessions.userId, userId);
+  return db.delete(sessions).where(exceptSid === undefined ? theirs : and(theirs, ne(sessions.sid, exceptSid))).run().changes;
+}
+
+/** How many sessions of the account are open (not expired). */
+export function countSessionsOf(db: DbOrTx, userId: number, now = Date.now()): number {
+  return db.select({ sid: sessions.sid }).from(sessions)
+    .where(and(eq(sessions.userId, userId), gte(sessions.expiresAt, now))).all().length;
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { accountCreateSchema, accountUpdateSchema, unitFormSchema, userAddArgsSchema } from '../../src/admin/schema.js';
-import { lastAdminProblem, sameUnitName, uniqueSlug } from '../../src/admin/service.js';
+import { sameUnitName, uniqueSlug } from '../../src/admin/service.js';
+import { lastAdminProblem } from '../../src/admin/accounts.js';
 
 describe('lastAdminProblem', () => {
   const admin = { role: 'admin' as const, active: true };

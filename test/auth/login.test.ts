@@ -13,12 +13,17 @@ afterAll(async () => {
 
 describe('login', () => {
   it('logs in with e-mail and password, rotates the session, redirects 303 to the staff home', async () => {
+    // a session id planted before login (here: another person's) must not be the one used after it
+    const planted = new Agent(app);
+    await planted.login('jednostka@torun.test');
+    const before = planted.cookies.get('sid')!;
     const agent = new Agent(app);
     const page = await agent.get('/login');
     expect(page.statusCode).toBe(200);
     expect(page.body).toContain('<label for="email">Adres e-mail</label>');
-    const before = agent.cookies.get('sid');
-    expect(before).toBeTruthy();
+    // nobody is signed in yet: no session cookie, no session row
+    expect(agent.cookies.get('sid')).toBeUndefined();
+    agent.cookies.set('sid', before);
     const res = await agent.post('/login', { email: 'Admin@Torun.test ', password: TEST_PASSWORD });
     expect(res.statusCode).toBe(303);
     expect(res.headers.location).toBe('/staff');
@@ -26,10 +31,11 @@ describe('login', () => {
     expect(cookie).toMatch(/HttpOnly/i);
     expect(cookie).toMatch(/SameSite=Lax/i);
     expect(agent.cookies.get('sid')).not.toBe(before);
-    // the old session id does not log anyone in
+    // the old session id does not log anyone in any more
     const old = await app.inject({ url: '/staff', headers: { cookie: `sid=${before}` } });
     expect(old.statusCode).toBe(303);
     expect(old.headers.location).toBe('/login?next=%2Fstaff');
+    expect((await agent.get('/staff')).body).toContain('admin@torun.test');
   });
 
   it('gives one message for a wrong e-mail and for a wrong password, and keeps the e-mail', async () => {

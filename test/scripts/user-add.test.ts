@@ -102,7 +102,7 @@ describe('npm run user:add', () => {
 
     const withPassword = await userAdd(['--email', 'kultura@torun.test', '--role', 'reviewer', '--password', 'Calkiem-nowe-haslo']);
     expect(withPassword.code).toBe(0);
-    expect(withPassword.stdout).toContain('Hasło zostało zmienione.');
+    expect(withPassword.stdout).toContain('Hasło zostało zmienione; otwarte sesje tego konta zostały zakończone.');
     const reviewer = row('kultura@torun.test')!;
     expect(reviewer).toMatchObject({ role: 'reviewer', name: 'Ewa Kultura' });
     expect(unitsOf(reviewer.id)).toEqual([]);
