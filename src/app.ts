@@ -17,7 +17,9 @@ import adminRoutes from './admin/routes.js';
 import triageRoutes from './triage/routes.js';
 import positionRoutes from './positions/routes.js';
 import decisionRoutes from './decisions/routes.js';
-import { HttpError } from './lib/http.js';
+import healthRoutes from './health/routes.js';
+import { HttpError, RouteMethods } from './lib/http.js';
+import { MESSAGES, frameworkErrorMessage, statusTitle, storageTrouble, wantsJson } from './lib/errors.js';
 import { DEFAULT_SCRYPT_COST } from './auth/password.js';
 
 export type AppOptions = Pick<Config, 'databasePath' | 'baseUrl' | 'viewCache'> &
@@ -28,21 +30,12 @@ export type AppOptions = Pick<Config, 'databasePath' | 'baseUrl' | 'viewCache'> 
     exportRateLimit?: number;
   };
 
-const STATUS_TITLES: Record<number, string> = {
-  400: 'Nieprawidłowe żądanie',
-  401: 'Wymagane logowanie',
-  409: 'Konflikt zmian',
-  422: 'Nieprawidłowe dane',
-  403: 'Brak dostępu',
-  404: 'Nie znaleziono strony',
-  405: 'Niedozwolona metoda',
-  413: 'Za duże dane',
-  415: 'Nieobsługiwany format danych',
-  429: 'Zbyt wiele żądań',
-};
-
 /** The whole application as one Fastify plugin: registers everything, does nothing else. */
 const app: FastifyPluginAsync<AppOptions> = async (fastify, opts) => {
+  // first, so that every route (static files included) is known to the 405 check
+  const routeMethods = new RouteMethods();
+  fastify.addHook('onRoute', (route) => routeMethods.add(route.method, route.url));
+
   await fastify.register(dbPlugin, { path: opts.databasePath });
   await fastify.register(securityPlugin);
   await fastify.register(formbody, { bodyLimit: 100_000 });
@@ -57,7 +50,7 @@ const app: FastifyPluginAsync<AppOptions> = async (fastify, opts) => {
   await fastify.register(staticPlugin);
   await fastify.register(pageCachePlugin);
 
-  setErrorPages(fastify);
+  setErrorPages(fastify, routeMethods);
 
   await fastify.register(proposalRoutes);
   await fastify.register(unitRoutes);
@@ -69,12 +62,17 @@ const app: FastifyPluginAsync<AppOptions> = async (fastify, opts) => {
   await fastify.register(triageRoutes);
   await fastify.register(positionRoutes);
   await fastify.register(decisionRoutes);
+  await fastify.register(healthRoutes);
 };
 
-function setErrorPages(fastify: FastifyInstance) {
-  const render = async (request: FastifyRequest, reply: FastifyReply, statusCode: number, message: string, wantsJson: boolean) => {
-    if (wantsJson) return { contentType: 'application/json; charset=utf-8', body: JSON.stringify({ error: message, statusCode }) };
-    const title = STATUS_TITLES[statusCode] ?? (statusCode >= 500 ? 'Błąd serwera' : 'Błąd');
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+function setErrorPages(fastify: FastifyInstance, routeMethods: RouteMethods) {
+  const render = async (request: FastifyRequest, reply: FastifyReply, statusCode: number, message: string) => {
+    if (wantsJson(request)) {
+      return { contentType: 'application/json; charset=utf-8', body: JSON.stringify({ error: message, statusCode }) };
+    }
+    const title = statusTitle(statusCode);
     // the signed-in header when the session is known; an error before that shows the public one
     let context = {};
     try {
@@ -82,29 +80,46 @@ function setErrorPages(fastify: FastifyInstance) {
     } catch {
       context = {};
     }
-    return { contentType: 'text/html; charset=utf-8', body: await fastify.view('errors/error.njk', { ...context, statusCode, title, message }) };
+    try {
+      const body = await fastify.view('errors/error.njk', { ...context, statusCode, title, message });
+      return { contentType: 'text/html; charset=utf-8', body };
+    } catch (err) {
+      request.log.error({ err }, 'error page failed');
+      return { contentType: 'text/plain; charset=utf-8', body: `${title}\n\n${message}\n` };
+    }
   };
 
-  fastify.setNotFoundHandler(async (request, reply) => {
-    const page = await render(request, reply, 404, 'Nie ma strony pod tym adresem. Sprawdź adres albo wróć do listy propozycji.', request.url.startsWith('/export/'));
-    return reply.code(404).type(page.contentType).send(page.body);
+  fastify.decorate('sendErrorPage', async (request: FastifyRequest, reply: FastifyReply, statusCode: number, message: string) => {
+    const page = await render(request, reply, statusCode, message);
+    return reply.code(statusCode).type(page.contentType).send(page.body);
   });
 
+  // Before the session's CSRF check and every other preHandler: a known path asked with a method it
+  // does not answer is a 405 (not a 403 for a missing token), an unknown path a 404 whatever the method.
+  fastify.addHook('onRequest', async (request, reply) => {
+    if (!request.is404) return;
+    const allow = routeMethods.allowed(request.url);
+    if (allow.length) {
+      reply.header('Allow', allow.join(', '));
+      return fastify.sendErrorPage(request, reply, 405, MESSAGES.methodNotAllowed(allow));
+    }
+    if (!SAFE_METHODS.has(request.method)) return fastify.sendErrorPage(request, reply, 404, MESSAGES.notFound);
+  });
+
+  fastify.setNotFoundHandler(async (request, reply) => fastify.sendErrorPage(request, reply, 404, MESSAGES.notFound));
+
   fastify.setErrorHandler(async (error: FastifyError | HttpError, request, reply) => {
-    let statusCode = error instanceof HttpError ? error.statusCode : (error.statusCode ?? 500);
-    if (statusCode < 400 || statusCode > 599) statusCode = 500;
-    let message: string;
-    if (error instanceof HttpError) message = error.message;
-    else if (statusCode >= 500) {
-      request.log.error({ err: error }, 'request failed');
-      message = 'Wystąpił nieoczekiwany błąd. Spróbuj ponownie za chwilę; jeśli błąd się powtarza, skontaktuj się z Biurem Dialogu i Innowacji Miejskich.';
-    } else if (statusCode === 413) message = 'Przesłane dane są zbyt duże.';
-    else if (statusCode === 415) message = 'Nieobsługiwany format przesłanych danych.';
-    else if ((error as FastifyError).code?.startsWith('FST_CSRF')) message = 'Formularz wygasł lub nie pochodzi z tej strony. Odśwież stronę i spróbuj ponownie.';
-    else if (statusCode === 429) message = 'Zbyt wiele prób w krótkim czasie. Odczekaj chwilę i spróbuj ponownie.';
-    else message = 'Żądanie jest nieprawidłowe.';
-    const page = await render(request, reply, statusCode, message, request.url.startsWith('/export/'));
-    return reply.code(statusCode).type(page.contentType).send(page.body);
+    if (error instanceof HttpError) return fastify.sendErrorPage(request, reply, error.statusCode, error.message);
+    // a full disk, a read-only or locked database: reads go on, this write is refused for now
+    const trouble = storageTrouble(error);
+    if (trouble) {
+      request.log.warn({ err: error, code: trouble.code }, 'database cannot take writes');
+      reply.header('Retry-After', String(trouble.retryAfterSeconds));
+      return fastify.sendErrorPage(request, reply, trouble.statusCode, trouble.message);
+    }
+    const { statusCode, message } = frameworkErrorMessage(error);
+    if (statusCode >= 500) request.log.error({ err: error }, 'request failed');
+    return fastify.sendErrorPage(request, reply, statusCode, message);
   });
 }
 

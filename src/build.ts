@@ -1,6 +1,7 @@
 import Fastify, { type FastifyServerOptions } from 'fastify';
 import app, { type AppOptions } from './app.js';
 import type { Config } from './config.js';
+import { clientErrorHandler, frameworkErrors } from './lib/errors.js';
 
 /** A hop count as the function Fastify runs for it (its types take no number): trust the nearest n hops. */
 function trustProxyOption(value: Config['trustProxy'] | undefined): FastifyServerOptions['trustProxy'] {
@@ -15,7 +16,8 @@ export async function buildServer(
 ) {
   // behind the city's reverse proxy request.ip (and so the login rate limit) is the proxy's address
   // unless the proxy is trusted to tell the client's address in X-Forwarded-For
-  const fastify = Fastify({ trustProxy: trustProxyOption(opts.trustProxy), ...server });
+  // errors raised before routing (bad URL, over-long parameter or headers) get the app's Polish pages too
+  const fastify = Fastify({ trustProxy: trustProxyOption(opts.trustProxy), frameworkErrors, clientErrorHandler, ...server });
   await fastify.register(app, opts);
   await fastify.ready();
   return fastify;
