@@ -1,0 +1,43 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { and, eq, gt } from 'drizzle-orm';
+import type { DbOrTx } from '../db/client.js';
+import { subscriberTokens } from '../db/schema/index.js';
+
+export type TokenPurpose = 'confirm' | 'manage';
+
+/** How long a link in a mail works: confirming 7 days (then the request expires), managing 180 days. */
+export const TOKEN_LIFETIME_DAYS: Record<TokenPurpose, number> = { confirm: 7, manage: 180 };
+
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+/**
+ * A new random token for a link in a mail; only its hash is stored. `subscriptionId` is what the link is about
+ * (the subscription to confirm, or the one a one-click unsubscribe ends).
+ */
+export function mintToken(
+  tx: DbOrTx, input: { purpose: TokenPurpose; email: string; subscriptionId: number | null; now?: Date },
+): string {
+  const now = input.now ?? new Date();
+  const token = randomBytes(24).toString('base64url');
+  tx.insert(subscriberTokens).values({
+    tokenHash: hashToken(token),
+    purpose: input.purpose,
+    email: input.email.trim().toLowerCase(),
+    subscriptionId: input.subscriptionId,
+    createdAt: now.toISOString(),
+    expiresAt: new Date(now.getTime() + TOKEN_LIFETIME_DAYS[input.purpose] * 86_400_000).toISOString(),
+  }).run();
+  return token;
+}
+
+/** The live token row for a raw token of that purpose, or undefined (unknown, expired, other purpose). */
+export function findToken(db: DbOrTx, token: string, purpose: TokenPurpose, now = new Date()) {
+  if (!/^[A-Za-z0-9_-]{20,64}$/.test(token)) return undefined;
+  return db.select().from(subscriberTokens).where(and(
+    eq(subscriberTokens.tokenHash, hashToken(token)),
+    eq(subscriberTokens.purpose, purpose),
+    gt(subscriberTokens.expiresAt, now.toISOString()),
+  )).get();
+}
