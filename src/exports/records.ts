@@ -1,6 +1,5 @@
 import { stringify } from 'csv-stringify/sync';
 import type { Db } from '../db/client.js';
-import { listProposalsByIds, unitsForProposals } from '../proposals/queries.js';
 import { fullText } from '../proposals/text.js';
 import { formatDatePl } from '../lib/dates.js';
 import { STATUS_LABELS } from '../proposals/status.js';
@@ -8,14 +7,14 @@ import { currentDecisions } from '../decisions/service.js';
 import { publicEventsFor } from '../events/queries.js';
 import { describeEvent, eventBody } from '../events/present.js';
 import { OUTCOME_LABELS } from '../workflow/workflow.js';
+import { exportChunkRows } from './queries.js';
 
 /** One proposal as the open-data export publishes it (JSON record; the CSV row is built from it). */
 export type ExportRecord = ReturnType<typeof exportRecords>[number];
 
 /** The export records of these proposals, in the order of `ids` (callers pass a bounded chunk). */
 export function exportRecords(db: Db, ids: number[], consultationSlug: string, baseUrl: string) {
-  const rows = listProposalsByIds(db, ids);
-  const unitMap = unitsForProposals(db, ids);
+  const { rows, unitNames } = exportChunkRows(db, ids);
   const decisionsById = currentDecisions(db, ids);
   const eventsById = publicEventsFor(db, ids);
   return rows.map((r) => {
@@ -33,7 +32,7 @@ export function exportRecords(db: Db, ids: number[], consultationSlug: string, b
       title: r.title,
       text: fullText(r),
       points: r.points,
-      units: (unitMap.get(r.id) ?? []).map((u) => u.name),
+      units: (unitNames.get(r.id) ?? []).map((u) => u.name),
       remarks: r.remarks,
       status: r.status,
       statusLabel: STATUS_LABELS[r.status],
@@ -57,8 +56,8 @@ export function exportRecords(db: Db, ids: number[], consultationSlug: string, b
 }
 
 export const CSV_COLUMNS = [
-  'LP', 'LP ustalone', 'Stolik', 'Temat stolika', 'Tytuł', 'Treść', 'Jednostki', 'Uwagi', 'Status', 'Rozstrzygnięcie',
-  'Sposób wykorzystania', 'Data decyzji', 'Notatki o źródle', 'Adres',
+  'LP', 'LP ustalone', 'Stolik', 'Temat stolika', 'Tytuł', 'Treść', 'Jednostki', 'Uwagi', 'Status',
+  'Rozstrzygnięcie', 'Sposób wykorzystania', 'Data decyzji', 'Notatki o źródle', 'Adres',
 ] as const;
 
 /**

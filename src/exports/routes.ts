@@ -7,6 +7,7 @@ import { listQuerySchema, type ListQuery } from '../proposals/schema.js';
 import { proposalIdsForExport } from '../proposals/service.js';
 import { withNotFound } from '../proposals/routes.js';
 import { csvHead, csvRows, exportRecords } from './records.js';
+import { Slots, SlotsBusy } from './slots.js';
 
 const exportQuerySchema = listQuerySchema.omit({ page: true });
 
@@ -14,6 +15,9 @@ const exportQuerySchema = listQuerySchema.omit({ page: true });
 export const CHUNK_ROWS = 500;
 /** Exports up to this many rows are built whole and cached; bigger ones are streamed and never held. */
 export const CACHE_MAX_ROWS = 1000;
+/** Streamed exports sent at once, and how many more may wait for a turn. */
+const STREAMS_AT_ONCE = 2;
+const STREAMS_WAITING = 8;
 
 export type ExportOptions = {
   baseUrl: string;
@@ -42,11 +46,16 @@ async function* asBuffers(chunks: AsyncIterable<string>) {
 }
 
 /** A small export whole (cacheable); a large one as a stream that never holds more than a chunk or two. */
-async function renderExport(db: Db, format: Format, query: ListQuery, baseUrl: string): Promise<string | Readable> {
+async function renderExport(db: Db, slots: Slots, format: Format, query: ListQuery, baseUrl: string) {
   // only ids are held for the whole export; an unknown consultation or unit is a 404 before any byte is sent
   const { consultation, ids } = withNotFound(() => proposalIdsForExport(db, query));
   const chunks = exportChunks(db, format, ids, consultation.slug, baseUrl);
-  if (ids.length > CACHE_MAX_ROWS) return Readable.from(asBuffers(chunks), { objectMode: false, highWaterMark: 1 });
+  if (ids.length > CACHE_MAX_ROWS) {
+    const release = await slots.acquire();
+    const stream = Readable.from(asBuffers(chunks), { objectMode: false, highWaterMark: 1 });
+    stream.once('close', release); // sent, failed or abandoned by the client
+    return stream;
+  }
   let body = '';
   for await (const part of chunks) body += part;
   return body;
@@ -55,6 +64,7 @@ async function renderExport(db: Db, format: Format, query: ListQuery, baseUrl: s
 const routes: FastifyPluginAsync<ExportOptions> = async (app, opts) => {
   const { db } = app.database;
   const perMinute = opts.rateLimit ?? 30;
+  const slots = new Slots(STREAMS_AT_ONCE, STREAMS_WAITING);
 
   // open data: any web page (an NGO's site) may fetch it from the visitor's browser
   const openData: onRequestHookHandler = (_request, reply, done) => {
@@ -67,20 +77,26 @@ const routes: FastifyPluginAsync<ExportOptions> = async (app, opts) => {
     rateLimit: {
       max: perMinute,
       timeWindow: '1 minute',
-      errorResponseBuilder: () => new HttpError(429,
-        `Zbyt wiele pobrań eksportu z tego adresu (najwyżej ${perMinute} na minutę). Odczekaj minutę i spróbuj ponownie.`),
+      errorResponseBuilder: () => new HttpError(429, `Zbyt wiele pobrań eksportu z tego adresu `
+        + `(najwyżej ${perMinute} na minutę). Odczekaj minutę i spróbuj ponownie.`),
     },
   };
 
   const serve = (format: Format, contentType: string) => async (request: FastifyRequest, reply: FastifyReply) => {
     const query = parseOr(exportQuerySchema, request.query);
-    return app.cachedResponse(request, reply, {
-      key: cacheKey(`export.${format}`, query),
-      contentType,
-      shared: true,
-      vary: '', // the same bytes whatever the request's headers
-      render: () => renderExport(db, format, query, opts.baseUrl),
-    });
+    try {
+      return await app.cachedResponse(request, reply, {
+        key: cacheKey(`export.${format}`, query),
+        contentType,
+        shared: true,
+        vary: '', // the same bytes whatever the request's headers
+        render: () => renderExport(db, slots, format, query, opts.baseUrl),
+      });
+    } catch (err) {
+      if (!(err instanceof SlotsBusy)) throw err;
+      reply.header('Retry-After', '10');
+      throw new HttpError(503, 'Pełny eksport pobiera teraz wiele osób naraz. Spróbuj ponownie za kilka sekund.');
+    }
   };
 
   app.get('/export/proposals.json', { onRequest: openData, config },

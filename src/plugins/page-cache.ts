@@ -124,7 +124,9 @@ export default fp<PageCacheOptions>(async (app, opts) => {
 
   app.decorate('pageCacheStats', () => ({ entries: cache.size, bytes }));
 
-  app.decorate('cachedResponse', async (request: FastifyRequest, reply: FastifyReply, options: CachedResponseOptions) => {
+  app.decorate('cachedResponse', respond);
+
+  async function respond(request: FastifyRequest, reply: FastifyReply, options: CachedResponseOptions) {
     const vary = options.vary ?? 'HX-Request, HX-Target, Cookie';
     if (vary) reply.header('Vary', vary);
     // signed-in staff see their own header (and forms with their CSRF token): never shared
@@ -154,5 +156,5 @@ export default fp<PageCacheOptions>(async (app, opts) => {
     const body = await renderOnce(key, options);
     // set only now: an error page (404 from the render) must not carry the page's ETag
     return reply.header('ETag', etag).type(options.contentType).send(body);
-  });
+  }
 }, { name: 'page-cache', dependencies: ['db', 'session'] });

@@ -1,6 +1,8 @@
 import { and, asc, count, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import type { DbOrTx } from '../db/client.js';
-import { consultations, meta, proposals, proposalUnits, unitGroupMembers, units, workshopTables } from '../db/schema/index.js';
+import {
+  consultations, meta, proposals, proposalUnits, unitGroupMembers, units, workshopTables,
+} from '../db/schema/index.js';
 import type { ProposalStatus } from '../db/schema/proposals.js';
 import { proposalSearch } from '../db/search-table.js';
 
@@ -125,17 +127,6 @@ export function listProposalIds(db: DbOrTx, f: ProposalFilter): number[] {
     ? db.select({ id: proposals.id }).from(proposalSearch).crossJoin(proposals).where(filterConditions(f, true))
     : db.select({ id: proposals.id }).from(proposals).where(filterConditions(f));
   return q.orderBy(asc(proposals.lp)).all().map((r) => r.id);
-}
-
-/** The list's columns for these proposals, in the order of `ids`. */
-export function listProposalsByIds(db: DbOrTx, ids: number[]) {
-  const rows = new Map<number, ReturnType<typeof listProposals>[number]>();
-  for (let i = 0; i < ids.length; i += 900) {
-    for (const r of db.select(listColumns).from(proposals)
-      .leftJoin(workshopTables, eq(workshopTables.id, proposals.workshopTableId))
-      .where(inArray(proposals.id, ids.slice(i, i + 900))).all()) rows.set(r.id, r);
-  }
-  return ids.flatMap((id) => rows.get(id) ?? []);
 }
 
 /** Units named by each proposal, in source order. */

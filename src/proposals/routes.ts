@@ -35,7 +35,8 @@ const routes: FastifyPluginAsync = async (app) => {
       return app.view(fragment ? 'proposals/_results.njk' : 'proposals/list.njk', { ...view, fragment });
     };
     // keyed on the parsed filters, never the raw URL: unknown parameters do not make new entries
-    return app.cachedResponse(request, reply, { key: cacheKey('list', { ...query, fragment }), contentType: HTML, render });
+    const key = cacheKey('list', { ...query, fragment });
+    return app.cachedResponse(request, reply, { key, contentType: HTML, render });
   });
 
   app.get('/proposals/:id', async (request, reply) => {

@@ -16,7 +16,9 @@ const routes: FastifyPluginAsync = async (app) => {
     const query = parseOr(listQuerySchema.pick({ consultation: true }), request.query);
     const render = async () => {
       const consultation = findConsultation(db, query.consultation);
-      if (query.consultation && !consultation) throw new HttpError(404, `Nie ma konsultacji „${query.consultation}”.`);
+      if (query.consultation && !consultation) {
+        throw new HttpError(404, `Nie ma konsultacji „${query.consultation}”.`);
+      }
       const counts = consultation ? proposalCountsByUnit(db, consultation.id) : new Map<number, number>();
       const all = listUnits(db).map((u) => ({ ...u, count: counts.get(u.id) ?? 0 }));
       const byKind = UNIT_KINDS.map((kind) => ({ kind, units: all.filter((u) => u.kind === kind) })).filter((g) => g.units.length);
@@ -38,7 +40,8 @@ const routes: FastifyPluginAsync = async (app) => {
         unit,
         memberOf: groupsOfUnit(db, unit.id),
         members: unit.kind === 'grupa' ? membersOfGroup(db, unit.id) : [],
-        pageUrl: (n: number) => `/units/${slug}${queryString({ consultation: query.consultation, page: n > 1 ? n : undefined })}`,
+        pageUrl: (n: number) =>
+          `/units/${slug}${queryString({ consultation: query.consultation, page: n > 1 ? n : undefined })}`,
       });
     };
     return app.cachedResponse(request, reply, { key: cacheKey('unit', { ...query, slug }), contentType: HTML, render });

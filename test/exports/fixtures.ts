@@ -2,9 +2,12 @@ import { parseProposalFile } from '../../src/imports/format.js';
 import { importProposals } from '../../src/imports/service.js';
 import type { App } from '../helpers.js';
 
-const HEADER = 'lp,lp_deduced,in_source,table_no,table_theme,table_theme_legible,moderators,title,points,units,remarks,source_notes';
+const HEADER = 'lp,lp_deduced,in_source,table_no,table_theme,table_theme_legible,moderators,title,points,units,'
+  + 'remarks,source_notes';
 
-export type ProposalFields = { title?: string; points?: string[]; remarks?: string[]; units?: string[]; table?: number };
+export type ProposalFields = {
+  title?: string; points?: string[]; remarks?: string[]; units?: string[]; table?: number;
+};
 
 const quote = (v: string) => `"${v.replace(/"/g, '""')}"`;
 

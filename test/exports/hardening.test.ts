@@ -41,7 +41,8 @@ describe('the page cache is keyed on validated parameters, not the raw URL', () 
     const entries = app.pageCacheStats().entries;
     for (let i = 0; i < 20; i++) {
       expect((await get(`/?junk=${i}`)).statusCode).toBe(200);
-      expect((await get(`/?q=szkolen&junk=${i}`, { 'hx-request': 'true', 'hx-target': `junk-${i}` })).statusCode).toBe(200);
+      const htmx = { 'hx-request': 'true', 'hx-target': `junk-${i}` };
+      expect((await get(`/?q=szkolen&junk=${i}`, htmx)).statusCode).toBe(200);
       expect((await get(`/units?junk=${i}`)).statusCode).toBe(200);
     }
     // the units page is the only new response
@@ -106,13 +107,16 @@ describe('open data for other web sites', () => {
 describe('rate limit on the export', () => {
   it('refuses the 31st export in a minute from one address, in Polish, and nobody else', async () => {
     const attacker = host();
-    for (let i = 0; i < 30; i++) expect((await get(`/export/proposals.json?junk=${i}`, {}, attacker)).statusCode).toBe(200);
+    for (let i = 0; i < 30; i++) {
+      expect((await get(`/export/proposals.json?junk=${i}`, {}, attacker)).statusCode).toBe(200);
+    }
     const refused = await get('/export/proposals.json', {}, attacker);
     expect(refused.statusCode).toBe(429);
     expect(refused.headers['content-type']).toContain('application/json');
     expect(refused.json()).toEqual({
       statusCode: 429,
-      error: 'Zbyt wiele pobrań eksportu z tego adresu (najwyżej 30 na minutę). Odczekaj minutę i spróbuj ponownie.',
+      error: 'Zbyt wiele pobrań eksportu z tego adresu (najwyżej 30 na minutę). '
+        + 'Odczekaj minutę i spróbuj ponownie.',
     });
     expect(refused.headers['retry-after']).toBeTruthy();
     expect((await get('/export/proposals.json')).statusCode).toBe(200);

@@ -39,8 +39,9 @@ afterAll(async () => {
   await app.close();
 });
 
-const bump = () => app.database.sqlite
-  .prepare("INSERT INTO meta (key, value) VALUES ('data_version', 1) ON CONFLICT (key) DO UPDATE SET value = value + 1").run();
+const bump = () => app.database.sqlite.prepare(
+  "INSERT INTO meta (key, value) VALUES ('data_version', 1) ON CONFLICT (key) DO UPDATE SET value = value + 1",
+).run();
 
 describe('page cache limits', () => {
   it('keeps at most maxEntries responses and at most maxBytes, least recently used out first', async () => {
@@ -88,7 +89,8 @@ describe('page cache limits', () => {
     const fresh = await app.inject('/body/42');
     expect(fresh.headers.etag).not.toBe(etag);
     renders = 0;
-    const notModified = await app.inject({ url: '/body/7', headers: { 'if-none-match': (await app.inject('/body/7')).headers.etag as string } });
+    const etag7 = (await app.inject('/body/7')).headers.etag as string;
+    const notModified = await app.inject({ url: '/body/7', headers: { 'if-none-match': etag7 } });
     expect(notModified.statusCode).toBe(304);
     expect(renders).toBe(1);
   });
