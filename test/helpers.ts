@@ -3,6 +3,25 @@ import os from 'node:os';
 import path from 'node:path';
 import { buildServer } from '../src/build.js';
 import { importTorun2026 } from '../src/imports/seed.js';
+import type { MailConfig } from '../src/config.js';
+
+/**
+ * Mail settings for tests: no background loop (tests call app.mailWorker.runOnce(now)), no coalescing window
+ * unless asked, a fixed sender domain.
+ */
+export function testMailConfig(databasePath: string, mail: Partial<MailConfig> = {}): MailConfig {
+  return {
+    dir: path.join(path.dirname(databasePath), 'mail'),
+    from: 'Konsultacje Toruń <konsultacje@torun.test>',
+    replyTo: 'bdim@torun.test',
+    coalesceSeconds: 0,
+    retryBaseSeconds: 60,
+    maxAttempts: 8,
+    retentionDays: 30,
+    worker: false,
+    ...mail,
+  };
+}
 
 /** A fresh, migrated SQLite file path in its own temporary folder. */
 export function tempDatabasePath(name = 'test'): string {
@@ -14,6 +33,8 @@ export function tempDatabasePath(name = 'test'): string {
 export async function build(opts: {
   seed?: boolean; databasePath?: string; loginRateLimit?: number; sessionIdleMinutes?: number;
   trustProxy?: boolean | number | string[];
+  /** outgoing mail (e.g. `{ smtpUrl }` from test/notifications/smtp.ts); unset: files, no worker loop */
+  mail?: Partial<MailConfig>;
 } = {}) {
   const databasePath = opts.databasePath ?? tempDatabasePath();
   const app = await buildServer({
@@ -24,6 +45,7 @@ export async function build(opts: {
     loginRateLimit: opts.loginRateLimit ?? 1000,
     sessionIdleMinutes: opts.sessionIdleMinutes,
     trustProxy: opts.trustProxy,
+    ...(opts.mail ? { mail: testMailConfig(databasePath, opts.mail) } : {}),
   });
   if (opts.seed ?? true) importTorun2026(app.database.db);
   return app;

@@ -1,0 +1,270 @@
+import nunjucks from 'nunjucks';
+import path from 'node:path';
+import type { DbOrTx } from '../db/client.js';
+import type { ScopeKind } from '../db/schema/notifications.js';
+import { describeEvent, eventBody } from '../events/present.js';
+import { formatDatePl } from '../lib/dates.js';
+import type { OutgoingMail } from '../plugins/mail.js';
+import { viewsRoot } from '../plugins/view.js';
+import { OUTCOME_LABELS } from '../workflow/workflow.js';
+import type { Outcome } from '../db/schema/workflow.js';
+import {
+  proposalHeads, publicEventsByIds, scopeLabel, subscriptionsByIds,
+  type MailEvent, type OutboxRow, type ProposalHead, type SubscriptionRef,
+} from './queries.js';
+
+const emailsRoot = path.join(viewsRoot, 'emails');
+
+function environment(autoescape: boolean) {
+  const env = new nunjucks.Environment(new nunjucks.FileSystemLoader(emailsRoot), {
+    autoescape, throwOnUndefined: false, trimBlocks: true, lstripBlocks: true,
+  });
+  env.addFilter('datePl', (v: string | null | undefined) => (v ? formatDatePl(v) : ''));
+  return env;
+}
+// HTML escapes everything it prints; the text version is plain text and must not turn "&" into "&amp;"
+const htmlEnv = environment(true);
+const textEnv = environment(false);
+
+/** A group of outbox rows that leaves as one mail. */
+export type MailGroup = { kind: OutboxRow['kind']; recipient: string; rows: OutboxRow[] };
+
+export type TokenSource = (purpose: 'confirm' | 'manage', email: string, subscriptionId: number | null) => string;
+
+export type RenderContext = {
+  baseUrl: string;
+  /** MAIL_FROM as configured, e.g. "Konsultacje Toruń <konsultacje@torun.pl>" */
+  from: string;
+  replyTo?: string;
+  /** mints real tokens when sending; the "Poczta" preview passes a placeholder */
+  token: TokenSource;
+};
+
+/** "Name <local@domain>" or "local@domain" → the address and its domain. */
+export function mailAddress(from: string): { address: string; domain: string } {
+  const m = /<?([^<>\s@]+)@([^<>\s]+?)>?\s*$/.exec(from);
+  return m ? { address: `${m[1]}@${m[2]}`, domain: m[2]! } : { address: from, domain: 'localhost' };
+}
+
+/** The fixed root every mail about one proposal replies to, so a mail client threads its history. */
+export function proposalRootId(proposalId: number, domain: string): string {
+  return `<proposal-${proposalId}@${domain}>`;
+}
+
+const outcome = (v: unknown) => OUTCOME_LABELS[v as Outcome] ?? String(v ?? '');
+
+export type MailItem = {
+  sentence: string;
+  body: string;
+  note: string;
+  decision?: { outcome: string; text: string; cited: { unitName: string; outcome: string; justification: string }[] };
+  duplicateOf?: { lp: unknown; url: string };
+};
+
+/**
+ * Public events of one proposal as mail items, oldest first. A decision carries the positions it cites (published
+ * with it, in the same change) in its own block; those positions are not repeated as separate items.
+ */
+export function mailItems(events: MailEvent[], baseUrl: string): MailItem[] {
+  const decisionTimes = new Set(events.filter((e) => e.type === 'decision.published').map((e) => e.createdAt));
+  const items: MailItem[] = [];
+  for (const e of events) {
+    if (e.type === 'position.published' && decisionTimes.has(e.createdAt)) continue;
+    const after = e.after ?? {};
+    const item: MailItem = { sentence: describeEvent(e), body: eventBody(e), note: e.note };
+    if (e.type === 'decision.published') {
+      item.body = '';
+      item.decision = {
+        outcome: outcome(after.outcome),
+        text: String(after.text ?? ''),
+        cited: events.filter((p) => p.type === 'position.published' && p.createdAt === e.createdAt).map((p) => ({
+          unitName: String(p.after?.unitName ?? ''),
+          outcome: outcome(p.after?.outcome),
+          justification: String(p.after?.justification ?? ''),
+        })),
+      };
+    }
+    if (e.type === 'duplicate.marked' && typeof after.duplicateOfId === 'number') {
+      item.duplicateOf = { lp: after.duplicateOfLp, url: `${baseUrl}/proposals/${after.duplicateOfId}` };
+    }
+    items.push(item);
+  }
+  return items;
+}
+
+const plural = (n: number, one: string, few: string, many: string) => {
+  if (n === 1) return one;
+  const d = n % 10;
+  const dd = n % 100;
+  return d >= 2 && d <= 4 && (dd < 10 || dd >= 20) ? few : many;
+};
+
+function eventsSubject(p: ProposalHead, items: MailItem[]): string {
+  const decision = items.find((i) => i.decision);
+  if (decision) return `Propozycja LP ${p.lp}: decyzja – ${decision.decision!.outcome}`;
+  const first = items[0]!.sentence;
+  const rest = items.length - 1;
+  return `Propozycja LP ${p.lp}: ${first}${rest ? ` (i ${rest} ${plural(rest, 'inna zmiana', 'inne zmiany', 'innych zmian')})` : ''}`;
+}
+
+function render(template: string, data: Record<string, unknown>) {
+  return { html: htmlEnv.render(`${template}.html.njk`, data), text: textEnv.render(`${template}.txt.njk`, data) };
+}
+
+function listHeaders(ctx: RenderContext, slug: string | undefined, oneClickToken: string) {
+  const { address } = mailAddress(ctx.replyTo ?? ctx.from);
+  const listDomain = mailAddress(ctx.from).domain;
+  return {
+    'List-Id': `<konsultacje.${slug ?? 'wszystkie'}.${listDomain}>`,
+    'List-Unsubscribe': `<${ctx.baseUrl}/subscriptions/unsubscribe?token=${oneClickToken}>, ` +
+      `<mailto:${address}?subject=wypisz%20${oneClickToken}>`,
+    'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+    'Precedence': 'list',
+  };
+}
+
+function envelope(ctx: RenderContext, group: MailGroup, proposalId: number | null) {
+  const { domain } = mailAddress(ctx.from);
+  const first = group.rows[0]!;
+  const root = proposalId !== null ? proposalRootId(proposalId, domain) : undefined;
+  return {
+    from: ctx.from,
+    to: group.recipient,
+    ...(ctx.replyTo ? { replyTo: ctx.replyTo } : {}),
+    messageId: `<${first.messageId}@${domain}>`,
+    ...(root ? { inReplyTo: root, references: root } : {}),
+  };
+}
+
+const AUTO = { 'Auto-Submitted': 'auto-generated', 'X-Auto-Response-Suppress': 'All' };
+
+/**
+ * Renders one mail for a group of outbox rows, at send time, from the events table (events never change).
+ * Returns null when nothing public is left to say (the row pointed at an event that is not public).
+ */
+export function composeMail(db: DbOrTx, group: MailGroup, ctx: RenderContext): OutgoingMail | null {
+  switch (group.kind) {
+    case 'subscriber':
+    case 'digest':
+      return composeEventsMail(db, group, ctx);
+    case 'confirmation':
+      return composeConfirmation(db, group, ctx);
+    case 'staff-assigned':
+    case 'staff-positions-complete':
+      return composeStaffProposalMail(db, group, ctx);
+    case 'staff-reminder':
+      return composeReminder(group, ctx);
+  }
+}
+
+function footerFor(db: DbOrTx, ctx: RenderContext, recipient: string, subs: SubscriptionRef[]) {
+  const main = subs[0]!;
+  const manageToken = ctx.token('manage', recipient, main.id);
+  return {
+    token: manageToken,
+    footer: {
+      reasons: [...new Set(subs.map((s) => scopeLabel(db, s.scopeKind as ScopeKind, s.scopeId)))],
+      daily: main.frequency === 'daily',
+      manageUrl: `${ctx.baseUrl}/subscriptions/manage?token=${manageToken}`,
+      unsubscribeUrl: `${ctx.baseUrl}/subscriptions/unsubscribe?token=${manageToken}`,
+      unsubscribeLabel: scopeLabel(db, main.scopeKind as ScopeKind, main.scopeId),
+    },
+  };
+}
+
+function composeEventsMail(db: DbOrTx, group: MailGroup, ctx: RenderContext): OutgoingMail | null {
+  const events = publicEventsByIds(db, group.rows.map((r) => r.eventId).filter((id): id is number => id !== null));
+  if (!events.length) return null;
+  const heads = proposalHeads(db, [...new Set(events.map((e) => e.proposalId))]);
+  const byProposal = new Map<number, MailEvent[]>();
+  for (const e of events) byProposal.set(e.proposalId, [...(byProposal.get(e.proposalId) ?? []), e]);
+  // newest first: the proposal with the latest event leads (a coalesced mail has only one)
+  const proposals = [...byProposal.entries()]
+    .sort((a, b) => b[1].at(-1)!.id - a[1].at(-1)!.id)
+    .map(([id, list]) => ({ ...heads.get(id)!, url: `${ctx.baseUrl}/proposals/${id}`, items: mailItems(list, ctx.baseUrl) }));
+
+  const subIds = [...new Set(group.rows.map((r) => r.subscriptionId).filter((id): id is number => id !== null))];
+  const subsMap = subscriptionsByIds(db, subIds);
+  const subs = subIds.map((id) => subsMap.get(id)).filter((s): s is SubscriptionRef => !!s);
+  if (!subs.length) return null;
+  const { token, footer } = footerFor(db, ctx, group.recipient, subs);
+
+  const digest = group.kind === 'digest';
+  const subject = digest
+    ? `Podsumowanie dnia: zmiany w ${proposals.length} ${plural(proposals.length, 'propozycji', 'propozycjach', 'propozycjach')}`
+    : eventsSubject(proposals[0]!, proposals[0]!.items);
+  const { html, text } = render('events', { subject, digest, proposals, footer, baseUrl: ctx.baseUrl });
+  const single = proposals.length === 1 ? proposals[0]!.id : null;
+  return {
+    ...envelope(ctx, group, single),
+    subject, html, text,
+    headers: { ...AUTO, ...listHeaders(ctx, proposals[0]!.consultationSlug, token) },
+  };
+}
+
+function composeConfirmation(db: DbOrTx, group: MailGroup, ctx: RenderContext): OutgoingMail | null {
+  const row = group.rows[0]!;
+  if (row.subscriptionId === null) return null;
+  const sub = subscriptionsByIds(db, [row.subscriptionId]).get(row.subscriptionId);
+  if (!sub) return null;
+  const confirmToken = ctx.token('confirm', group.recipient, sub.id);
+  const manageToken = ctx.token('manage', group.recipient, sub.id);
+  const subject = 'Potwierdź obserwowanie – Konsultacje Toruń';
+  const { html, text } = render('confirmation', {
+    subject,
+    scope: scopeLabel(db, sub.scopeKind, sub.scopeId),
+    daily: sub.frequency === 'daily',
+    confirmUrl: `${ctx.baseUrl}/subscriptions/confirm?token=${confirmToken}`,
+    manageUrl: `${ctx.baseUrl}/subscriptions/manage?token=${manageToken}`,
+    baseUrl: ctx.baseUrl,
+  });
+  const proposalId = sub.scopeKind === 'proposal' ? sub.scopeId : null;
+  return { ...envelope(ctx, group, proposalId), subject, html, text, headers: { ...AUTO } };
+}
+
+function composeStaffProposalMail(db: DbOrTx, group: MailGroup, ctx: RenderContext): OutgoingMail | null {
+  const first = group.rows[0]!;
+  if (first.proposalId === null) return null;
+  const head = proposalHeads(db, [first.proposalId]).get(first.proposalId);
+  if (!head) return null;
+  const staffUrl = `${ctx.baseUrl}/staff/proposals/${head.id}`;
+  let subject: string;
+  let template: string;
+  let data: Record<string, unknown>;
+  if (group.kind === 'staff-assigned') {
+    const events = publicEventsByIds(db, group.rows.map((r) => r.eventId).filter((id): id is number => id !== null))
+      .filter((e) => e.type === 'assignment.added');
+    if (!events.length) return null;
+    subject = `Przekazano propozycję LP ${head.lp} do Twojej jednostki`;
+    template = 'staff-assigned';
+    data = {
+      units: events.map((e) => ({
+        name: String(e.after?.unitName ?? ''), dueDate: String(e.after?.dueDate ?? ''), lead: !!e.after?.lead,
+      })),
+    };
+  } else {
+    subject = `Stanowiska zebrane: propozycja LP ${head.lp} czeka na decyzję`;
+    template = 'staff-positions-complete';
+    data = {};
+  }
+  const { html, text } = render(template, { ...data, subject, proposal: head, staffUrl, baseUrl: ctx.baseUrl });
+  return { ...envelope(ctx, group, head.id), subject, html, text, headers: { ...AUTO } };
+}
+
+export type ReminderItem = { unitName: string; proposalId: number; lp: number; title: string; dueDate: string };
+
+function composeReminder(group: MailGroup, ctx: RenderContext): OutgoingMail | null {
+  const payload = group.rows[0]!.payload as { items?: ReminderItem[]; today?: string };
+  const items = payload.items ?? [];
+  if (!items.length) return null;
+  const today = payload.today ?? '';
+  const units = [...new Set(items.map((i) => i.unitName))].map((name) => ({
+    name,
+    items: items.filter((i) => i.unitName === name).map((i) => ({
+      ...i, overdue: i.dueDate < today, url: `${ctx.baseUrl}/staff/proposals/${i.proposalId}`,
+    })),
+  }));
+  const subject = `Przypomnienie: stanowiska do złożenia (${items.length})`;
+  const { html, text } = render('staff-reminder', { subject, units, baseUrl: ctx.baseUrl, staffUrl: `${ctx.baseUrl}/staff` });
+  return { ...envelope(ctx, group, null), subject, html, text, headers: { ...AUTO } };
+}

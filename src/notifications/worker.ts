@@ -1,0 +1,227 @@
+import { sql } from 'drizzle-orm';
+import type { FastifyBaseLogger } from 'fastify';
+import type { MailConfig } from '../config.js';
+import type { Db } from '../db/client.js';
+import type { Mailer } from '../plugins/mail.js';
+import { mintToken } from '../subscriptions/tokens.js';
+import { backoffSeconds, classifyFailure, describeFailure } from './delivery.js';
+import { outboxRow, rowsSentWith, type OutboxRow } from './queries.js';
+import { composeMail, type MailGroup, type RenderContext } from './render.js';
+import { enqueueWeeklyReminders } from './reminders.js';
+
+export type RunCounts = {
+  /** mails accepted by the server (or written to a file) */
+  sent: number;
+  /** outbox rows those mails covered */
+  rows: number;
+  /** mails that failed and will be retried */
+  retrying: number;
+  /** mails given up on (permanent failure or too many attempts) */
+  dead: number;
+  /** rows dropped unsent: their address stopped following before the mail left */
+  dropped: number;
+};
+
+export type MailWorker = {
+  /** Sends every mail due at `now` (claiming batch after batch until none is left) and returns what happened. */
+  runOnce(now?: Date): Promise<RunCounts>;
+  /** Retention and clean-up: old sent rows forget their address, expired tokens go. */
+  housekeep(now?: Date): void;
+  /** The Monday reminder to unit staff (idempotent per ISO week and address). Returns rows enqueued. */
+  enqueueReminders(now?: Date): number;
+  /** The mail an outbox row is (or was) sent as, with placeholder tokens: for the "Poczta" preview. */
+  preview(rowId: number): { row: OutboxRow; mail: ReturnType<typeof composeMail> } | undefined;
+  /** Stops claiming further batches (the app is closing). */
+  stop(): void;
+};
+
+export type WorkerOptions = {
+  db: Db;
+  mailer: Mailer;
+  config: MailConfig;
+  baseUrl: string;
+  log?: Pick<FastifyBaseLogger, 'warn' | 'error'>;
+  /** how long a claimed row stays ours; a worker killed mid-batch leaves rows that are claimed again after it */
+  leaseSeconds?: number;
+  batchSize?: number;
+  /** mails in flight at once (the SMTP pool keeps its own connection limit) */
+  concurrency?: number;
+};
+
+/** Not a real token: previews must never create working links. */
+export const PREVIEW_TOKEN = 'podglad-bez-prawdziwego-linku';
+
+const HOUSEKEEPING_EVERY_MS = 10 * 60_000;
+
+export function createMailWorker(opts: WorkerOptions): MailWorker {
+  const { db, mailer, config } = opts;
+  const leaseMs = (opts.leaseSeconds ?? 300) * 1000;
+  const batchSize = opts.batchSize ?? 500;
+  const concurrency = opts.concurrency ?? 20;
+  let stopped = false;
+  let lastHousekeeping = 0;
+
+  const baseContext = { baseUrl: opts.baseUrl, from: config.from, replyTo: config.replyTo };
+
+  /**
+   * Claims due rows with a lease in one BEGIN IMMEDIATE transaction. A subscriber row is due once its coalescing
+   * window has passed; it takes along every queued subscriber row of the same recipient and proposal (one mail),
+   * a digest row every due digest row of its recipient, a staff-assigned row those of its recipient and proposal.
+   */
+  function claim(now: Date): OutboxRow[] {
+    const nowIso = now.toISOString();
+    const coalesceCut = new Date(now.getTime() - config.coalesceSeconds * 1000).toISOString();
+    const until = new Date(now.getTime() + leaseMs).toISOString();
+    const free = sql.raw(`state = 'queued'`);
+    return db.transaction((tx) => tx.all<OutboxRow & { payload: string }>(sql`
+      WITH seed AS (
+        SELECT id, kind, recipient, proposal_id FROM outbox
+        WHERE ${free} AND available_at <= ${nowIso} AND (locked_until IS NULL OR locked_until < ${nowIso})
+          AND (kind <> 'subscriber' OR created_at <= ${coalesceCut})
+        ORDER BY id LIMIT ${batchSize}
+      )
+      UPDATE outbox SET locked_until = ${until}
+      WHERE id IN (
+        SELECT id FROM seed
+        UNION
+        SELECT o.id FROM seed s JOIN outbox o ON o.recipient = s.recipient AND o.kind = s.kind
+          AND (s.kind = 'digest' OR o.proposal_id IS s.proposal_id)
+        WHERE s.kind IN ('subscriber', 'digest', 'staff-assigned') AND o.${free}
+          AND (o.locked_until IS NULL OR o.locked_until < ${nowIso})
+          AND (o.kind = 'subscriber' OR o.available_at <= ${nowIso})
+      )
+      RETURNING id, kind, recipient, subscription_id AS subscriptionId, proposal_id AS proposalId,
+        event_id AS eventId, payload, state, attempts, available_at AS availableAt, message_id AS messageId,
+        created_at AS createdAt`), { behavior: 'immediate' })
+      .map((r) => ({ ...r, payload: JSON.parse(r.payload || '{}') as Record<string, unknown> }))
+      .sort((a, b) => a.id - b.id);
+  }
+
+  function groupRows(rows: OutboxRow[]): MailGroup[] {
+    const groups = new Map<string, MailGroup>();
+    for (const r of rows) {
+      const key = r.kind === 'subscriber' || r.kind === 'staff-assigned' ? `${r.kind}|${r.recipient}|${r.proposalId}`
+        : r.kind === 'digest' ? `digest|${r.recipient}` : `row|${r.id}`;
+      const g = groups.get(key);
+      if (g) g.rows.push(r);
+      else groups.set(key, { kind: r.kind, recipient: r.recipient, rows: [r] });
+    }
+    return [...groups.values()];
+  }
+
+  const idList = (ids: number[]) => sql.join(ids.map((id) => sql`${id}`), sql`, `);
+
+  /**
+   * An address that stopped following gets nothing, even if rows were queued for it: rows whose subscription is
+   * gone (or no longer confirmed, or already confirmed for a confirmation mail) are deleted unsent.
+   */
+  function dropUnsubscribed(group: MailGroup): MailGroup {
+    if (!['subscriber', 'digest', 'confirmation'].includes(group.kind)) return group;
+    const ids = group.rows.map((r) => r.id);
+    const gone = new Set(db.all<{ id: number }>(sql`
+      SELECT o.id FROM outbox o LEFT JOIN subscriptions s ON s.id = o.subscription_id
+      WHERE o.id IN (${idList(ids)}) AND (s.id IS NULL OR s.email <> o.recipient
+        OR s.state <> CASE o.kind WHEN 'confirmation' THEN 'pending' ELSE 'confirmed' END)`).map((r) => r.id));
+    if (!gone.size) return group;
+    db.run(sql`DELETE FROM outbox WHERE id IN (${idList([...gone])}) AND state = 'queued'`);
+    return { ...group, rows: group.rows.filter((r) => !gone.has(r.id)) };
+  }
+
+  function markSent(group: MailGroup, subject: string, now: Date) {
+    db.run(sql`UPDATE outbox SET state = 'sent', sent_at = ${now.toISOString()}, subject = ${subject},
+        sent_in_id = ${group.rows[0]!.id}, locked_until = NULL, last_error = NULL
+      WHERE id IN (${idList(group.rows.map((r) => r.id))})`);
+  }
+
+  /** Returns whether the group is now dead. */
+  function markFailed(group: MailGroup, err: unknown, now: Date): boolean {
+    const permanent = classifyFailure(err) === 'permanent';
+    const attempts = Math.max(...group.rows.map((r) => r.attempts)) + 1;
+    const dead = permanent || attempts >= config.maxAttempts;
+    const retryAt = new Date(now.getTime() + backoffSeconds(attempts, config.retryBaseSeconds) * 1000).toISOString();
+    const message = describeFailure(err);
+    db.run(sql`UPDATE outbox SET attempts = ${attempts}, last_error = ${message}, locked_until = NULL,
+        state = ${dead ? 'dead' : 'queued'}, available_at = ${retryAt}
+      WHERE id IN (${idList(group.rows.map((r) => r.id))})`);
+    if (dead) opts.log?.warn({ outboxIds: group.rows.map((r) => r.id), error: message }, 'mail dead');
+    return dead;
+  }
+
+  async function deliver(group: MailGroup, now: Date, counts: RunCounts) {
+    const before = group.rows.length;
+    group = dropUnsubscribed(group);
+    counts.dropped += before - group.rows.length;
+    if (!group.rows.length) return;
+    let mail;
+    try {
+      // tokens are minted at send time, in one transaction with the reads the mail is rendered from
+      mail = db.transaction((tx) => composeMail(tx, group, {
+        ...baseContext,
+        token: (purpose, email, subscriptionId) => mintToken(tx, { purpose, email, subscriptionId, now }),
+      }));
+    } catch (err) {
+      if (markFailed(group, err, now)) counts.dead++;
+      else counts.retrying++;
+      opts.log?.error({ err, outboxIds: group.rows.map((r) => r.id) }, 'mail could not be rendered');
+      return;
+    }
+    if (!mail) {
+      if (markFailed(group, { responseCode: 554, message: 'Brak publicznej treści do wysłania.' }, now)) counts.dead++;
+      return;
+    }
+    try {
+      await mailer.send(mail);
+    } catch (err) {
+      if (markFailed(group, err, now)) counts.dead++;
+      else counts.retrying++;
+      return;
+    }
+    // HARD BOUNCES: not handled yet. An asynchronous bounce (a DSN arriving later at MAIL_FROM) would be matched
+    // to the row by its Message-ID here or in an inbound handler, the row marked 'dead' with the bounce reason and
+    // the subscription ended (how: 'bounce') after repeated hard bounces.
+    markSent(group, mail.subject, now);
+    counts.sent++;
+    counts.rows += group.rows.length;
+  }
+
+  async function runOnce(now = new Date()): Promise<RunCounts> {
+    const counts: RunCounts = { sent: 0, rows: 0, retrying: 0, dead: 0, dropped: 0 };
+    if (now.getTime() - lastHousekeeping >= HOUSEKEEPING_EVERY_MS) {
+      housekeep(now);
+      enqueueReminders(now);
+      lastHousekeeping = now.getTime();
+    }
+    while (!stopped) {
+      const rows = claim(now);
+      if (!rows.length) break;
+      const groups = groupRows(rows);
+      let next = 0;
+      const lane = async () => {
+        while (next < groups.length) await deliver(groups[next++]!, now, counts);
+      };
+      await Promise.all(Array.from({ length: Math.min(concurrency, groups.length) }, lane));
+    }
+    return counts;
+  }
+
+  function housekeep(now = new Date()) {
+    const cutoff = new Date(now.getTime() - config.retentionDays * 86_400_000).toISOString();
+    db.run(sql`UPDATE outbox SET recipient = '' WHERE state = 'sent' AND recipient <> '' AND sent_at < ${cutoff}`);
+    db.run(sql`DELETE FROM subscriber_tokens WHERE expires_at < ${now.toISOString()}`);
+  }
+
+  function enqueueReminders(now = new Date()) {
+    return enqueueWeeklyReminders(db, now);
+  }
+
+  function preview(rowId: number) {
+    const row = outboxRow(db, rowId);
+    if (!row) return undefined;
+    const rows = rowsSentWith(db, row);
+    const group: MailGroup = { kind: row.kind, recipient: row.recipient, rows };
+    const ctx: RenderContext = { ...baseContext, token: () => PREVIEW_TOKEN };
+    return { row, mail: composeMail(db, group, ctx) };
+  }
+
+  return { runOnce, housekeep, enqueueReminders, preview, stop: () => { stopped = true; } };
+}
