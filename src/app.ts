@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import formbody from '@fastify/formbody';
-import type { Config } from './config.js';
+import type { Config, MailConfig } from './config.js';
 import dbPlugin from './plugins/db.js';
 import viewPlugin from './plugins/view.js';
 import staticPlugin from './plugins/static.js';
@@ -21,6 +21,8 @@ import healthRoutes from './health/routes.js';
 import { HttpError, RouteMethods } from './lib/http.js';
 import { MESSAGES, frameworkErrorMessage, statusTitle, storageTrouble, wantsJson } from './lib/errors.js';
 import { DEFAULT_SCRYPT_COST } from './auth/password.js';
+import mailPlugin, { defaultMailConfig } from './plugins/mail.js';
+import mailRoutes from './notifications/routes.js';
 
 export type AppOptions = Pick<Config, 'databasePath' | 'baseUrl' | 'viewCache'> &
   Partial<Pick<Config, 'sessionSecret' | 'sessionIdleMinutes' | 'sessionAbsoluteHours' | 'loginRateLimit'>> & {
@@ -28,6 +30,8 @@ export type AppOptions = Pick<Config, 'databasePath' | 'baseUrl' | 'viewCache'> 
     passwordHashCost?: number;
     /** open-data exports per IP address per minute (default 30; the benchmark raises it) */
     exportRateLimit?: number;
+    /** outgoing mail; without it mail goes to files beside the database and no worker loop runs */
+    mail?: MailConfig;
   };
 
 /** The whole application as one Fastify plugin: registers everything, does nothing else. */
@@ -49,6 +53,7 @@ const app: FastifyPluginAsync<AppOptions> = async (fastify, opts) => {
   await fastify.register(viewPlugin, { cache: opts.viewCache });
   await fastify.register(staticPlugin);
   await fastify.register(pageCachePlugin);
+  await fastify.register(mailPlugin, { config: opts.mail ?? defaultMailConfig(opts.databasePath), baseUrl: opts.baseUrl });
 
   setErrorPages(fastify, routeMethods);
 
@@ -62,6 +67,7 @@ const app: FastifyPluginAsync<AppOptions> = async (fastify, opts) => {
   await fastify.register(triageRoutes);
   await fastify.register(positionRoutes);
   await fastify.register(decisionRoutes);
+  await fastify.register(mailRoutes);
   await fastify.register(healthRoutes);
 };
 
