@@ -78,6 +78,8 @@ const FIELD_LABELS: Record<string, string> = {
   by: 'sposób',
 };
 
+const UNIT_FIELD_LABELS: Record<string, string> = { name: 'nazwa', email: 'adres e-mail jednostki' };
+
 const BY_LABELS: Record<string, string> = {
   self: 'przez właściciela konta (Moje konto)',
   admin: 'przez administratora',
@@ -104,7 +106,7 @@ type AuditRow = {
 export function presentAudit(row: AuditRow) {
   const details: string[] = [];
   for (const key of Object.keys(row.after ?? {})) {
-    const label = FIELD_LABELS[key] ?? key;
+    const label = (row.subjectType === 'unit' ? UNIT_FIELD_LABELS[key] : undefined) ?? FIELD_LABELS[key] ?? key;
     const after = showValue(key, row.after?.[key]);
     details.push(row.before && key in row.before ? `${label}: ${showValue(key, row.before[key])} → ${after}` : `${label}: ${after}`);
   }

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyPassword } from '../../src/auth/password.js';
+import { ensureFirstAdmin } from '../../src/auth/bootstrap.js';
 import { Agent, build, createUser, tempDatabasePath, type App } from '../helpers.js';
 
 let app: App;
@@ -123,6 +124,46 @@ describe('npm run user:add', () => {
         expect(run.stdout).toBe('');
         expect(accounts()).toEqual(before);
       });
+    }
+  });
+
+  it('a new password ends every open session of the account, and the change goes to the audit log', async () => {
+    const id = await createUser(app, 'sesje@torun.test', 'reviewer');
+    const first = new Agent(app);
+    await first.login('sesje@torun.test');
+    const second = new Agent(app);
+    await second.login('sesje@torun.test');
+    const count = () => app.database.sqlite.prepare('SELECT count(*) AS n FROM sessions WHERE user_id = ?').get(id);
+    expect(count()).toEqual({ n: 2 });
+    const run = await userAdd(['--email', 'sesje@torun.test', '--role', 'reviewer', '--password-stdin'], 'Nowe-haslo-z-konsoli\n');
+    expect(run.code).toBe(0);
+    expect(count()).toEqual({ n: 0 });
+    expect((await first.get('/staff')).statusCode).toBe(303);
+    const entry = app.database.sqlite.prepare(
+      "SELECT actor_id, after FROM audit_log WHERE subject_id = ? AND action = 'account.password-changed'").get(id);
+    expect(entry).toEqual({ actor_id: null, after: JSON.stringify({ by: 'cli', endedSessions: 2 }) });
+    await new Agent(app).login('sesje@torun.test', 'Nowe-haslo-z-konsoli');
+  });
+
+  it('sets a new password for the first admin, admin@localhost, as the start-up text says', async () => {
+    const fresh = tempDatabasePath('cli-first-admin');
+    const other = await build({ databasePath: fresh, seed: false });
+    try {
+      const first = await ensureFirstAdmin(other.database.db);
+      expect(first?.email).toBe('admin@localhost');
+      const created = other.database.sqlite.prepare('SELECT actor_id, action, subject_label FROM audit_log').all();
+      expect(created).toEqual([{ actor_id: null, action: 'account.created', subject_label: 'admin@localhost' }]);
+      const run = await userAdd(['--email', 'admin@localhost', '--role', 'admin', '--password-stdin'], 'Haslo-pierwszego-admina\n', fresh);
+      expect(run.stderr).toBe('');
+      expect(run.code).toBe(0);
+      expect(run.stdout).toContain('Zaktualizowano konto admin@localhost');
+      await new Agent(other).login('admin@localhost', 'Haslo-pierwszego-admina');
+      // other made-up domains are still refused
+      const bad = await userAdd(['--email', 'ktos@localhost', '--role', 'admin'], undefined, fresh);
+      expect(bad.code).toBe(1);
+      expect(bad.stderr).toContain('Podaj prawidłowy adres e-mail');
+    } finally {
+      await other.close();
     }
   });
 
