@@ -177,6 +177,19 @@ describe.skipIf(skipBrowserTests)('staff workflow in Chromium: triage → positi
     await expectNoAxeViolations('admin', '/staff/users/new', submitEmpty(userButton));
   });
 
+  test('axe: Moje konto (also with form errors) and the audit log', async () => {
+    await expectNoAxeViolations('admin', '/account');
+    await expectNoAxeViolations('admin', '/account', async (page) => {
+      await Promise.all([
+        page.waitForResponse((r) => r.request().method() === 'POST' && r.status() === 422),
+        page.getByRole('button', { name: 'Zmień hasło' }).click(),
+      ]);
+      await page.waitForLoadState();
+      await expect.poll(() => page.locator('#error-summary').count()).toBe(1);
+    });
+    await expectNoAxeViolations('admin', '/staff/audit');
+  });
+
   test('1. admin assigns LP 7 to BDIM (lead) and ZGM with a due date', async () => {
     const page = pages.admin!;
     await page.goto(staffPage());

@@ -143,7 +143,7 @@ describe('npm run user:add', () => {
       "SELECT actor_id, after FROM audit_log WHERE subject_id = ? AND action = 'account.password-changed'").get(id);
     expect(entry).toEqual({ actor_id: null, after: JSON.stringify({ by: 'cli', endedSessions: 2 }) });
     await new Agent(app).login('sesje@torun.test', 'Nowe-haslo-z-konsoli');
-  });
+  }, 60_000);
 
   it('sets a new password for the first admin, admin@localhost, as the start-up text says', async () => {
     const fresh = tempDatabasePath('cli-first-admin');
@@ -165,7 +165,7 @@ describe('npm run user:add', () => {
     } finally {
       await other.close();
     }
-  });
+  }, 90_000);
 
   it('will not demote the last active admin', async () => {
     const fresh = tempDatabasePath('cli-last-admin');
