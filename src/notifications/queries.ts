@@ -121,18 +121,6 @@ export function scopeLabel(db: DbOrTx, kind: ScopeKind, id: number): string {
   }
 }
 
-/** The consultation a scope belongs to (for List-Id). */
-export function consultationSlugOfScope(db: DbOrTx, kind: ScopeKind, id: number): string | undefined {
-  const q = {
-    proposal: sql`SELECT c.slug FROM proposals x JOIN consultations c ON c.id = x.consultation_id WHERE x.id = ${id}`,
-    table: sql`SELECT c.slug FROM workshop_tables x JOIN consultations c ON c.id = x.consultation_id
-      WHERE x.id = ${id}`,
-    consultation: sql`SELECT slug FROM consultations WHERE id = ${id}`,
-    unit: sql`SELECT slug FROM consultations ORDER BY id DESC LIMIT 1`,
-  }[kind];
-  return db.get<{ slug: string }>(q)?.slug;
-}
-
 // ---- "Poczta" ------------------------------------------------------------------------------------
 
 export type MailCounts = { queued: number; retrying: number; sent: number; dead: number };
@@ -166,9 +154,17 @@ export function subscriptionCountsByScope(db: DbOrTx) {
     ORDER BY CASE scope_kind WHEN 'consultation' THEN 1 WHEN 'table' THEN 2 WHEN 'unit' THEN 3 ELSE 4 END, scope_id`);
 }
 
-/** A dead row goes back to the queue with a fresh count of attempts ("Wyślij ponownie"). */
+/**
+ * A dead row goes back to the queue with a fresh count of attempts ("Wyślij ponownie"), together with the dead rows
+ * it would have gone out with as one mail (same kind and recipient, and same proposal unless a digest).
+ */
 export function requeueDead(db: DbOrTx, id: number, now: Date): boolean {
   const res = db.run(sql`UPDATE outbox SET state = 'queued', attempts = 0, available_at = ${now.toISOString()},
-      locked_until = NULL, last_error = NULL WHERE id = ${id} AND state = 'dead'`);
+      locked_until = NULL, last_error = NULL
+    WHERE state = 'dead' AND recipient <> '' AND id IN (
+      SELECT o.id FROM outbox d JOIN outbox o ON o.id = d.id OR (
+        d.kind IN ('subscriber', 'digest', 'staff-assigned') AND o.kind = d.kind AND o.recipient = d.recipient
+        AND (d.kind = 'digest' OR o.proposal_id IS d.proposal_id))
+      WHERE d.id = ${id} AND d.state = 'dead')`);
   return (res as unknown as { changes: number }).changes > 0;
 }
