@@ -6,7 +6,9 @@ import type { DbOrTx } from '../db/client.js';
 import { clauseVersions } from '../db/schema/index.js';
 
 /** The one editable place of the information clause (RODO art. 13) shown to people who follow by e-mail. */
-export const CLAUSE_FILE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../data/klauzula-informacyjna.md');
+export const CLAUSE_FILE = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)), '../../data/klauzula-informacyjna.md',
+);
 
 export type ClauseBlock =
   | { kind: 'heading'; text: string }
@@ -38,9 +40,13 @@ export function clauseBlocks(text: string): ClauseBlock[] {
   for (const chunk of normalise(text).split(/\n\s*\n/)) {
     const lines = chunk.split('\n').map((l) => l.trim()).filter(Boolean);
     if (!lines.length) continue;
-    if (lines.length === 1 && lines[0]!.startsWith('## ')) blocks.push({ kind: 'heading', text: lines[0]!.slice(3).trim() });
-    else if (lines.every((l) => l.startsWith('- '))) blocks.push({ kind: 'list', items: lines.map((l) => l.slice(2).trim()) });
-    else blocks.push({ kind: 'paragraph', text: lines.join(' ') });
+    if (lines.length === 1 && lines[0]!.startsWith('## ')) {
+      blocks.push({ kind: 'heading', text: lines[0]!.slice(3).trim() });
+    } else if (lines.every((l) => l.startsWith('- '))) {
+      blocks.push({ kind: 'list', items: lines.map((l) => l.slice(2).trim()) });
+    } else {
+      blocks.push({ kind: 'paragraph', text: lines.join(' ') });
+    }
   }
   return blocks;
 }
@@ -50,7 +56,8 @@ let cached: { mtimeMs: number; size: number; clause: Clause } | undefined;
 /** The clause as it is in the file now (re-read when the file changes, so an edit needs no restart). */
 export function currentClause(file = CLAUSE_FILE): Clause {
   const stat = fs.statSync(file);
-  if (file === CLAUSE_FILE && cached && cached.mtimeMs === stat.mtimeMs && cached.size === stat.size) return cached.clause;
+  const unchanged = cached && cached.mtimeMs === stat.mtimeMs && cached.size === stat.size;
+  if (file === CLAUSE_FILE && unchanged) return cached!.clause;
   const text = normalise(fs.readFileSync(file, 'utf8'));
   const clause = { version: clauseVersionOf(text), text, blocks: clauseBlocks(text) };
   if (file === CLAUSE_FILE) cached = { mtimeMs: stat.mtimeMs, size: stat.size, clause };

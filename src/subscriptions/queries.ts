@@ -25,7 +25,9 @@ function shorten(text: string): string {
 export function scopeInfo(db: DbOrTx, scope: Scope): ScopeInfo | undefined {
   switch (scope.kind) {
     case 'proposal': {
-      const p = db.select({ lp: proposals.lp, title: proposals.title, inSource: proposals.inSource, context: consultations.title })
+      const p = db.select({
+        lp: proposals.lp, title: proposals.title, inSource: proposals.inSource, context: consultations.title,
+      })
         .from(proposals).innerJoin(consultations, eq(consultations.id, proposals.consultationId))
         .where(eq(proposals.id, scope.id)).get();
       if (!p) return undefined;
@@ -33,12 +35,16 @@ export function scopeInfo(db: DbOrTx, scope: Scope): ScopeInfo | undefined {
       return { ...scope, label: `Propozycja LP ${p.lp}${title}`, href: `/proposals/${scope.id}`, context: p.context };
     }
     case 'table': {
-      const t = db.select({ number: workshopTables.number, theme: workshopTables.theme, slug: consultations.slug, context: consultations.title })
+      const t = db.select({
+        number: workshopTables.number, theme: workshopTables.theme,
+        slug: consultations.slug, context: consultations.title,
+      })
         .from(workshopTables).innerJoin(consultations, eq(consultations.id, workshopTables.consultationId))
         .where(eq(workshopTables.id, scope.id)).get();
       if (!t) return undefined;
       const theme = t.theme ? `: ${shorten(t.theme)}` : '';
-      return { ...scope, label: `Stolik ${t.number}${theme}`, href: `/?consultation=${t.slug}&table=${t.number}`, context: t.context };
+      const href = `/?consultation=${t.slug}&table=${t.number}`;
+      return { ...scope, label: `Stolik ${t.number}${theme}`, href, context: t.context };
     }
     case 'unit': {
       const u = db.select({ name: units.name, slug: units.slug }).from(units).where(eq(units.id, scope.id)).get();
@@ -49,7 +55,8 @@ export function scopeInfo(db: DbOrTx, scope: Scope): ScopeInfo | undefined {
       const c = db.select({ slug: consultations.slug, title: consultations.title }).from(consultations)
         .where(eq(consultations.id, scope.id)).get();
       if (!c) return undefined;
-      return { ...scope, label: `Wszystkie propozycje konsultacji „${c.title}”`, href: `/?consultation=${c.slug}`, context: c.title };
+      const label = `Wszystkie propozycje konsultacji „${c.title}”`;
+      return { ...scope, label, href: `/?consultation=${c.slug}`, context: c.title };
     }
   }
 }

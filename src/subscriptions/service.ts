@@ -7,8 +7,7 @@ import {
   confirmationsSince, deleteExpiredTokens, endSubscription, eraseAddress, findSubscription, insertConfirmation,
   lastConfirmation, pendingRequestedBefore, scopeInfo, subscriptionById, subscriptionsOf, type Scope,
 } from './queries.js';
-import { findToken, mintToken, hashToken, TOKEN_LIFETIME_DAYS, type TokenPurpose } from './tokens.js';
-import { subscriberTokens } from '../db/schema/index.js';
+import { findToken, lookupToken as lookup, mintToken, TOKEN_LIFETIME_DAYS } from './tokens.js';
 
 /** A pending request is re-mailed at most this often. */
 export const RESEND_AFTER_MS = 10 * 60_000;
@@ -48,7 +47,8 @@ export function requestFollow(db: Db, req: FollowRequest, now = new Date()): Fol
       return 'created';
     }
     const last = lastConfirmation(tx, existing.id);
-    if (last.createdAt && now.getTime() - Date.parse(last.createdAt) < RESEND_AFTER_MS) return 'pending-recently-mailed';
+    const mailedRecently = last.createdAt && now.getTime() - Date.parse(last.createdAt) < RESEND_AFTER_MS;
+    if (mailedRecently) return 'pending-recently-mailed';
     // the latest request counts: its frequency, the clause it was shown, and the 7 days start again
     tx.update(subscriptions).set({
       frequency: req.frequency, clauseVersion: req.clause.version, requestedAt: now.toISOString(),
@@ -58,25 +58,14 @@ export function requestFollow(db: Db, req: FollowRequest, now = new Date()): Fol
   }, { behavior: 'immediate' });
 }
 
-export type TokenLookup<T> = { status: 'ok'; value: T } | { status: 'expired' | 'unknown' };
-
-/** Tells an expired link (410) from one that never worked (404). */
-function lookup(db: DbOrTx, token: string, purpose: TokenPurpose, now: Date) {
-  const row = findToken(db, token, purpose, now);
-  if (row) return { status: 'ok' as const, row };
-  if (!/^[A-Za-z0-9_-]{20,64}$/.test(token)) return { status: 'unknown' as const };
-  const stale = db.select({ purpose: subscriberTokens.purpose }).from(subscriberTokens)
-    .where(eq(subscriberTokens.tokenHash, hashToken(token))).get();
-  return { status: stale?.purpose === purpose ? 'expired' as const : 'unknown' as const };
-}
-
 /** The pending (or already confirmed) subscription a confirm link is about; changes nothing. */
 export function confirmationFor(db: Db, token: string, now = new Date()) {
   const found = lookup(db, token, 'confirm', now);
   if (found.status !== 'ok') return found;
   const sub = found.row.subscriptionId ? subscriptionById(db, found.row.subscriptionId) : undefined;
   if (!sub || sub.email !== found.row.email) return { status: 'unknown' as const };
-  return { status: 'ok' as const, value: { subscription: sub, scope: scopeInfo(db, { kind: sub.scopeKind, id: sub.scopeId }) } };
+  const scope = scopeInfo(db, { kind: sub.scopeKind, id: sub.scopeId });
+  return { status: 'ok' as const, value: { subscription: sub, scope } };
 }
 
 /**

@@ -41,3 +41,15 @@ export function findToken(db: DbOrTx, token: string, purpose: TokenPurpose, now 
     gt(subscriberTokens.expiresAt, now.toISOString()),
   )).get();
 }
+
+/**
+ * Like findToken, and tells a link that expired (its hash is still stored; 410) from one that never worked (404).
+ */
+export function lookupToken(db: DbOrTx, token: string, purpose: TokenPurpose, now = new Date()) {
+  const row = findToken(db, token, purpose, now);
+  if (row) return { status: 'ok' as const, row };
+  if (!/^[A-Za-z0-9_-]{20,64}$/.test(token)) return { status: 'unknown' as const };
+  const stale = db.select({ purpose: subscriberTokens.purpose }).from(subscriberTokens)
+    .where(eq(subscriberTokens.tokenHash, hashToken(token))).get();
+  return { status: stale?.purpose === purpose ? 'expired' as const : 'unknown' as const };
+}
