@@ -17,6 +17,7 @@ import adminRoutes from './admin/routes.js';
 import triageRoutes from './triage/routes.js';
 import positionRoutes from './positions/routes.js';
 import decisionRoutes from './decisions/routes.js';
+import subscriptionRoutes from './subscriptions/routes.js';
 import healthRoutes from './health/routes.js';
 import { HttpError, RouteMethods } from './lib/http.js';
 import { MESSAGES, frameworkErrorMessage, statusTitle, storageTrouble, wantsJson } from './lib/errors.js';
@@ -68,6 +69,7 @@ const app: FastifyPluginAsync<AppOptions> = async (fastify, opts) => {
   await fastify.register(positionRoutes);
   await fastify.register(decisionRoutes);
   await fastify.register(mailRoutes);
+  await fastify.register(subscriptionRoutes);
   await fastify.register(healthRoutes);
 };
 
