@@ -13,6 +13,7 @@
  * they become a migration / configuration: --with-proposed-index, --sqlite-cache-mb N.
  */
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
@@ -70,6 +71,8 @@ const { values: args } = parseArgs({
     'export-connections': { type: 'string', default: '2' },
     'with-proposed-index': { type: 'boolean', default: false },
     'sqlite-cache-mb': { type: 'string', default: '0' },
+    'export-attack': { type: 'boolean', default: false },
+    'attack-requests': { type: 'string', default: '300' },
     help: { type: 'boolean', short: 'h' },
   },
 });
@@ -83,6 +86,9 @@ if (args.help) {
   --scale               also generate, import and benchmark this many synthetic proposals
   --search-queries      distinct uncached search queries timed at --scale (default 200)
   --export-connections  connections for the JSON export of the --scale consultation (default 2)
+  --export-attack       only the export attack at --scale proposals (default 100000): --attack-requests
+                        junk-query exports (default 300; from one address, then from many), heap/RSS before
+                        and after, and the latency of /static/style.css while an export is being sent
   experiments (temporary database only; not what the app ships):
   --with-proposed-index create ${PROPOSED_INDEX.name} before importing
   --sqlite-cache-mb N   set the app connection's SQLite page cache to N MiB (default: leave as is)
@@ -101,7 +107,9 @@ const DURATION = num('duration', args.duration, 1);
 const CONNECTIONS = Math.floor(num('connections', args.connections, 1));
 const WARMUP = num('warmup', args.warmup, 0);
 const WORKERS = Math.floor(num('workers', args.workers, 0));
-const SCALE = Math.floor(num('scale', args.scale, 0));
+const EXPORT_ATTACK = Boolean(args['export-attack']);
+const SCALE = Math.floor(num('scale', args.scale, 0)) || (EXPORT_ATTACK ? 100_000 : 0);
+const ATTACK_REQUESTS = Math.floor(num('attack-requests', args['attack-requests'], 1));
 const SEARCH_QUERIES = Math.floor(num('search-queries', args['search-queries'], 1));
 const EXPORT_CONNECTIONS = Math.floor(num('export-connections', args['export-connections'], 1));
 const WITH_PROPOSED_INDEX = Boolean(args['with-proposed-index']);
@@ -110,8 +118,9 @@ const HOST = '127.0.0.1';
 const FETCH_TIMEOUT_MS = 120_000;
 
 // A benchmark must end: give up loudly if something hangs.
-const LOAD_RUNS = 10 + (SCALE ? 5 : 0);
-const budgetMs = (120 + LOAD_RUNS * (DURATION + WARMUP + 15) + (SCALE ? 120 + SCALE * 0.005 : 0)) * 1000;
+const LOAD_RUNS = EXPORT_ATTACK ? 0 : 10 + (SCALE ? 5 : 0);
+const budgetMs = (120 + LOAD_RUNS * (DURATION + WARMUP + 15) + (SCALE ? 120 + SCALE * 0.005 : 0)
+  + (EXPORT_ATTACK ? 600 + ATTACK_REQUESTS * 2 : 0)) * 1000;
 setTimeout(() => {
   process.stderr.write(`bench: exceeded its time budget of ${Math.round(budgetMs / 1000)} s, aborting\n`);
   process.exit(3);
@@ -325,7 +334,12 @@ async function main() {
     await baseline.listen({ host: HOST, port: 0 });
     servers.push(baseline);
 
-    const app = await buildServer({ databasePath, baseUrl: 'http://127.0.0.1:3000', viewCache: true }, { logger: false });
+    // the load runs measure the export itself, not its per-address rate limit; the attack keeps the limit
+    const exportRateLimit = EXPORT_ATTACK ? undefined : 1_000_000_000;
+    const app = await buildServer(
+      { databasePath, baseUrl: 'http://127.0.0.1:3000', viewCache: true, exportRateLimit },
+      { logger: false },
+    );
     servers.push(app);
     if (WITH_PROPOSED_INDEX) {
       app.database.sqlite.exec(PROPOSED_INDEX.sql);
@@ -347,6 +361,10 @@ async function main() {
     };
     const baseUrl = `http://${HOST}:${portOf(baseline)}`;
     const appUrl = `http://${HOST}:${portOf(app)}`;
+    if (EXPORT_ATTACK) {
+      await exportAttack(app, appUrl, await importSynthetic(app));
+      return;
+    }
     const idOf = (slug: string, lp: number) => {
       const row = app.database.sqlite
         .prepare('SELECT p.id FROM proposals p JOIN consultations c ON c.id = p.consultation_id WHERE c.slug = ? AND p.in_source = 1 AND p.lp >= ? ORDER BY p.lp LIMIT 1')
@@ -383,7 +401,8 @@ async function main() {
   }
 }
 
-async function scaled(app: FastifyInstance, appUrl: string, base: Row, idOf: (slug: string, lp: number) => number) {
+/** Generates and imports SCALE synthetic proposals as their own consultation, timing each step. */
+async function importSynthetic(app: FastifyInstance) {
   const slug = `bench-${SCALE >= 1000 && SCALE % 1000 === 0 ? `${SCALE / 1000}k` : SCALE}`;
   const unitRows = parseUnitFile(fs.readFileSync(DEFAULT_UNITS_FILE));
 
@@ -403,9 +422,14 @@ async function scaled(app: FastifyInstance, appUrl: string, base: Row, idOf: (sl
   out(`  parse + validate    ${ms(parseMs).padStart(8)} ms   (parseProposalFile)`);
   out(`  import (one tx)     ${ms(importMs).padStart(8)} ms   (importProposals: created ${report.created}, updated ${report.updated}, unchanged ${report.unchanged})`);
   out(`  import total        ${ms(totalMs).padStart(8)} ms   = ${Math.round(parsed.length / (totalMs / 1000))} rows/s (database part alone: ${Math.round(parsed.length / (importMs / 1000))} rows/s)`);
+  return { slug, report, parsed, unitRows };
+}
+
+async function scaled(app: FastifyInstance, appUrl: string, base: Row, idOf: (slug: string, lp: number) => number) {
+  const { slug, report, parsed, unitRows } = await importSynthetic(app);
 
   // re-import of the identical file: the "nothing changed" path
-  t = performance.now();
+  const t = performance.now();
   const again = importProposals(app.database.db, { slug }, parsed, unitRows);
   out(`  re-import unchanged ${ms(performance.now() - t).padStart(8)} ms   (importProposals: unchanged ${again.unchanged})`);
 
@@ -422,6 +446,106 @@ async function scaled(app: FastifyInstance, appUrl: string, base: Row, idOf: (sl
     { name: `JSON export (${EXPORT_CONNECTIONS} conn)`, url: `${appUrl}/export/proposals.json?${c}`, connections: EXPORT_CONNECTIONS, timeout: 120 },
   ]) rows.push(await load(target));
   printTable(`"${slug}" (${report.created} proposals); "first GET" is the uncached render`, rows, base.rps);
+}
+
+/** One GET read to the end and thrown away, optionally from another loopback source address. */
+function httpGet(url: string, localAddress?: string): Promise<{ status: number; bytes: number; ms: number }> {
+  const t0 = performance.now();
+  return new Promise((resolve, reject) => {
+    const req = http.get(url, { localAddress, agent: false, timeout: FETCH_TIMEOUT_MS }, (res) => {
+      let bytes = 0;
+      res.on('data', (chunk: Buffer) => { bytes += chunk.length; });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, bytes, ms: performance.now() - t0 }));
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error(`timeout: ${url}`)));
+    req.on('error', reject);
+  });
+}
+
+function memory() {
+  (globalThis as { gc?: () => void }).gc?.();
+  const m = process.memoryUsage();
+  return { heap: m.heapUsed, rss: m.rss };
+}
+const mib = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MiB`;
+
+/**
+ * The attack of issue 6: many export requests with junk query strings at SCALE proposals. The
+ * server runs in this process, so its heap and RSS are this process's. Measured, never asserted.
+ */
+async function exportAttack(app: FastifyInstance, appUrl: string, { slug }: { slug: string }) {
+  const exportUrl = (i: number) => `${appUrl}/export/proposals.json?consultation=${slug}&junk=${i}`;
+  const gcNote = (globalThis as { gc?: () => void }).gc
+    ? 'after a full GC'
+    : 'no GC forced (node --expose-gc --import tsx scripts/bench.ts … for steadier figures)';
+  const stats = () => (app as unknown as { pageCacheStats(): { entries: number; bytes: number } }).pageCacheStats();
+  await httpGet(`${appUrl}/`); // settle the cache on the new data version
+  const before = memory();
+  out();
+  out(`Export attack on "${slug}": ${ATTACK_REQUESTS} JSON exports with junk query strings, memory ${gcNote}`);
+  const memLine = (label: string, m: { heap: number; rss: number }) => out(`  ${label.padEnd(20)}heap `
+    + `${mib(m.heap).padStart(10)}   RSS ${mib(m.rss).padStart(10)}   page cache ${JSON.stringify(stats())}`);
+  memLine('before', before);
+
+  // 1. one address: the rate limit answers most of them
+  let peakRss = before.rss;
+  const sampler = setInterval(() => { peakRss = Math.max(peakRss, process.memoryUsage().rss); }, 100);
+  try {
+    const statuses = new Map<number, number>();
+    let t = performance.now();
+    let first: { ms: number; bytes: number } | null = null;
+    const concurrency = 4;
+    let next = 0;
+    await Promise.all(Array.from({ length: concurrency }, async () => {
+      while (next < ATTACK_REQUESTS) {
+        const r = await httpGet(exportUrl(next++), '127.0.0.1');
+        statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
+        if (r.status === 200 && !first) first = r;
+      }
+    }));
+    const one = memory();
+    out(`  from one address    ${ms(performance.now() - t).padStart(8)} ms   `
+      + `statuses ${JSON.stringify(Object.fromEntries(statuses))}`
+      + `${first ? `   one export: ${mib((first as { bytes: number }).bytes)}` : ''}`);
+    memLine('after', one);
+
+    // 2. many addresses (a distributed attack): every request is a full export; fewer of them, bounded
+    const spread = Math.min(ATTACK_REQUESTS, 30);
+    statuses.clear();
+    t = performance.now();
+    next = 0;
+    await Promise.all(Array.from({ length: concurrency }, async () => {
+      while (next < spread) {
+        const i = next++;
+        const r = await httpGet(exportUrl(100_000 + i), `127.0.1.${(i % 250) + 1}`);
+        statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
+      }
+    }));
+    const many = memory();
+    out(`  from ${String(spread).padStart(3)} addresses  ${ms(performance.now() - t).padStart(8)} ms   `
+      + `statuses ${JSON.stringify(Object.fromEntries(statuses))}   (${concurrency} at a time)`);
+    memLine('after', many);
+    out(`  peak RSS during the attack: ${mib(peakRss)}`);
+  } finally {
+    clearInterval(sampler);
+  }
+
+  // 3. a static file while one export is being sent
+  const latencies: number[] = [];
+  let sending = true;
+  const t = performance.now();
+  const big = httpGet(exportUrl(999_999), '127.0.2.1').finally(() => { sending = false; });
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  for (let i = 0; i < 200 && sending; i++) {
+    latencies.push((await httpGet(`${appUrl}/static/style.css`, '127.0.2.2')).ms);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  const exportResult = await big;
+  const sorted = [...latencies].sort((a, b) => a - b);
+  out(`  /static/style.css during one export (${ms(performance.now() - t)} ms, ${mib(exportResult.bytes)}, `
+    + `status ${exportResult.status}): n=${sorted.length}   p50 ${ms(percentile(sorted, 50))} ms   `
+    + `p99 ${ms(percentile(sorted, 99))} ms   max ${ms(sorted[sorted.length - 1] ?? NaN)} ms`);
 }
 
 /** Uncached search: every query string is new, so the page cache cannot answer. */
