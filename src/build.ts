@@ -3,7 +3,7 @@ import app, { type AppOptions } from './app.js';
 import type { Config } from './config.js';
 import { clientErrorHandler, frameworkErrors } from './lib/errors.js';
 
-/** A hop count as the function Fastify runs for it (its types take no number): trust the nearest n hops. */
+/** A hop count as the function Fastify makes of it (its types take no number): trust the nearest n hops. */
 function trustProxyOption(value: Config['trustProxy'] | undefined): FastifyServerOptions['trustProxy'] {
   if (typeof value === 'number') return (_address: string, hop: number) => hop < value;
   return value ?? false;
@@ -17,7 +17,9 @@ export async function buildServer(
   // behind the city's reverse proxy request.ip (and so the login rate limit) is the proxy's address
   // unless the proxy is trusted to tell the client's address in X-Forwarded-For
   // errors raised before routing (bad URL, over-long parameter or headers) get the app's Polish pages too
-  const fastify = Fastify({ trustProxy: trustProxyOption(opts.trustProxy), frameworkErrors, clientErrorHandler, ...server });
+  const fastify = Fastify({
+    trustProxy: trustProxyOption(opts.trustProxy), frameworkErrors, clientErrorHandler, ...server,
+  });
   await fastify.register(app, opts);
   await fastify.ready();
   return fastify;

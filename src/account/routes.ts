@@ -13,10 +13,16 @@ const routes: FastifyPluginAsync<{ loginRateLimit: number; passwordHashCost: num
   const { db } = app.database;
   const signedIn = { preHandler: requireStaff };
 
-  const render = async (request: FastifyRequest, reply: FastifyReply, data: { saved?: string; errors?: FieldErrors }) => {
+  const render = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    data: { saved?: string; errors?: FieldErrors },
+  ) => {
     const me = request.user!;
     const account = getUser(db, me.id)!;
-    const units = listMemberUnits(db).filter((u) => account.unitIds.includes(u.id)).map((u) => u.name);
+    const units = listMemberUnits(db)
+      .filter((u) => account.unitIds.includes(u.id))
+      .map((u) => u.name);
     const page = await app.view('account/index.njk', {
       ...(await app.pageContext(request, reply)),
       nav: 'account',
@@ -32,25 +38,30 @@ const routes: FastifyPluginAsync<{ loginRateLimit: number; passwordHashCost: num
     return render(request, reply, { saved });
   });
 
-  app.post('/account/password', {
-    ...signedIn,
-    config: { rateLimit: { max: opts.loginRateLimit, timeWindow: '1 minute' } },
-  }, async (request, reply) => {
-    const parsed = ownPasswordSchema.safeParse(request.body ?? {});
-    let errors: FieldErrors;
-    if (parsed.success) {
-      try {
-        await changeOwnPassword(db, request.user!.id, parsed.data, {
-          cost: opts.passwordHashCost, currentSid: request.session.sessionId,
-        });
-        return reply.redirect('/account?saved=password', 303);
-      } catch (err) {
-        if (!(err instanceof FormError)) throw err;
-        errors = singleError(err.field, err.message);
-      }
-    } else errors = fieldErrors(parsed.error);
-    return render(request, reply.code(422), { errors });
-  });
+  app.post(
+    '/account/password',
+    {
+      ...signedIn,
+      config: { rateLimit: { max: opts.loginRateLimit, timeWindow: '1 minute' } },
+    },
+    async (request, reply) => {
+      const parsed = ownPasswordSchema.safeParse(request.body ?? {});
+      let errors: FieldErrors;
+      if (parsed.success) {
+        try {
+          await changeOwnPassword(db, request.user!.id, parsed.data, {
+            cost: opts.passwordHashCost,
+            currentSid: request.session.sessionId,
+          });
+          return reply.redirect('/account?saved=password', 303);
+        } catch (err) {
+          if (!(err instanceof FormError)) throw err;
+          errors = singleError(err.field, err.message);
+        }
+      } else errors = fieldErrors(parsed.error);
+      return render(request, reply.code(422), { errors });
+    },
+  );
 
   // "log out everywhere" deletes every session of the account, this one too
   app.post('/account/sessions/removal', signedIn, async (request, reply) => {

@@ -20,16 +20,24 @@ export { AccountError, FormError };
 
 type AdminState = { role: Role; active: boolean };
 
+const ONLY_ADMIN = 'jedyne aktywne konto administratora';
+const NEXT_STEP = 'Najpierw nadaj rolę administratora innemu kontu.';
+const LAST_ADMIN_WHY = { role: 'nie można odebrać mu tej roli.', active: 'nie można go dezaktywować.' } as const;
+
 export const LAST_ADMIN_MESSAGES = {
-  role: 'To jedyne aktywne konto administratora: nie można odebrać mu tej roli. Najpierw nadaj rolę administratora innemu kontu.',
-  active: 'To jedyne aktywne konto administratora: nie można go dezaktywować. Najpierw nadaj rolę administratora innemu kontu.',
+  role: `To ${ONLY_ADMIN}: ${LAST_ADMIN_WHY.role} ${NEXT_STEP}`,
+  active: `To ${ONLY_ADMIN}: ${LAST_ADMIN_WHY.active} ${NEXT_STEP}`,
 } as const;
 
 /**
  * Someone must always be able to manage accounts: the last active admin may be neither demoted
  * nor deactivated. Returns the field that would break the rule, or null.
  */
-export function lastAdminProblem(before: AdminState, after: AdminState, activeAdmins: number): 'role' | 'active' | null {
+export function lastAdminProblem(
+  before: AdminState,
+  after: AdminState,
+  activeAdmins: number,
+): 'role' | 'active' | null {
   const wasActiveAdmin = before.role === 'admin' && before.active;
   if (!wasActiveAdmin || activeAdmins > 1) return null;
   if (after.role !== 'admin') return 'role';
@@ -45,7 +53,13 @@ const IMMEDIATE = { behavior: 'immediate' } as const;
 /** What the audit log keeps of an account: never the password hash. */
 function auditView(tx: Tx, account: { name: string; role: Role; active: boolean }, unitIds: number[]) {
   const names = unitIds.length
-    ? tx.select({ id: units.id, name: units.name }).from(units).all().filter((u) => unitIds.includes(u.id)).map((u) => u.name).sort()
+    ? tx
+        .select({ id: units.id, name: units.name })
+        .from(units)
+        .all()
+        .filter((u) => unitIds.includes(u.id))
+        .map((u) => u.name)
+        .sort()
     : [];
   return { name: account.name, role: account.role, active: account.active, units: names };
 }
@@ -57,10 +71,18 @@ function insertAccount(tx: Tx, email: string, state: AccountState & { passwordHa
   const id = insertUser(tx, { email, name: state.name, role: state.role, passwordHash: state.passwordHash, now });
   if (!state.active) updateUser(tx, id, { name: state.name, role: state.role, active: false, now });
   replaceUserUnits(tx, id, state.unitIds);
-  recordAudit(tx, {
-    actorId: by.actorId, action: 'account.created', subjectType: 'account', subjectId: id, subjectLabel: email,
-    after: { email, ...auditView(tx, state, state.unitIds) },
-  }, now);
+  recordAudit(
+    tx,
+    {
+      actorId: by.actorId,
+      action: 'account.created',
+      subjectType: 'account',
+      subjectId: id,
+      subjectLabel: email,
+      after: { email, ...auditView(tx, state, state.unitIds) },
+    },
+    now,
+  );
   return id;
 }
 
@@ -75,15 +97,35 @@ function applyAccountChange(tx: Tx, id: number, next: AccountState, by: By, now:
   replaceUserUnits(tx, id, next.unitIds);
   const changes = changedFields(auditView(tx, before, before.unitIds), auditView(tx, next, next.unitIds));
   if (changes) {
-    recordAudit(tx, { actorId: by.actorId, action: 'account.updated', subjectType: 'account', subjectId: id,
-      subjectLabel: before.email, ...changes }, now);
+    recordAudit(
+      tx,
+      {
+        actorId: by.actorId,
+        action: 'account.updated',
+        subjectType: 'account',
+        subjectId: id,
+        subjectLabel: before.email,
+        ...changes,
+      },
+      now,
+    );
   }
   const deactivated = before.active && !next.active;
   let endedSessions = 0;
   if (next.passwordHash || deactivated) endedSessions = endSessionsOf(tx, id, next.passwordHash ? keepSid : undefined);
   if (next.passwordHash) {
-    recordAudit(tx, { actorId: by.actorId, action: 'account.password-changed', subjectType: 'account', subjectId: id,
-      subjectLabel: before.email, after: { by: by.via, endedSessions } }, now);
+    recordAudit(
+      tx,
+      {
+        actorId: by.actorId,
+        action: 'account.password-changed',
+        subjectType: 'account',
+        subjectId: id,
+        subjectLabel: before.email,
+        after: { by: by.via, endedSessions },
+      },
+      now,
+    );
   }
 }
 
@@ -92,7 +134,8 @@ function checkAccountUnits(tx: Tx, unitIds: number[]) {
   for (const id of unitIds) {
     const kind = kinds.get(id);
     if (!kind) throw new FormError('units', 'Wybrano jednostkę, której nie ma w katalogu.');
-    if (kind === 'grupa') throw new FormError('units', 'Grupa jednostek nie może być miejscem pracy: wybierz konkretne jednostki.');
+    if (kind === 'grupa')
+      throw new FormError('units', 'Grupa jednostek nie może być miejscem pracy: wybierz konkretne jednostki.');
   }
 }
 
@@ -104,13 +147,26 @@ export async function createAccount(db: Db, input: AccountCreateInput, opts: { c
   return db.transaction((tx) => {
     if (emailTaken(tx, input.email)) throw new FormError('email', 'Konto z tym adresem e-mail już istnieje.');
     checkAccountUnits(tx, input.unitIds);
-    return insertAccount(tx, input.email, { ...input, active: true, passwordHash }, { actorId: opts.actorId, via: 'admin' }, now);
+    return insertAccount(
+      tx,
+      input.email,
+      { ...input, active: true, passwordHash },
+      { actorId: opts.actorId, via: 'admin' },
+      now,
+    );
   }, IMMEDIATE);
 }
 
 /** An admin edits an account; a new password or deactivation signs the person out everywhere. */
-export async function updateAccount(db: Db, id: number, input: AccountUpdateInput, opts: { cost?: number; actorId: number }) {
-  const passwordHash = input.password ? await hashPassword(input.password, opts.cost ?? DEFAULT_SCRYPT_COST) : undefined;
+export async function updateAccount(
+  db: Db,
+  id: number,
+  input: AccountUpdateInput,
+  opts: { cost?: number; actorId: number },
+) {
+  const passwordHash = input.password
+    ? await hashPassword(input.password, opts.cost ?? DEFAULT_SCRYPT_COST)
+    : undefined;
   const now = new Date().toISOString();
   db.transaction((tx) => {
     const before = getUser(tx, id);
@@ -148,7 +204,10 @@ export async function changeOwnPassword(
     const before = getUser(tx, userId);
     // someone changed it meanwhile: the current password checked above is no longer the one
     if (!before || before.passwordHash !== account.passwordHash) {
-      throw new FormError('currentPassword', 'Hasło zostało właśnie zmienione w innym miejscu. Odśwież stronę i spróbuj ponownie.');
+      throw new FormError(
+        'currentPassword',
+        'Hasło zostało właśnie zmienione w innym miejscu. Odśwież stronę i spróbuj ponownie.',
+      );
     }
     applyAccountChange(tx, userId, { ...before, passwordHash }, { actorId: userId, via: 'self' }, now, opts.currentSid);
   }, IMMEDIATE);
@@ -159,8 +218,14 @@ export function signOutEverywhere(db: Db, userId: number): number {
   return db.transaction((tx) => {
     const account = getUser(tx, userId);
     const endedSessions = endSessionsOf(tx, userId);
-    recordAudit(tx, { actorId: userId, action: 'account.signed-out-everywhere', subjectType: 'account', subjectId: userId,
-      subjectLabel: account?.email ?? '', after: { endedSessions } });
+    recordAudit(tx, {
+      actorId: userId,
+      action: 'account.signed-out-everywhere',
+      subjectType: 'account',
+      subjectId: userId,
+      subjectLabel: account?.email ?? '',
+      after: { endedSessions },
+    });
     return endedSessions;
   }, IMMEDIATE);
 }
@@ -193,7 +258,8 @@ export async function upsertUser(db: Db, input: UserInput, cost = DEFAULT_SCRYPT
       unitIds = input.unitNames.map((name) => {
         const unit = tx.select({ id: units.id, kind: units.kind }).from(units).where(eq(units.name, name)).get();
         if (!unit) throw new AccountError(`Nie ma jednostki „${name}” w katalogu.`);
-        if (unit.kind === 'grupa') throw new AccountError(`„${name}” to grupa jednostek, a nie jednostka: wskaż konkretną jednostkę.`);
+        if (unit.kind === 'grupa')
+          throw new AccountError(`„${name}” to grupa jednostek, a nie jednostka: wskaż konkretną jednostkę.`);
         return unit.id;
       });
     }
@@ -208,14 +274,15 @@ export async function upsertUser(db: Db, input: UserInput, cost = DEFAULT_SCRYPT
       const state = { name: input.name ?? '', role: input.role, active: input.active ?? true, unitIds, passwordHash };
       return { id: insertAccount(tx, email, state, by, now), created: true };
     }
-    const next = { name: input.name ?? existing.name, role: input.role, active: input.active ?? existing.active, unitIds, passwordHash };
+    const next = {
+      name: input.name ?? existing.name,
+      role: input.role,
+      active: input.active ?? existing.active,
+      unitIds,
+      passwordHash,
+    };
     const problem = lastAdminProblem(existing, next, countAdmins(tx));
-    if (problem === 'role') {
-      throw new AccountError(`${email} to jedyne aktywne konto administratora: nie można odebrać mu tej roli. Najpierw nadaj rolę administratora innemu kontu.`);
-    }
-    if (problem === 'active') {
-      throw new AccountError(`${email} to jedyne aktywne konto administratora: nie można go dezaktywować. Najpierw nadaj rolę administratora innemu kontu.`);
-    }
+    if (problem) throw new AccountError(`${email} to ${ONLY_ADMIN}: ${LAST_ADMIN_WHY[problem]} ${NEXT_STEP}`);
     applyAccountChange(tx, existing.id, next, by, now);
     return { id: existing.id, created: false };
   }, IMMEDIATE);
@@ -226,7 +293,8 @@ export async function upsertUser(db: Db, input: UserInput, cost = DEFAULT_SCRYPT
  * active. A new account without a password gets a generated one, returned to be shown once.
  */
 export async function addAccountFromCommandLine(db: Db, args: UserAddArgs, cost = DEFAULT_SCRYPT_COST) {
-  if (args.role !== 'unit' && args.unit.length) throw new AccountError('Opcja --unit dotyczy tylko roli unit (pracownik jednostki).');
+  if (args.role !== 'unit' && args.unit.length)
+    throw new AccountError('Opcja --unit dotyczy tylko roli unit (pracownik jednostki).');
   const existing = db.select({ id: users.id }).from(users).where(eq(users.email, args.email)).get();
   const generatedPassword = !existing && !args.password ? generatePassword() : undefined;
   const password = args.password ?? generatedPassword;

@@ -25,7 +25,9 @@ export type AuditEntry = {
 
 /** Writes one entry; call it inside the transaction of the change it records. Never pass a password hash. */
 export function recordAudit(tx: DbOrTx, entry: AuditEntry, now = new Date().toISOString()): void {
-  tx.insert(auditLog).values({ ...entry, before: entry.before ?? null, after: entry.after ?? null, createdAt: now }).run();
+  tx.insert(auditLog)
+    .values({ ...entry, before: entry.before ?? null, after: entry.after ?? null, createdAt: now })
+    .run();
 }
 
 /** Only the keys whose values differ, as { before, after }; null when nothing changed. */
@@ -44,16 +46,32 @@ export const AUDIT_PAGE_SIZE = 50;
 
 /** Newest first, one page; with the acting account's e-mail. */
 export function listAudit(db: Db, page: number) {
-  const total = db.select({ n: sql<number>`count(*)` }).from(auditLog).get()?.n ?? 0;
+  const total =
+    db
+      .select({ n: sql<number>`count(*)` })
+      .from(auditLog)
+      .get()?.n ?? 0;
   const pages = Math.max(1, Math.ceil(total / AUDIT_PAGE_SIZE));
   const current = Math.min(Math.max(1, page), pages);
-  const rows = db.select({
-    id: auditLog.id, action: auditLog.action, subjectType: auditLog.subjectType, subjectId: auditLog.subjectId,
-    subjectLabel: auditLog.subjectLabel, before: auditLog.before, after: auditLog.after, createdAt: auditLog.createdAt,
-    actorId: auditLog.actorId, actorEmail: users.email,
-  }).from(auditLog).leftJoin(users, eq(users.id, auditLog.actorId))
+  const rows = db
+    .select({
+      id: auditLog.id,
+      action: auditLog.action,
+      subjectType: auditLog.subjectType,
+      subjectId: auditLog.subjectId,
+      subjectLabel: auditLog.subjectLabel,
+      before: auditLog.before,
+      after: auditLog.after,
+      createdAt: auditLog.createdAt,
+      actorId: auditLog.actorId,
+      actorEmail: users.email,
+    })
+    .from(auditLog)
+    .leftJoin(users, eq(users.id, auditLog.actorId))
     .orderBy(desc(auditLog.createdAt), desc(auditLog.id))
-    .limit(AUDIT_PAGE_SIZE).offset((current - 1) * AUDIT_PAGE_SIZE).all();
+    .limit(AUDIT_PAGE_SIZE)
+    .offset((current - 1) * AUDIT_PAGE_SIZE)
+    .all();
   return { rows: rows.map(presentAudit), total, page: current, pages };
 }
 
@@ -97,9 +115,16 @@ function showValue(key: string, value: unknown): string {
 }
 
 type AuditRow = {
-  id: number; action: string; subjectType: string; subjectId: number | null; subjectLabel: string;
-  before: Record<string, unknown> | null; after: Record<string, unknown> | null; createdAt: string;
-  actorId: number | null; actorEmail: string | null;
+  id: number;
+  action: string;
+  subjectType: string;
+  subjectId: number | null;
+  subjectLabel: string;
+  before: Record<string, unknown> | null;
+  after: Record<string, unknown> | null;
+  createdAt: string;
+  actorId: number | null;
+  actorEmail: string | null;
 };
 
 /** One entry as the page shows it: Polish action, who, and each changed field as "before → after". */
@@ -108,9 +133,18 @@ export function presentAudit(row: AuditRow) {
   for (const key of Object.keys(row.after ?? {})) {
     const label = (row.subjectType === 'unit' ? UNIT_FIELD_LABELS[key] : undefined) ?? FIELD_LABELS[key] ?? key;
     const after = showValue(key, row.after?.[key]);
-    details.push(row.before && key in row.before ? `${label}: ${showValue(key, row.before[key])} → ${after}` : `${label}: ${after}`);
+    details.push(
+      row.before && key in row.before
+        ? `${label}: ${showValue(key, row.before[key])} → ${after}`
+        : `${label}: ${after}`,
+    );
   }
-  const link = row.subjectId === null ? null : row.subjectType === 'account' ? `/staff/users/${row.subjectId}` : `/staff/units/${row.subjectId}`;
+  const link =
+    row.subjectId === null
+      ? null
+      : row.subjectType === 'account'
+        ? `/staff/users/${row.subjectId}`
+        : `/staff/units/${row.subjectId}`;
   return {
     id: row.id,
     createdAt: row.createdAt,

@@ -1,6 +1,9 @@
 /** A rule the form broke that only the database can tell (a taken name, the last admin): shown by the field. */
 export class FormError extends Error {
-  constructor(readonly field: string, message: string) {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
     super(message);
   }
 }

@@ -120,7 +120,8 @@ export const ownPasswordSchema = z
   })
   .superRefine((v, ctx) => {
     if (v.confirmPassword && v.newPassword !== v.confirmPassword) {
-      ctx.addIssue({ code: 'custom', path: ['confirmPassword'], message: 'Powtórzone hasło różni się od nowego hasła.' });
+      const message = 'Powtórzone hasło różni się od nowego hasła.';
+      ctx.addIssue({ code: 'custom', path: ['confirmPassword'], message });
     }
   });
 

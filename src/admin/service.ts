@@ -5,7 +5,8 @@ import { slugify } from '../lib/text.js';
 import { recordAudit, changedFields } from './audit.js';
 import { FormError } from './errors.js';
 import {
-  getUnit, insertUnit, listMemberUnits, memberIdsOfGroup, otherUnitNamesAndSlugs, replaceGroupMembers, unitKindsByIds, unitUsage, updateUnit,
+  getUnit, insertUnit, listMemberUnits, memberIdsOfGroup, otherUnitNamesAndSlugs, replaceGroupMembers, unitKindsByIds,
+  unitUsage, updateUnit,
 } from './queries.js';
 import type { UnitFormInput } from './schema.js';
 
@@ -97,7 +98,9 @@ export function editUnit(db: Db, id: number, input: UnitFormInput, actorId: numb
     replaceGroupMembers(tx, id, members);
     const changes = changedFields(beforeView, unitAuditView(tx, input, members));
     if (changes) {
-      recordAudit(tx, { actorId, action: 'unit.updated', subjectType: 'unit', subjectId: id, subjectLabel: before.name, ...changes });
+      recordAudit(tx, {
+        actorId, action: 'unit.updated', subjectType: 'unit', subjectId: id, subjectLabel: before.name, ...changes,
+      });
     }
     bumpDataVersion(tx);
   }, IMMEDIATE);

@@ -36,7 +36,7 @@ const routes: FastifyPluginAsync<Options> = async (app, opts) => {
   };
 
   app.get('/login', async (request, reply) => {
-    const { next, signedOut } = loginQuerySchema.catch({ next: undefined, signedOut: undefined }).parse(request.query ?? {});
+    const { next, signedOut } = loginQuerySchema.parse(request.query ?? {});
     if (request.user) return reply.redirect(safeNext(next), 303);
     return renderLogin(request, reply, { next: next ? safeNext(next) : '', signedOut, values: {} });
   });
@@ -53,7 +53,8 @@ const routes: FastifyPluginAsync<Options> = async (app, opts) => {
     const email = parsed.data.email.toLowerCase();
     if (accountThrottle.isBlocked(email)) {
       request.log.warn({ email, ip: request.ip }, 'login refused: too many failed attempts for this account');
-      return renderLogin(request, reply.code(429), { next, values, errors: singleError('form', ACCOUNT_THROTTLED_MESSAGE) });
+      const errors = singleError('form', ACCOUNT_THROTTLED_MESSAGE);
+      return renderLogin(request, reply.code(429), { next, values, errors });
     }
     // counted before the (slow) password check, so parallel guesses cannot all slip past the limit
     accountThrottle.recordFailure(email);

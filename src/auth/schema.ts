@@ -17,8 +17,8 @@ const BASE = 'http://x';
  * "//" (another host), and anything that resolves to another origin.
  */
 export function safeNext(next: string | undefined): string {
-  if (!next || next.length > 500 || !next.startsWith('/') || /[\u0000-\u001f\u007f-\u009f\\]/.test(next)) return DEFAULT_NEXT;
-  if (next.startsWith('//')) return DEFAULT_NEXT;
+  if (!next || next.length > 500 || !next.startsWith('/') || next.startsWith('//')) return DEFAULT_NEXT;
+  if (/[\u0000-\u001f\u007f-\u009f\\]/.test(next)) return DEFAULT_NEXT;
   let url: URL;
   try {
     url = new URL(next, BASE);

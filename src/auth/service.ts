@@ -10,3 +10,6 @@ export async function authenticate(db: Db, email: string, password: string, dumm
   if (!user || !user.active || !ok) return null;
   return user;
 }
+
+/** Accounts are written in one module, src/admin/accounts.ts; kept here for callers that import it from auth. */
+export { upsertUser } from '../admin/accounts.js';

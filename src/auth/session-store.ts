@@ -63,7 +63,8 @@ export class SqliteSessionStore implements SessionStore {
 /** Signs a person out everywhere, or everywhere but the session `exceptSid` (their own, on /account). */
 export function endSessionsOf(db: DbOrTx, userId: number, exceptSid?: string): number {
   const theirs = eq(sessions.userId, userId);
-  return db.delete(sessions).where(exceptSid === undefined ? theirs : and(theirs, ne(sessions.sid, exceptSid))).run().changes;
+  const which = exceptSid === undefined ? theirs : and(theirs, ne(sessions.sid, exceptSid));
+  return db.delete(sessions).where(which).run().changes;
 }
 
 /** How many sessions of the account are open (not expired). */

@@ -97,7 +97,8 @@ export default fp<SessionOptions>(async (app, opts) => {
     if (userId === undefined) return;
     const now = Date.now();
     // a session from before login times were kept has no loginAt: it ends too
-    const expired = loginAt === undefined || now - loginAt > absoluteMs || (lastSeen !== undefined && now - lastSeen > idleMs);
+    const expired = loginAt === undefined || now - loginAt > absoluteMs
+      || (lastSeen !== undefined && now - lastSeen > idleMs);
     if (expired) {
       await request.session.destroy();
       return;

@@ -5,11 +5,23 @@ import { Agent, build, createUser, TEST_PASSWORD, type App } from '../helpers.js
 let app: App;
 let userId: number;
 const sessionsOf = (id: number) =>
-  (app.database.sqlite.prepare('SELECT sid FROM sessions WHERE user_id = ?').all(id) as { sid: string }[]).map((r) => r.sid);
+  (app.database.sqlite.prepare('SELECT sid FROM sessions WHERE user_id = ?').all(id) as { sid: string }[]).map(
+    (r) => r.sid,
+  );
 const sidOf = (agent: Agent) => decodeURIComponent(agent.cookies.get('sid')!).split('.')[0]!;
-const hashOf = (id: number) => (app.database.sqlite.prepare('SELECT password_hash FROM users WHERE id = ?').get(id) as { password_hash: string }).password_hash;
-const audit = () => app.database.sqlite.prepare('SELECT actor_id, action, subject_id, before, after FROM audit_log ORDER BY id').all() as
-  { actor_id: number | null; action: string; subject_id: number; before: string | null; after: string | null }[];
+const hashOf = (id: number) =>
+  (app.database.sqlite.prepare('SELECT password_hash FROM users WHERE id = ?').get(id) as { password_hash: string })
+    .password_hash;
+const audit = () =>
+  app.database.sqlite
+    .prepare('SELECT actor_id, action, subject_id, before, after FROM audit_log ORDER BY id')
+    .all() as {
+    actor_id: number | null;
+    action: string;
+    subject_id: number;
+    before: string | null;
+    after: string | null;
+  }[];
 
 beforeAll(async () => {
   app = await build();
@@ -44,11 +56,21 @@ describe('Moje konto', () => {
     const hash = hashOf(userId);
     const cases: [Record<string, string>, string, string][] = [
       [{ currentPassword: '', newPassword: '', confirmPassword: '' }, 'currentPassword', 'Podaj obecne hasło.'],
-      [{ currentPassword: 'zle-haslo-obecne', newPassword: 'Nowe-haslo-2026!', confirmPassword: 'Nowe-haslo-2026!' },
-        'currentPassword', 'Obecne hasło jest nieprawidłowe.'],
-      [{ currentPassword: TEST_PASSWORD, newPassword: 'krotkie', confirmPassword: 'krotkie' }, 'newPassword', 'Hasło musi mieć co najmniej 12 znaków.'],
-      [{ currentPassword: TEST_PASSWORD, newPassword: 'Nowe-haslo-2026!', confirmPassword: 'Inne-haslo-2026!' },
-        'confirmPassword', 'Powtórzone hasło różni się od nowego hasła.'],
+      [
+        { currentPassword: 'zle-haslo-obecne', newPassword: 'Nowe-haslo-2026!', confirmPassword: 'Nowe-haslo-2026!' },
+        'currentPassword',
+        'Obecne hasło jest nieprawidłowe.',
+      ],
+      [
+        { currentPassword: TEST_PASSWORD, newPassword: 'krotkie', confirmPassword: 'krotkie' },
+        'newPassword',
+        'Hasło musi mieć co najmniej 12 znaków.',
+      ],
+      [
+        { currentPassword: TEST_PASSWORD, newPassword: 'Nowe-haslo-2026!', confirmPassword: 'Inne-haslo-2026!' },
+        'confirmPassword',
+        'Powtórzone hasło różni się od nowego hasła.',
+      ],
     ];
     for (const [form, field, message] of cases) {
       await agent.get('/account');
@@ -70,7 +92,9 @@ describe('Moje konto', () => {
     const entries = audit().length;
     await here.get('/account');
     const res = await here.post('/account/password', {
-      currentPassword: TEST_PASSWORD, newPassword: 'Moje-nowe-haslo-2026', confirmPassword: 'Moje-nowe-haslo-2026',
+      currentPassword: TEST_PASSWORD,
+      newPassword: 'Moje-nowe-haslo-2026',
+      confirmPassword: 'Moje-nowe-haslo-2026',
     });
     expect(res.statusCode).toBe(303);
     expect(res.headers.location).toBe('/account?saved=password');
@@ -80,8 +104,14 @@ describe('Moje konto', () => {
     expect((await elsewhere.get('/staff')).statusCode).toBe(303);
     const added = audit().slice(entries);
     expect(added).toHaveLength(1);
-    expect(added[0]).toMatchObject({ actor_id: userId, action: 'account.password-changed', subject_id: userId, before: null });
-    expect(JSON.parse(added[0]!.after!)).toEqual({ by: 'self', endedSessions: 3 }); // the two earlier tests' and `elsewhere`
+    expect(added[0]).toMatchObject({
+      actor_id: userId,
+      action: 'account.password-changed',
+      subject_id: userId,
+      before: null,
+    });
+    // the sessions of the two earlier tests and `elsewhere`
+    expect(JSON.parse(added[0]!.after!)).toEqual({ by: 'self', endedSessions: 3 });
     expect(JSON.stringify(added)).not.toContain('scrypt');
     await expect(new Agent(app).login('jednostka@torun.test', TEST_PASSWORD)).rejects.toThrow();
     await new Agent(app).login('jednostka@torun.test', 'Moje-nowe-haslo-2026');

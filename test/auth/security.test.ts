@@ -3,7 +3,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildServer } from '../../src/build.js';
 import { safeNext } from '../../src/auth/schema.js';
 import { FailureThrottle } from '../../src/auth/throttle.js';
-import { Agent, build, createUser, idOfLp, tempDatabasePath, TEST_PASSWORD, TEST_SCRYPT_COST, type App } from '../helpers.js';
+import {
+  Agent,
+  build,
+  createUser,
+  idOfLp,
+  tempDatabasePath,
+  TEST_PASSWORD,
+  TEST_SCRYPT_COST,
+  type App,
+} from '../helpers.js';
 
 let app: App;
 beforeAll(async () => {
@@ -15,7 +24,8 @@ afterAll(async () => {
   await app.close();
 });
 
-const sessionRows = (a: App = app) => (a.database.sqlite.prepare('SELECT count(*) AS n FROM sessions').get() as { n: number }).n;
+const sessionRows = (a: App = app) =>
+  (a.database.sqlite.prepare('SELECT count(*) AS n FROM sessions').get() as { n: number }).n;
 /** A Location header a browser can only follow to this site. */
 const SAME_SITE_PATH = /^\/(?![/\\])[\x21-\x7e]*$/;
 
@@ -27,20 +37,44 @@ async function loginForm(a: App) {
   return { token: agent.csrf, cookie };
 }
 
-function postLogin(a: App, form: { token: string; cookie: string }, email: string, password: string, extra: {
-  remoteAddress?: string; headers?: Record<string, string>; next?: string;
-} = {}) {
+function postLogin(
+  a: App,
+  form: { token: string; cookie: string },
+  email: string,
+  password: string,
+  extra: {
+    remoteAddress?: string;
+    headers?: Record<string, string>;
+    next?: string;
+  } = {},
+) {
   const body = new URLSearchParams({ _csrf: form.token, email, password, ...(extra.next ? { next: extra.next } : {}) });
   return a.inject({
-    method: 'POST', url: '/login', payload: body.toString(), remoteAddress: extra.remoteAddress,
+    method: 'POST',
+    url: '/login',
+    payload: body.toString(),
+    remoteAddress: extra.remoteAddress,
     headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: form.cookie, ...extra.headers },
   });
 }
 
 describe('next after login: one check, same-site paths only', () => {
   // raw query strings as an attacker sends them
-  const payloads = ['%2F%09%2Fevil.example%2Fx', '%2F%C4%85', '%0A', '%0D%0A', '%00', '%2F%0A', '%2F%0D%0Aset-cookie:x=1',
-    '%2F%00', '%2F%2Fevil.example', '%2F%5Cevil.example', '%2F.%2F%2Fevil.example', 'https%3A%2F%2Fevil.example', '%2F%E2%80%A8x'];
+  const payloads = [
+    '%2F%09%2Fevil.example%2Fx',
+    '%2F%C4%85',
+    '%0A',
+    '%0D%0A',
+    '%00',
+    '%2F%0A',
+    '%2F%0D%0Aset-cookie:x=1',
+    '%2F%00',
+    '%2F%2Fevil.example',
+    '%2F%5Cevil.example',
+    '%2F.%2F%2Fevil.example',
+    'https%3A%2F%2Fevil.example',
+    '%2F%E2%80%A8x',
+  ];
 
   it('a signed-in GET /login?next=… redirects to a safe path, never elsewhere and never a 500', async () => {
     const agent = new Agent(app);
@@ -53,7 +87,9 @@ describe('next after login: one check, same-site paths only', () => {
     expect((await agent.get('/login?next=%2F%09%2Fevil.example%2Fx')).headers.location).toBe('/staff');
     // non-ASCII is kept, percent-encoded
     expect((await agent.get('/login?next=%2F%C4%85')).headers.location).toBe('/%C4%85');
-    expect((await agent.get('/login?next=%2Fstaff%2Fproposals%2F5%3Fa%3Db')).headers.location).toBe('/staff/proposals/5?a=b');
+    expect((await agent.get('/login?next=%2Fstaff%2Fproposals%2F5%3Fa%3Db')).headers.location).toBe(
+      '/staff/proposals/5?a=b',
+    );
   });
 
   it('the login POST does the same with every payload', async () => {
@@ -61,7 +97,11 @@ describe('next after login: one check, same-site paths only', () => {
       const agent = new Agent(app);
       const page = await agent.get(`/login?next=${raw}`);
       expect(page.statusCode, raw).toBe(200);
-      const res = await agent.post('/login', { email: 'admin@torun.test', password: TEST_PASSWORD, next: decodeURIComponent(raw) });
+      const res = await agent.post('/login', {
+        email: 'admin@torun.test',
+        password: TEST_PASSWORD,
+        next: decodeURIComponent(raw),
+      });
       expect(res.statusCode, raw).toBe(303);
       expect(res.headers.location, raw).toMatch(SAME_SITE_PATH);
     }
@@ -85,22 +125,29 @@ describe('failed logins per account', () => {
     const form = await loginForm(app);
     const codes: number[] = [];
     for (let i = 0; i < 90; i++) {
-      const res = await postLogin(app, form, 'Jednostka@torun.test', `zgadywane-${i}`, { remoteAddress: `203.0.113.${i % 30}` });
+      const res = await postLogin(app, form, 'Jednostka@torun.test', `zgadywane-${i}`, {
+        remoteAddress: `203.0.113.${i % 30}`,
+      });
       codes.push(res.statusCode);
       if (res.statusCode === 429) expect(res.body).toContain('Zbyt wiele nieudanych prób logowania na to konto.');
     }
     expect(codes.slice(0, 10)).toEqual(Array(10).fill(422));
     expect(codes.slice(10)).toEqual(Array(80).fill(429));
     // the right password too, while the account is throttled
-    expect((await postLogin(app, form, 'jednostka@torun.test', TEST_PASSWORD, { remoteAddress: '198.51.100.7' })).statusCode).toBe(429);
+    expect(
+      (await postLogin(app, form, 'jednostka@torun.test', TEST_PASSWORD, { remoteAddress: '198.51.100.7' })).statusCode,
+    ).toBe(429);
     // other accounts are not affected
-    expect((await postLogin(app, form, 'admin@torun.test', TEST_PASSWORD, { remoteAddress: '203.0.113.1' })).statusCode).toBe(303);
+    expect(
+      (await postLogin(app, form, 'admin@torun.test', TEST_PASSWORD, { remoteAddress: '203.0.113.1' })).statusCode,
+    ).toBe(303);
   });
 
   it('answers an unknown e-mail the same way, so the limit tells nothing about which accounts exist', async () => {
     const form = await loginForm(app);
     const codes: number[] = [];
-    for (let i = 0; i < 12; i++) codes.push((await postLogin(app, form, 'nikt@torun.test', 'x', { remoteAddress: `192.0.2.${i}` })).statusCode);
+    for (let i = 0; i < 12; i++)
+      codes.push((await postLogin(app, form, 'nikt@torun.test', 'x', { remoteAddress: `192.0.2.${i}` })).statusCode);
     expect(codes).toEqual([...Array(10).fill(422), 429, 429]);
   });
 
@@ -127,11 +174,22 @@ describe('failed logins per account', () => {
 
   it('logs failed logins at warn with the e-mail and the address, never the password', async () => {
     const lines: string[] = [];
-    const stream = new Writable({ write(chunk, _enc, done) { lines.push(String(chunk)); done(); } });
-    const logged = await buildServer({
-      databasePath: tempDatabasePath(), baseUrl: 'http://127.0.0.1:3000', viewCache: true,
-      passwordHashCost: TEST_SCRYPT_COST, loginRateLimit: 1000,
-    }, { logger: { level: 'warn', stream } });
+    const stream = new Writable({
+      write(chunk, _enc, done) {
+        lines.push(String(chunk));
+        done();
+      },
+    });
+    const logged = await buildServer(
+      {
+        databasePath: tempDatabasePath(),
+        baseUrl: 'http://127.0.0.1:3000',
+        viewCache: true,
+        passwordHashCost: TEST_SCRYPT_COST,
+        loginRateLimit: 1000,
+      },
+      { logger: { level: 'warn', stream } },
+    );
     try {
       const form = await loginForm(logged);
       await postLogin(logged, form, 'Kto@torun.test', 'Sekretne-haslo-987', { remoteAddress: '198.51.100.23' });
@@ -149,8 +207,11 @@ describe('TRUST_PROXY: the rate limit sees the client behind the proxy', () => {
     const proxied = await build({ seed: false, loginRateLimit: 3, trustProxy: ['127.0.0.1'] });
     try {
       const form = await loginForm(proxied);
-      const attempt = (client: string, i: number) => postLogin(proxied, form, `osoba${i}@torun.test`, 'zle',
-        { remoteAddress: '127.0.0.1', headers: { 'x-forwarded-for': client } });
+      const attempt = (client: string, i: number) =>
+        postLogin(proxied, form, `osoba${i}@torun.test`, 'zle', {
+          remoteAddress: '127.0.0.1',
+          headers: { 'x-forwarded-for': client },
+        });
       const a: number[] = [];
       for (let i = 0; i < 4; i++) a.push((await attempt('198.51.100.1', i)).statusCode);
       expect(a).toEqual([422, 422, 422, 429]);
@@ -167,8 +228,14 @@ describe('TRUST_PROXY: the rate limit sees the client behind the proxy', () => {
       const form = await loginForm(direct);
       const codes: number[] = [];
       for (let i = 0; i < 4; i++) {
-        codes.push((await postLogin(direct, form, `osoba${i}@torun.test`, 'zle',
-          { remoteAddress: '127.0.0.1', headers: { 'x-forwarded-for': `198.51.100.${i}` } })).statusCode);
+        codes.push(
+          (
+            await postLogin(direct, form, `osoba${i}@torun.test`, 'zle', {
+              remoteAddress: '127.0.0.1',
+              headers: { 'x-forwarded-for': `198.51.100.${i}` },
+            })
+          ).statusCode,
+        );
       }
       expect(codes).toEqual([422, 422, 422, 429]);
     } finally {
@@ -199,9 +266,12 @@ describe('sessions only for people who log in', () => {
     expect(sessionRows()).toBe(before);
     await agent.login('admin@torun.test');
     const sid = decodeURIComponent(agent.cookies.get('sid')!).split('.')[0]!;
-    const row = app.database.sqlite.prepare('SELECT user_id, created_at, expires_at FROM sessions WHERE sid = ?').get(sid) as
-      { user_id: number; created_at: number; expires_at: number };
-    const adminId = (app.database.sqlite.prepare('SELECT id FROM users WHERE email = ?').get('admin@torun.test') as { id: number }).id;
+    const row = app.database.sqlite
+      .prepare('SELECT user_id, created_at, expires_at FROM sessions WHERE sid = ?')
+      .get(sid) as { user_id: number; created_at: number; expires_at: number };
+    const adminId = (
+      app.database.sqlite.prepare('SELECT id FROM users WHERE email = ?').get('admin@torun.test') as { id: number }
+    ).id;
     expect(row.user_id).toBe(adminId);
     expect(row.created_at).toBeGreaterThan(0);
     expect(row.expires_at).toBeLessThanOrEqual(row.created_at + 12 * 3_600_000);
@@ -210,7 +280,9 @@ describe('sessions only for people who log in', () => {
   it('the CSRF secret is a signed, httpOnly, SameSite=Lax cookie and a forged one is refused', async () => {
     const agent = new Agent(app);
     const page = await agent.get('/login');
-    const cookie = ([] as string[]).concat(page.headers['set-cookie'] as string | string[]).find((c) => c.startsWith('_csrf='))!;
+    const cookie = ([] as string[])
+      .concat(page.headers['set-cookie'] as string | string[])
+      .find((c) => c.startsWith('_csrf='))!;
     expect(cookie).toMatch(/HttpOnly/i);
     expect(cookie).toMatch(/SameSite=Lax/i);
     agent.cookies.set('_csrf', 'podrobiony');
@@ -237,7 +309,7 @@ describe('absolute session lifetime', () => {
 });
 
 describe('Cache-Control: no-store on pages of signed-in people and on the login page', () => {
-  it('sends no-store for /login, /staff, a staff proposal page, /account and a public page seen signed in', async () => {
+  it('sends no-store for /login, staff pages, /account and a public page seen signed in', async () => {
     expect((await app.inject('/login')).headers['cache-control']).toBe('no-store');
     const agent = new Agent(app);
     await agent.login('admin@torun.test');

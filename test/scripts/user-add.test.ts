@@ -135,7 +135,8 @@ describe('npm run user:add', () => {
     await second.login('sesje@torun.test');
     const count = () => app.database.sqlite.prepare('SELECT count(*) AS n FROM sessions WHERE user_id = ?').get(id);
     expect(count()).toEqual({ n: 2 });
-    const run = await userAdd(['--email', 'sesje@torun.test', '--role', 'reviewer', '--password-stdin'], 'Nowe-haslo-z-konsoli\n');
+    const args = ['--email', 'sesje@torun.test', '--role', 'reviewer', '--password-stdin'];
+    const run = await userAdd(args, 'Nowe-haslo-z-konsoli\n');
     expect(run.code).toBe(0);
     expect(count()).toEqual({ n: 0 });
     expect((await first.get('/staff')).statusCode).toBe(303);
@@ -153,7 +154,8 @@ describe('npm run user:add', () => {
       expect(first?.email).toBe('admin@localhost');
       const created = other.database.sqlite.prepare('SELECT actor_id, action, subject_label FROM audit_log').all();
       expect(created).toEqual([{ actor_id: null, action: 'account.created', subject_label: 'admin@localhost' }]);
-      const run = await userAdd(['--email', 'admin@localhost', '--role', 'admin', '--password-stdin'], 'Haslo-pierwszego-admina\n', fresh);
+      const args = ['--email', 'admin@localhost', '--role', 'admin', '--password-stdin'];
+      const run = await userAdd(args, 'Haslo-pierwszego-admina\n', fresh);
       expect(run.stderr).toBe('');
       expect(run.code).toBe(0);
       expect(run.stdout).toContain('Zaktualizowano konto admin@localhost');
