@@ -175,7 +175,8 @@ describe.skipIf(skipBrowserTests)('staff workflow in Chromium: triage → positi
       return name;
     })();
     await expectNoAxeViolations('admin', '/staff/users/new', submitEmpty(userButton));
-  });
+    // seven pages through axe: about 45 s on a loaded 2-core machine
+  }, 120_000);
 
   test('axe: Moje konto (also with form errors) and the audit log', async () => {
     await expectNoAxeViolations('admin', '/account');
@@ -188,7 +189,7 @@ describe.skipIf(skipBrowserTests)('staff workflow in Chromium: triage → positi
       await expect.poll(() => page.locator('#error-summary').count()).toBe(1);
     });
     await expectNoAxeViolations('admin', '/staff/audit');
-  });
+  }, 90_000);
 
   test('1. admin assigns LP 7 to BDIM (lead) and ZGM with a due date', async () => {
     const page = pages.admin!;
