@@ -1,14 +1,21 @@
 /**
- * npm run import -- FILE [--consultation SLUG] [--title "…"] [--units UNITS.csv]
+ * npm run import -- FILE [--consultation SLUG] [--title "…"] [--units UNITS.csv] [--busy-timeout MS]
  * Imports a proposal CSV (format: data/FORMAT.md) into the database named by DATABASE_URL.
+ * While another process writes (the running site, another import), the import waits up to
+ * --busy-timeout milliseconds (default 5000) for the write lock, then gives up with exit code 1 and
+ * the database untouched.
  */
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config.js';
-import { openDatabase } from '../src/db/client.js';
+import { DEFAULT_BUSY_TIMEOUT_MS, openDatabase } from '../src/db/client.js';
+import { oneLine, storageProblem } from '../src/lib/errors.js';
 import { ImportError, formatProblem, parseProposalFile, parseUnitFile } from '../src/imports/format.js';
 import { DEFAULT_UNITS_FILE, TORUN_2026 } from '../src/imports/seed.js';
 import { importProposals } from '../src/imports/service.js';
+
+const USAGE = 'Użycie: npm run import -- PLIK.csv [--consultation SLUG] [--title "Tytuł"] [--units JEDNOSTKI.csv] '
+  + '[--busy-timeout MS]';
 
 function fail(message: string): never {
   process.stderr.write(`${message}\n`);
@@ -31,15 +38,19 @@ try {
       consultation: { type: 'string' },
       title: { type: 'string' },
       units: { type: 'string' },
+      'busy-timeout': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
 } catch (err) {
-  fail(`${(err as Error).message}\nUżycie: npm run import -- PLIK.csv [--consultation SLUG] [--title "Tytuł"] [--units JEDNOSTKI.csv]`);
+  fail(`${(err as Error).message}\n${USAGE}`);
 }
 const file = args.positionals[0];
-if (args.values.help || !file || args.positionals.length > 1)
-  fail('Użycie: npm run import -- PLIK.csv [--consultation SLUG] [--title "Tytuł"] [--units JEDNOSTKI.csv]');
+if (args.values.help || !file || args.positionals.length > 1) fail(USAGE);
+
+const busyTimeout = args.values['busy-timeout'] ?? String(DEFAULT_BUSY_TIMEOUT_MS);
+if (!/^[0-9]{1,7}$/.test(busyTimeout))
+  fail(`Nieprawidłowy czas oczekiwania --busy-timeout „${busyTimeout}”: podaj liczbę milisekund.`);
 
 const slug = args.values.consultation ?? TORUN_2026.slug;
 if (!/^[a-z0-9][a-z0-9-]{0,79}$/.test(slug)) fail(`Nieprawidłowy identyfikator konsultacji „${slug}”: dozwolone małe litery a–z, cyfry i „-”.`);
@@ -62,7 +73,7 @@ try {
     if (err instanceof ImportError) throw new ImportError(err.problems, file);
     throw err;
   }
-  database = openDatabase(config.databasePath);
+  database = openDatabase(config.databasePath, { busyTimeoutMs: Number(busyTimeout) });
   const title = args.values.title ?? (slug === TORUN_2026.slug ? TORUN_2026.title : undefined);
   const report = importProposals(database.db, { slug, title }, rows, unitRows);
   const lines = [
@@ -78,6 +89,13 @@ try {
   if (err instanceof ImportError) {
     const where = err.file ?? file;
     fail(`Import przerwany – baza danych nie została zmieniona.\nBłędy w pliku ${where}:\n${err.problems.map((p) => `  - ${formatProblem(p)}`).join('\n')}`);
+  }
+  // a busy, read-only or full database: the one transaction never began or was rolled back
+  const problem = storageProblem(err, config.databasePath);
+  if (problem) {
+    const retry = /zajęta/.test(problem) ? ' Spróbuj ponownie za chwilę.' : '';
+    const sentence = `${problem[0]!.toUpperCase()}${problem.slice(1)}.`;
+    fail(oneLine(`${sentence} Import przerwany – baza danych nie została zmieniona.${retry}`));
   }
   throw err;
 } finally {

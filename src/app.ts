@@ -97,10 +97,11 @@ function setErrorPages(fastify: FastifyInstance, routeMethods: RouteMethods) {
     }
   };
 
-  fastify.decorate('sendErrorPage', async (request: FastifyRequest, reply: FastifyReply, statusCode: number, message: string) => {
+  const sendErrorPage = async (request: FastifyRequest, reply: FastifyReply, statusCode: number, message: string) => {
     const page = await render(request, reply, statusCode, message);
     return reply.code(statusCode).type(page.contentType).send(page.body);
-  });
+  };
+  fastify.decorate('sendErrorPage', sendErrorPage);
 
   // Before the session's CSRF check and every other preHandler: a known path asked with a method it
   // does not answer is a 405 (not a 403 for a missing token), an unknown path a 404 whatever the method.

@@ -1,10 +1,11 @@
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, loadConfig, type Config } from './config.js';
 import { buildServer } from './build.js';
 import { isDatabaseEmpty } from './imports/service.js';
 import { importTorun2026 } from './imports/seed.js';
 import { ensureFirstAdmin } from './auth/bootstrap.js';
+import { startupFailureMessage } from './lib/errors.js';
 
-let config;
+let config: Config;
 try {
   config = loadConfig();
 } catch (err) {
@@ -15,12 +16,33 @@ try {
   throw err;
 }
 
-const server = await buildServer(config, { logger: { level: config.logLevel } });
-
-if (isDatabaseEmpty(server.database.db)) {
-  const report = importTorun2026(server.database.db);
-  server.log.info(`Pusta baza danych: zaimportowano dane z Torunia (${report.created} wierszy).`);
+/**
+ * A start-up failure (read-only or unreadable database file, unwritable data folder, full disk, port in
+ * use) is one Polish line naming the cause, and exit code 1: the operator reads it, not a stack trace.
+ */
+async function start(cfg: Config) {
+  let server: Awaited<ReturnType<typeof buildServer>> | undefined;
+  try {
+    server = await buildServer(cfg, { logger: { level: cfg.logLevel } });
+    if (isDatabaseEmpty(server.database.db)) {
+      const report = importTorun2026(server.database.db);
+      server.log.info(`Pusta baza danych: zaimportowano dane z Torunia (${report.created} wierszy).`);
+    }
+    const firstAdmin = await ensureFirstAdmin(server.database.db);
+    await server.listen({ port: cfg.port, host: cfg.host });
+    return { server, firstAdmin };
+  } catch (err) {
+    process.stderr.write(`${startupFailureMessage(err, cfg)}\n`);
+    try {
+      await server?.close();
+    } catch {
+      // already failing: the line above is what matters
+    }
+    process.exit(1);
+  }
 }
+
+const { server, firstAdmin } = await start(config);
 
 const shutdown = async (signal: string) => {
   server.log.info(`${signal}: zamykanie serwera`);
@@ -30,9 +52,6 @@ const shutdown = async (signal: string) => {
 process.once('SIGINT', () => void shutdown('SIGINT'));
 process.once('SIGTERM', () => void shutdown('SIGTERM'));
 
-const firstAdmin = await ensureFirstAdmin(server.database.db);
-
-await server.listen({ port: config.port, host: config.host });
 const lines = [
   '',
   `Serwis działa: ${config.baseUrl}/`,

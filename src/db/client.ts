@@ -15,17 +15,81 @@ export const migrationsFolder = path.resolve(path.dirname(fileURLToPath(import.m
 
 export type Database = { sqlite: Database.Database; db: Db; close: () => void };
 
-/** Opens (creating folders as needed) and migrates the SQLite file. */
-export function openDatabase(file: string): Database {
-  if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-  const sqlite = new Database(file);
-  sqlite.pragma('journal_mode = WAL');
-  sqlite.pragma('foreign_keys = ON');
-  sqlite.pragma('busy_timeout = 5000');
-  sqlite.pragma('synchronous = NORMAL');
-  // 64 MiB page cache: full-text counts at 100,000 proposals touch many pages
-  sqlite.pragma('cache_size = -65536');
-  const db = drizzle(sqlite, { schema });
-  migrate(db, { migrationsFolder });
-  return { sqlite, db, close: () => sqlite.close() };
+export type OpenOptions = {
+  /** how long a statement waits for another connection's write lock before SQLITE_BUSY (ms) */
+  busyTimeoutMs?: number;
+};
+
+export const DEFAULT_BUSY_TIMEOUT_MS = 5000;
+
+/** The database file and the files SQLite keeps beside it (WAL, shared memory). */
+export function databaseFiles(file: string): string[] {
+  return [file, `${file}-wal`, `${file}-shm`];
+}
+
+/**
+ * Runs fn with umask 077, so files it creates are readable by their owner only. (Worker threads may
+ * not change the umask; there the chmod in openDatabase is what narrows the files.)
+ */
+export function withPrivateUmask<T>(fn: () => T): T {
+  let previous: number | undefined;
+  try {
+    previous = process.umask(0o077);
+  } catch {
+    previous = undefined;
+  }
+  try {
+    return fn();
+  } finally {
+    if (previous !== undefined) process.umask(previous);
+  }
+}
+
+/**
+ * Takes group and other access away from the files that exist (an older deployment's 644 becomes
+ * 600; a deliberately read-only 444 becomes 400, still read-only). Best effort.
+ */
+export function restrictToOwner(files: string[]): void {
+  for (const f of files) {
+    try {
+      const mode = fs.statSync(f).mode & 0o777;
+      if ((mode & 0o077) !== 0) fs.chmodSync(f, mode & 0o700);
+    } catch {
+      // missing, or not ours to change (read-only file system): the open itself says what is wrong
+    }
+  }
+}
+
+/**
+ * Opens (creating folders as needed) and migrates the SQLite file. The file and its -wal/-shm are
+ * the owner's only (0600): they hold accounts, password hashes and sessions.
+ */
+export function openDatabase(file: string, opts: OpenOptions = {}): Database {
+  const onDisk = file !== ':memory:' && file !== '';
+  if (onDisk) withPrivateUmask(() => fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true }));
+  const sqlite = withPrivateUmask(() => {
+    const connection = new Database(file);
+    try {
+      // WAL creates the -wal and -shm files (SQLite gives them the database file's mode)
+      connection.pragma('journal_mode = WAL');
+    } catch (err) {
+      connection.close();
+      throw err;
+    }
+    return connection;
+  });
+  if (onDisk) restrictToOwner(databaseFiles(file));
+  try {
+    sqlite.pragma('foreign_keys = ON');
+    sqlite.pragma(`busy_timeout = ${Math.max(0, Math.trunc(opts.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS))}`);
+    sqlite.pragma('synchronous = NORMAL');
+    // 64 MiB page cache: full-text counts at 100,000 proposals touch many pages
+    sqlite.pragma('cache_size = -65536');
+    const db = drizzle(sqlite, { schema });
+    migrate(db, { migrationsFolder });
+    return { sqlite, db, close: () => sqlite.close() };
+  } catch (err) {
+    sqlite.close();
+    throw err;
+  }
 }

@@ -13,17 +13,20 @@ export type Health = {
   outbox: { pending: number; dead: number } | null;
 };
 
-/** How many migrations the code ships (migrations/meta/_journal.json). */
-export function shippedMigrationCount(folder = migrationsFolder): number {
-  const journal = JSON.parse(fs.readFileSync(path.join(folder, 'meta/_journal.json'), 'utf8')) as { entries: unknown[] };
-  return journal.entries.length;
+export type ShippedMigrations = { count: number; lastWhen: number };
+
+/** The migrations the code ships (migrations/meta/_journal.json): how many, and the newest one's time. */
+export function shippedMigrations(folder = migrationsFolder): ShippedMigrations {
+  const file = path.join(folder, 'meta/_journal.json');
+  const journal = JSON.parse(fs.readFileSync(file, 'utf8')) as { entries: { when: number }[] };
+  return { count: journal.entries.length, lastWhen: Math.max(0, ...journal.entries.map((e) => e.when)) };
 }
 
 const tableExists = (sqlite: Database.Database, name: string) =>
   Boolean(sqlite.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name));
 
 /** Reads only: reachable database, migrations applied, outbox backlog. */
-export function checkHealth(sqlite: Database.Database, expectedMigrations: number): Health {
+export function checkHealth(sqlite: Database.Database, shipped: ShippedMigrations): Health {
   try {
     sqlite.prepare('SELECT 1').get();
   } catch {
@@ -32,10 +35,13 @@ export function checkHealth(sqlite: Database.Database, expectedMigrations: numbe
   let migrations: Health['migrations'] = 'unknown';
   let outbox: Health['outbox'] = null;
   try {
+    // drizzle's own rule: a shipped migration newer than the newest applied one is pending; and fewer
+    // rows than journal entries means one was never recorded
     const applied = tableExists(sqlite, '__drizzle_migrations')
-      ? (sqlite.prepare('SELECT count(*) AS n FROM __drizzle_migrations').get() as { n: number }).n
-      : 0;
-    migrations = applied >= expectedMigrations ? 'current' : 'pending';
+      ? sqlite.prepare('SELECT count(*) AS n, coalesce(max(created_at), 0) AS last FROM __drizzle_migrations').get() as
+        { n: number; last: number }
+      : { n: 0, last: 0 };
+    migrations = applied.n >= shipped.count && Number(applied.last) >= shipped.lastWhen ? 'current' : 'pending';
     outbox = { pending: 0, dead: 0 };
     if (tableExists(sqlite, 'outbox')) {
       // the delivery state column is `state` in migration 0004 (`status` in the first design)
@@ -53,9 +59,9 @@ export function checkHealth(sqlite: Database.Database, expectedMigrations: numbe
 
 /** GET /healthz: 200 when the database answers and its migrations are current, 503 otherwise. */
 const routes: FastifyPluginAsync = async (app) => {
-  const expected = shippedMigrationCount();
+  const shipped = shippedMigrations();
   app.get('/healthz', async (request, reply) => {
-    const health = checkHealth(app.database.sqlite, expected);
+    const health = checkHealth(app.database.sqlite, shipped);
     if (health.status !== 'ok') request.log.warn({ health }, 'health check failed');
     return reply
       .code(health.status === 'ok' ? 200 : 503)

@@ -47,7 +47,10 @@ type Stored = {
 
 /**
  * Imports one consultation's proposals in a single transaction, keyed by consultation + LP:
- * new LPs are created, changed ones updated in place, identical ones left untouched.
+ * new LPs are created, changed ones updated in place, identical ones left untouched. The
+ * transaction is BEGIN IMMEDIATE: it takes the write lock before reading what it compares against,
+ * so a concurrent writer makes it wait (busy_timeout) or fail with SQLITE_BUSY before anything is
+ * read or written, never halfway.
  */
 export function importProposals(
   db: Db,
@@ -192,7 +195,7 @@ export function importProposals(
     if (absent.length) warnings.push(`LP obecne w bazie, ale nie w pliku (pozostawione bez zmian): ${compactList(absent)}`);
 
     return { consultation: consultation.slug, created, updated, unchanged, unitsCreated, warnings };
-  });
+  }, { behavior: 'immediate' });
 }
 
 /** [1,2,3,5] → "1–3, 5" */

@@ -5,7 +5,9 @@ import { z } from 'zod';
 declare module 'fastify' {
   interface FastifyInstance {
     /** Sends the Polish error page (JSON where JSON is wanted) with this status and message (src/app.ts). */
-    sendErrorPage(request: FastifyRequest, reply: FastifyReply, statusCode: number, message: string): Promise<FastifyReply>;
+    sendErrorPage(
+      request: FastifyRequest, reply: FastifyReply, statusCode: number, message: string,
+    ): Promise<FastifyReply>;
   }
 }
 
@@ -48,7 +50,8 @@ export const MESSAGES = {
   requestTimeout: 'Żądanie trwało zbyt długo. Spróbuj ponownie.',
   payloadTooLarge: 'Przesłane dane są zbyt duże.',
   uriTooLong: 'Adres strony jest zbyt długi. Sprawdź adres albo wróć do listy propozycji.',
-  headersTooLarge: 'Adres strony lub nagłówki żądania są zbyt długie. Sprawdź adres albo wróć do listy propozycji.',
+  headersTooLarge: 'Adres strony lub nagłówki żądania są zbyt długie. '
+    + 'Sprawdź adres albo wróć do listy propozycji.',
   unsupportedMediaType: 'Nieobsługiwany format przesłanych danych.',
   tooManyRequests: 'Zbyt wiele prób w krótkim czasie. Odczekaj chwilę i spróbuj ponownie.',
   internal: 'Wystąpił nieoczekiwany błąd. Spróbuj ponownie za chwilę; jeśli błąd się powtarza, '
@@ -84,18 +87,84 @@ export function storageTrouble(err: unknown): StorageTrouble | null {
   for (let e = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
     const code = (e as { code?: unknown }).code;
     if (typeof code !== 'string') continue;
-    if (code === 'SQLITE_FULL') return { statusCode: 503, message: MESSAGES.diskFull, retryAfterSeconds: 300, code };
-    if (code.startsWith('SQLITE_READONLY')) return { statusCode: 503, message: MESSAGES.readOnly, retryAfterSeconds: 300, code };
-    if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'))
-      return { statusCode: 503, message: MESSAGES.busy, retryAfterSeconds: 5, code };
+    const trouble = (message: string, retryAfterSeconds: number) =>
+      ({ statusCode: 503 as const, message, retryAfterSeconds, code });
+    if (code === 'SQLITE_FULL') return trouble(MESSAGES.diskFull, 300);
+    if (code.startsWith('SQLITE_READONLY')) return trouble(MESSAGES.readOnly, 300);
+    if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) return trouble(MESSAGES.busy, 5);
   }
   return null;
+}
+
+// ---- failures outside a request: start-up, import, backup ----------------------------------------
+
+type SystemError = { code?: unknown; syscall?: unknown; path?: unknown; cause?: unknown };
+
+/** The first error code (SQLite's or the system's) on the error or its causes. */
+export function errorCode(err: unknown): string | undefined {
+  for (let e = err, depth = 0; e && depth < 5; e = (e as SystemError).cause, depth++) {
+    const code = (e as SystemError).code;
+    if (typeof code === 'string') return code;
+  }
+  return undefined;
+}
+
+/**
+ * What is wrong with the database file or the disk, in Polish (lower case, no full stop), or null
+ * when the error is not one of those.
+ */
+export function storageProblem(err: unknown, databasePath: string): string | null {
+  const code = errorCode(err) ?? '';
+  const file = databasePath;
+  const where = typeof (err as SystemError).path === 'string' ? (err as SystemError).path as string : file;
+  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'))
+    return `baza danych jest zajęta przez inny proces (np. trwający import albo zapis w serwisie): ${file}`;
+  if (code.startsWith('SQLITE_READONLY'))
+    return `plik bazy danych ${file} jest tylko do odczytu `
+      + '(sprawdź uprawnienia do pliku, jego plików -wal i -shm oraz folderu)';
+  if (code.startsWith('SQLITE_CANTOPEN'))
+    return `nie można otworzyć ani utworzyć pliku bazy danych ${file} `
+      + '(folder nie istnieje albo brak w nim uprawnień do zapisu)';
+  if (code === 'SQLITE_FULL' || code === 'ENOSPC') return `brak miejsca na dysku (${where})`;
+  if (code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT'))
+    return `plik ${file} nie jest prawidłową bazą danych SQLite albo jest uszkodzony`;
+  if (code.startsWith('SQLITE_IOERR'))
+    return `błąd odczytu lub zapisu pliku bazy danych ${file} (dysk niedostępny albo pełny?)`;
+  if (code === 'EACCES' || code === 'EPERM') return `brak uprawnień do zapisu: ${where}`;
+  if (code === 'EROFS') return `system plików jest tylko do odczytu: ${where}`;
+  if (code === 'ENOTDIR' || code === 'ENOENT') return `nie ma takiego folderu: ${where}`;
+  return null;
+}
+
+/** Fits any message on one line (for the one-line start-up and CLI errors). */
+export function oneLine(text: string): string {
+  return text.replace(/\s*\n\s*/g, ' ').trim();
+}
+
+/** The one line the server prints when it cannot start (no stack trace). */
+export function startupFailureMessage(err: unknown, ctx: { databasePath: string; host: string; port: number }): string {
+  const prefix = 'Nie można uruchomić serwera: ';
+  const code = errorCode(err);
+  if (code === 'EADDRINUSE')
+    return `${prefix}port ${ctx.port} na adresie ${ctx.host} jest już zajęty przez inny program – `
+      + 'zatrzymaj go albo ustaw inny port w zmiennej PORT.';
+  if (code === 'EACCES' && (err as SystemError).syscall === 'listen')
+    return `${prefix}brak uprawnień do portu ${ctx.port} `
+      + '(porty poniżej 1024 wymagają uprawnień administratora) – ustaw inny port w zmiennej PORT.';
+  if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND')
+    return `${prefix}adres ${ctx.host} nie należy do tego komputera – sprawdź zmienną HOST.`;
+  const problem = storageProblem(err, ctx.databasePath);
+  if (problem) return `${prefix}${problem}.`;
+  const detail = err instanceof Error ? `${code ? `${code}: ` : ''}${err.message}` : String(err);
+  return oneLine(`${prefix}nieoczekiwany błąd (${detail}).`);
 }
 
 // ---- Fastify's own errors ------------------------------------------------------------------------
 
 /** Status and Polish message for an error that is not ours (Fastify, plugins, Node). */
-export function frameworkErrorMessage(error: { statusCode?: number; code?: string }): { statusCode: number; message: string } {
+export function frameworkErrorMessage(
+  error: { statusCode?: number; code?: string },
+): { statusCode: number; message: string } {
   let statusCode = error.statusCode ?? 500;
   if (statusCode < 400 || statusCode > 599) statusCode = 500;
   const code = error.code ?? '';
@@ -169,6 +238,8 @@ export function plural(n: number, one: string, few: string, many: string): strin
 
 type Issue = z.core.$ZodRawIssue;
 
+const characters = (n: number) => plural(n, 'znak', 'znaki', 'znaków');
+
 /**
  * A Polish message for any zod issue a schema did not word itself (schemas' own messages win).
  * Installed as zod's global error map below, so forms get it too.
@@ -178,19 +249,20 @@ export function polishIssue(issue: Issue): string {
   switch (issue.code) {
     case 'invalid_type':
       if (input === undefined || input === null) return 'To pole jest wymagane.';
-      if (Array.isArray(input) && issue.expected !== 'array') return 'Podano kilka wartości tam, gdzie oczekiwano jednej.';
+      if (Array.isArray(input) && issue.expected !== 'array')
+        return 'Podano kilka wartości tam, gdzie oczekiwano jednej.';
       if (issue.expected === 'number' || issue.expected === 'int') return 'Podaj liczbę.';
       return 'Nieprawidłowa wartość.';
     case 'too_small': {
       const min = Number(issue.minimum);
       if (issue.origin === 'string')
-        return min <= 1 ? 'To pole nie może być puste.' : `Wpisz co najmniej ${min} ${plural(min, 'znak', 'znaki', 'znaków')}.`;
+        return min <= 1 ? 'To pole nie może być puste.' : `Wpisz co najmniej ${min} ${characters(min)}.`;
       if (issue.origin === 'array' || issue.origin === 'set') return `Wybierz co najmniej ${min}.`;
       return `Wartość musi wynosić co najmniej ${min}.`;
     }
     case 'too_big': {
       const max = Number(issue.maximum);
-      if (issue.origin === 'string') return `Tekst może mieć najwyżej ${max} ${plural(max, 'znak', 'znaki', 'znaków')}.`;
+      if (issue.origin === 'string') return `Tekst może mieć najwyżej ${max} ${characters(max)}.`;
       if (issue.origin === 'array' || issue.origin === 'set') return 'Wybrano zbyt wiele wartości.';
       return `Wartość może wynosić najwyżej ${max}.`;
     }

@@ -41,7 +41,8 @@ export const ID_PATTERN = /^[1-9][0-9]{0,9}$/;
 export function strictId(message?: string) {
   const error = message === undefined ? undefined : { error: message };
   const digits = z.string(error).regex(ID_PATTERN, error);
-  return z.preprocess((v) => (typeof v === 'number' && Number.isSafeInteger(v) ? String(v) : v), digits).transform(Number);
+  const asDigits = (v: unknown) => (typeof v === 'number' && Number.isSafeInteger(v) ? String(v) : v);
+  return z.preprocess(asDigits, digits).transform(Number);
 }
 
 /**

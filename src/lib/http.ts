@@ -58,7 +58,9 @@ export class RouteMethods {
     const path = url.split('?')[0]!.split('#')[0]!;
     const segments = path.split('/');
     const methods = new Set<string>();
-    for (const route of this.routes) if (matches(route.segments, segments)) for (const m of route.methods) methods.add(m);
+    for (const route of this.routes) {
+      if (matches(route.segments, segments)) for (const m of route.methods) methods.add(m);
+    }
     return [...methods].sort();
   }
 }

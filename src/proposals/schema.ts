@@ -6,7 +6,10 @@ const emptyToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === 
 
 /** The list's query string; the same parameters filter the open-data export. */
 export const listQuerySchema = z.object({
-  q: z.preprocess(emptyToUndefined, plainText(z.string().trim().max(200, 'Wyszukiwana fraza może mieć najwyżej 200 znaków.')).optional()),
+  q: z.preprocess(
+    emptyToUndefined,
+    plainText(z.string().trim().max(200, 'Wyszukiwana fraza może mieć najwyżej 200 znaków.')).optional(),
+  ),
   table: z.preprocess(emptyToUndefined, z.coerce.number({ error: 'Numer stolika musi być liczbą.' }).int('Numer stolika musi być liczbą całkowitą.').min(1, 'Numer stolika musi być dodatni.').max(9999).optional()),
   unit: z.preprocess(emptyToUndefined, z.string().regex(/^[a-z0-9-]{1,80}$/, 'Nieprawidłowy identyfikator jednostki.').optional()),
   status: z.preprocess(emptyToUndefined, z.enum(PROPOSAL_STATUSES, { error: 'Nieznany status propozycji.' }).optional()),
@@ -17,4 +20,6 @@ export type ListQuery = z.infer<typeof listQuerySchema>;
 
 export const NO_SUCH_PROPOSAL = 'Nie ma propozycji o takim numerze.';
 export const idParamSchema = z.object({ id: strictId(NO_SUCH_PROPOSAL) });
-export const slugParamSchema = z.object({ slug: z.string().regex(/^[a-z0-9-]{1,80}$/, 'Nie ma takiej jednostki w katalogu.') });
+export const slugParamSchema = z.object({
+  slug: z.string().regex(/^[a-z0-9-]{1,80}$/, 'Nie ma takiej jednostki w katalogu.'),
+});

@@ -7,7 +7,8 @@ const isoDate = z.string().trim().min(1, 'Podaj termin stanowiska.')
   .regex(/^\d{4}-\d{2}-\d{2}$/, 'Podaj termin w formacie RRRR-MM-DD, np. 2026-12-15.')
   .refine((v) => !Number.isNaN(Date.parse(`${v}T00:00:00Z`)) && new Date(`${v}T00:00:00Z`).toISOString().startsWith(v), 'Taka data nie istnieje.');
 const reason = (what: string) => plainText(
-  z.string().trim().min(1, `Podaj ${what}.`).max(2000, `${what[0]!.toUpperCase()}${what.slice(1)} może mieć najwyżej 2000 znaków.`),
+  z.string().trim().min(1, `Podaj ${what}.`)
+    .max(2000, `${what[0]!.toUpperCase()}${what.slice(1)} może mieć najwyżej 2000 znaków.`),
 );
 
 export const assignSchema = z.object({
@@ -41,7 +42,9 @@ export const correctionSchema = z.discriminatedUnion('field', [
   }),
   z.object({
     field: z.literal('tableTheme'), version, reason: reason('powód poprawki'),
-    value: plainText(z.string().trim().min(1, 'Podaj temat stolika.').max(300, 'Temat stolika może mieć najwyżej 300 znaków.')),
+    value: plainText(
+      z.string().trim().min(1, 'Podaj temat stolika.').max(300, 'Temat stolika może mieć najwyżej 300 znaków.'),
+    ),
   }),
 ], { error: 'Wybierz, co poprawiasz.' });
 
@@ -54,7 +57,9 @@ export const statusSchema = z.object({
 });
 
 export const noteSchema = z.object({
-  text: plainText(z.string().trim().min(1, 'Wpisz treść notatki.').max(5000, 'Notatka może mieć najwyżej 5000 znaków.')),
+  text: plainText(
+    z.string().trim().min(1, 'Wpisz treść notatki.').max(5000, 'Notatka może mieć najwyżej 5000 znaków.'),
+  ),
 });
 
 export const assignmentParamsSchema = z.object({

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Agent, build, createUser, idOfLp, type App, workflowSnapshot } from '../helpers.js';
 
 /** Words of zod's, Fastify's and Node's English messages that must never reach a user. */
-const ENGLISH = /Invalid|expected|received|Too (small|big)|must match|Bad Request|Not Found|exceeding|Method Not Allowed/;
+const ENGLISH =
+  /Invalid|expected|received|Too (small|big)|must match|Bad Request|Not Found|exceeding|Method Not Allowed/;
 
 let app: App;
 let admin: Agent;
@@ -35,7 +36,8 @@ describe('bad addresses and query strings are answered in Polish', () => {
   });
 
   it('page=0: 400 naming the parameter', async () => {
-    expectPolishPage(await get('/?page=0'), 400, 'Nieprawidłowa wartość parametru „page”: wartość musi wynosić co najmniej 1.');
+    const tooSmall = 'Nieprawidłowa wartość parametru „page”: wartość musi wynosić co najmniej 1.';
+    expectPolishPage(await get('/?page=0'), 400, tooSmall);
     expectPolishPage(await get('/?page=dwa'), 400, 'Nieprawidłowa wartość parametru „page”: podaj liczbę.');
   });
 
@@ -59,12 +61,15 @@ describe('bad addresses and query strings are answered in Polish', () => {
     const exp = await get('/export/proposals.json?page=0&q=a&q=b');
     expect(exp.statusCode).toBe(400);
     expect(exp.headers['content-type']).toBe('application/json; charset=utf-8');
-    expect(JSON.parse(exp.body)).toEqual({ statusCode: 400, error: 'Parametr „q” może wystąpić w adresie tylko raz.' });
+    expect(JSON.parse(exp.body)).toEqual({
+      statusCode: 400, error: 'Parametr „q” może wystąpić w adresie tylko raz.',
+    });
     const json = await get('/nie-ma-takiej', { accept: 'application/json' });
     expect(json.statusCode).toBe(404);
     expect(JSON.parse(json.body).error).toContain('Nie ma strony pod tym adresem');
     // a browser (which also accepts */*) still gets the page
-    expectPolishPage(await get('/nie-ma-takiej', { accept: 'text/html,application/json;q=0.9,*/*;q=0.8' }), 404, 'Nie ma strony');
+    const browser = { accept: 'text/html,application/json;q=0.9,*/*;q=0.8' };
+    expectPolishPage(await get('/nie-ma-takiej', browser), 404, 'Nie ma strony');
   });
 });
 
@@ -111,7 +116,8 @@ describe('wrong methods on known paths: 405 with Allow', () => {
   });
 
   it('405 wins over the CSRF check for a signed-in user too', async () => {
-    const res = await app.inject({ method: 'DELETE', url: `/staff/proposals/${pid}`, headers: { cookie: [...admin.cookies].map(([k, v]) => `${k}=${v}`).join('; ') } });
+    const cookie = [...admin.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+    const res = await app.inject({ method: 'DELETE', url: `/staff/proposals/${pid}`, headers: { cookie } });
     expect(res.statusCode).toBe(405);
     expect(res.headers.allow).toBe('GET, HEAD');
   });
@@ -160,12 +166,15 @@ describe('control characters in free text', () => {
     expect(unit.statusCode).toBe(422);
     expect(unit.body).toContain('Tekst zawiera niedozwolone znaki sterujące');
     await admin.get('/staff/users/new');
-    const user = await admin.post('/staff/users', { email: 'x@t.test', name: 'Jan\u0000', role: 'admin', password: 'bardzo-dlugie-haslo' });
+    const user = await admin.post('/staff/users', {
+      email: 'x@t.test', name: 'Jan\u0000', role: 'admin', password: 'bardzo-dlugie-haslo',
+    });
     expect(user.statusCode).toBe(422);
     expect(user.body).toContain('Tekst zawiera niedozwolone znaki sterujące');
     await admin.get(`/staff/proposals/${pid}`);
     const correction = await admin.post(`/proposals/${pid}/corrections`, {
-      version: String((app.database.sqlite.prepare('SELECT version FROM proposals WHERE id = ?').get(pid) as { version: number }).version),
+      version: String((app.database.sqlite.prepare('SELECT version FROM proposals WHERE id = ?').get(pid) as
+        { version: number }).version),
       field: 'tableTheme', value: 'Temat\u2067', reason: 'nieczytelny skan',
     });
     expect(correction.statusCode).toBe(422);
@@ -181,7 +190,8 @@ describe('zod messages a schema does not word itself', () => {
   it('come out in Polish on staff pages, naming the query parameter', async () => {
     const res = await admin.get(`/staff/proposals/${pid}/assignments/new?version=0`);
     expect(res.statusCode).toBe(400);
-    expect(res.body).toContain('Nieprawidłowa wartość parametru „version”: wartość musi wynosić co najmniej 1.');
+    expect(res.body).toContain('Nieprawidłowa wartość parametru „version”: '
+      + 'wartość musi wynosić co najmniej 1.');
     expect(res.body).not.toMatch(ENGLISH);
   });
 });

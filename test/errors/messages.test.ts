@@ -39,8 +39,10 @@ describe('zod issues without a message of their own', () => {
   });
 
   it('Polish plurals', () => {
-    expect([1, 2, 4, 5, 12, 14, 22, 25, 200, 1000].map((n) => `${n} ${plural(n, 'znak', 'znaki', 'znaków')}`)).toEqual([
-      '1 znak', '2 znaki', '4 znaki', '5 znaków', '12 znaków', '14 znaków', '22 znaki', '25 znaków', '200 znaków', '1000 znaków',
+    const forms = [1, 2, 4, 5, 12, 14, 22, 25, 200, 1000].map((n) => `${n} ${plural(n, 'znak', 'znaki', 'znaków')}`);
+    expect(forms).toEqual([
+      '1 znak', '2 znaki', '4 znaki', '5 znaków', '12 znaków', '14 znaków', '22 znaki', '25 znaków', '200 znaków',
+      '1000 znaków',
     ]);
   });
 });
@@ -48,15 +50,21 @@ describe('zod issues without a message of their own', () => {
 describe('strictId', () => {
   const id = strictId('zły');
   it('accepts plain positive decimal numbers only', () => {
-    for (const ok of ['1', '16', '2147483648', '9999999999', 16]) expect(id.safeParse(ok).data, String(ok)).toBe(Number(ok));
-    for (const bad of ['0', '016', '0x10', '1e1', '+16', '-1', '16.0', ' 16', '16 ', '', '10000000000', 1.5, -3, null, ['1']])
+    for (const ok of ['1', '16', '2147483648', '9999999999', 16]) {
+      expect(id.safeParse(ok).data, String(ok)).toBe(Number(ok));
+    }
+    const bads = ['0', '016', '0x10', '1e1', '+16', '-1', '16.0', ' 16', '16 ', '', '10000000000', 1.5, -3, null,
+      ['1']];
+    for (const bad of bads)
       expect(id.safeParse(bad).success, JSON.stringify(bad)).toBe(false);
   });
 });
 
 describe('control characters', () => {
   it('C0/C1 controls and bidi controls are found; tab, newlines and Polish letters are not', () => {
-    for (const c of ['\u0000', '\u0007', '\u000b', '\u001f', '\u007f', '\u0085', '\u061c', '\u200e', '\u202a', '\u202e', '\u2066', '\u2069'])
+    const controls = ['\u0000', '\u0007', '\u000b', '\u001f', '\u007f', '\u0085', '\u061c', '\u200e', '\u202a',
+      '\u202e', '\u2066', '\u2069'];
+    for (const c of controls)
       expect(hasControlCharacters(`a${c}b`), c.codePointAt(0)!.toString(16)).toBe(true);
     expect(hasControlCharacters('Zażółć gęślą jaźń\t„cytat” – myślnik\r\nnowy wiersz…')).toBe(false);
   });

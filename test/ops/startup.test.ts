@@ -1,0 +1,127 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../src/db/client.js';
+
+const root = path.resolve(import.meta.dirname, '../..');
+const tsx = path.join(root, 'node_modules/.bin/tsx');
+const server = path.join(root, 'src/server.ts');
+
+/** root ignores file modes: a read-only file or folder means something only to another user */
+const asRoot = process.getuid?.() === 0;
+const NOBODY = 65534;
+
+type Run = { code: number | null; stdout: string; stderr: string };
+
+function startServer(env: Record<string, string>, opts: { asNobody?: boolean } = {}) {
+  const child = spawn(tsx, [server], {
+    cwd: root,
+    env: { PATH: process.env.PATH!, HOME: env.HOME ?? os.tmpdir(), LOG_LEVEL: 'warn', HOST: '127.0.0.1', ...env },
+    ...(opts.asNobody && asRoot ? { uid: NOBODY, gid: NOBODY } : {}),
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  const exited = new Promise<Run>((resolve) => child.on('exit', (code) => resolve({ code, stdout, stderr })));
+  return { child, exited, output: () => ({ stdout, stderr }) };
+}
+
+/** A folder another user may write in (when tests run as root, the server runs as nobody). */
+function sharedTempDir(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'konsultacje-ops-'));
+  if (asRoot) fs.chownSync(dir, NOBODY, NOBODY);
+  return dir;
+}
+
+/** A migrated database with the Toruń data, owned by the user the server will run as. */
+function seededDatabase(dir: string): string {
+  const file = path.join(dir, 'konsultacje.sqlite');
+  const database = openDatabase(file);
+  database.sqlite.exec("INSERT INTO consultations (slug, title, created_at) VALUES ('x', 'x', '2026-11-26T00:00:00Z')");
+  database.close();
+  for (const f of fs.readdirSync(dir)) if (asRoot) fs.chownSync(path.join(dir, f), NOBODY, NOBODY);
+  return file;
+}
+
+function expectOnePolishLine(run: Run, ...parts: string[]) {
+  expect(run.code, run.stderr).toBe(1);
+  const lines = run.stderr.trim().split('\n');
+  expect(lines, run.stderr).toHaveLength(1);
+  expect(lines[0]).toMatch(/^Nie można uruchomić serwera: /);
+  for (const part of parts) expect(lines[0]).toContain(part);
+  expect(run.stderr).not.toMatch(/\bat .+:\d+:\d+/); // no stack trace
+  expect(run.stdout).not.toContain('Serwis działa');
+}
+
+const children: ChildProcess[] = [];
+afterAll(() => {
+  for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
+});
+
+describe('start-up failures: one Polish line, exit code 1', { timeout: 120_000 }, () => {
+  it('the port is already in use', async () => {
+    const blocker = net.createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const port = (blocker.address() as net.AddressInfo).port;
+    try {
+      const dir = sharedTempDir();
+      const run = await startServer({ DATABASE_URL: seededDatabase(dir), PORT: String(port) }).exited;
+      expectOnePolishLine(run, `port ${port}`, 'jest już zajęty', 'PORT');
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it('the database file is read-only', async () => {
+    const dir = sharedTempDir();
+    const file = seededDatabase(dir);
+    fs.chmodSync(file, 0o444);
+    const run = await startServer({ DATABASE_URL: file, PORT: '0', HOME: dir }, { asNobody: true }).exited;
+    expectOnePolishLine(run, file, 'tylko do odczytu');
+  });
+
+  it('the data folder cannot be written', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'konsultacje-ops-'));
+    fs.chmodSync(dir, 0o555); // root-owned when run as root: nobody cannot write in it either
+    const file = path.join(dir, 'nowa.sqlite');
+    const run = await startServer({ DATABASE_URL: file, PORT: '0', HOME: os.tmpdir() }, { asNobody: true }).exited;
+    expectOnePolishLine(run, file, 'nie można otworzyć ani utworzyć pliku bazy danych');
+  });
+});
+
+describe('a running server', { timeout: 120_000 }, () => {
+  it('answers an over-long address with a Polish 431 page, not Node’s or Fastify’s JSON', async () => {
+    const dir = sharedTempDir();
+    const started = startServer({ DATABASE_URL: seededDatabase(dir), PORT: '0', LOG_LEVEL: 'info' });
+    children.push(started.child);
+    // pino logs the address it listens on (LOG_LEVEL=info); PORT=0 picks a free port
+    const port = await new Promise<number>((resolve, reject) => {
+      const timer = setInterval(() => {
+        const m = /"msg":"Server listening at http:\/\/127\.0\.0\.1:(\d+)"/.exec(started.output().stdout);
+        if (m) {
+          clearInterval(timer);
+          resolve(Number(m[1]));
+        }
+      }, 50);
+      void started.exited.then((r) => {
+        clearInterval(timer);
+        reject(new Error(`server exited: ${r.stderr}`));
+      });
+    });
+    const ok = await fetch(`http://127.0.0.1:${port}/proposals/abc`);
+    expect(ok.status).toBe(404);
+    const res = await fetch(`http://127.0.0.1:${port}/?q=${'a'.repeat(20_000)}`);
+    expect(res.status).toBe(431);
+    expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    const body = await res.text();
+    expect(body).toContain('<html lang="pl">');
+    expect(body).toContain('Adres strony lub nagłówki żądania są zbyt długie.');
+    expect(body).not.toMatch(/Request Header Fields Too Large|Exceeded/);
+    started.child.kill('SIGTERM');
+    expect((await started.exited).code).toBe(0);
+  });
+});
