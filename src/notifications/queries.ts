@@ -27,7 +27,8 @@ const ROW_COLUMNS = sql.raw(`id, kind, recipient, subscription_id AS subscriptio
   message_id AS messageId, sent_in_id AS sentInId, subject, created_at AS createdAt, sent_at AS sentAt`);
 
 type RawRow = Omit<OutboxRow, 'payload'> & { payload: string };
-const parseRow = (r: RawRow): OutboxRow => ({ ...r, payload: JSON.parse(r.payload || '{}') as Record<string, unknown> });
+const parseRow = (r: RawRow): OutboxRow =>
+  ({ ...r, payload: JSON.parse(r.payload || '{}') as Record<string, unknown> });
 
 export function outboxRowsByIds(db: DbOrTx, ids: number[]): OutboxRow[] {
   if (!ids.length) return [];
@@ -108,7 +109,8 @@ export function scopeLabel(db: DbOrTx, kind: ScopeKind, id: number): string {
     case 'table': {
       const t = db.get<{ number: number; theme: string }>(sql`SELECT number, theme FROM workshop_tables
         WHERE id = ${id}`);
-      return t ? `propozycje ze stolika ${t.number}${t.theme ? ` („${t.theme}”)` : ''}` : 'stolik, którego już nie ma';
+      if (!t) return 'stolik, którego już nie ma';
+      return `propozycje ze stolika ${t.number}${t.theme ? ` („${t.theme}”)` : ''}`;
     }
     case 'unit': {
       const u = db.get<{ name: string }>(sql`SELECT name FROM units WHERE id = ${id}`);

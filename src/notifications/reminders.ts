@@ -53,7 +53,9 @@ export function enqueueWeeklyReminders(db: DbOrTx, now: Date): number {
     byAddress.set(key, list);
   };
   for (const d of due) {
-    const item: ReminderItem = { unitName: d.unitName, proposalId: d.proposalId, lp: d.lp, title: d.title, dueDate: d.dueDate };
+    const item: ReminderItem = {
+      unitName: d.unitName, proposalId: d.proposalId, lp: d.lp, title: d.title, dueDate: d.dueDate,
+    };
     add(d.unitEmail, item);
     for (const s of staff.filter((x) => x.unitId === d.unitId)) add(s.email, item);
   }
@@ -61,7 +63,8 @@ export function enqueueWeeklyReminders(db: DbOrTx, now: Date): number {
   let added = 0;
   for (const [email, items] of byAddress) {
     const payload = JSON.stringify({ week, today, items });
-    const res = db.run(sql`INSERT INTO outbox (dedup_key, kind, recipient, payload, available_at, message_id, created_at)
+    const res = db.run(sql`INSERT INTO outbox
+        (dedup_key, kind, recipient, payload, available_at, message_id, created_at)
       VALUES (${`reminder:${week}:${email}`}, 'staff-reminder', ${email}, ${payload}, ${at}, ${MESSAGE_ID}, ${at})
       ON CONFLICT (dedup_key) DO NOTHING`);
     added += (res as unknown as { changes: number }).changes;

@@ -38,7 +38,24 @@ export type RenderContext = {
   replyTo?: string;
   /** mints real tokens when sending; the "Poczta" preview passes a placeholder */
   token: TokenSource;
+  /**
+   * Reads shared by the mails of one batch (10,000 followers of one proposal read the same events): events never
+   * change, and a proposal's title or a scope's name changing within one batch is of no consequence.
+   */
+  memo?: Map<string, unknown>;
 };
+
+function memo<T>(ctx: RenderContext, key: string, read: () => T): T {
+  if (!ctx.memo) return read();
+  if (!ctx.memo.has(key)) ctx.memo.set(key, read());
+  return ctx.memo.get(key) as T;
+}
+const eventsOf = (db: DbOrTx, ctx: RenderContext, ids: number[]) =>
+  memo(ctx, `events:${ids.join(',')}`, () => publicEventsByIds(db, ids));
+const headsOf = (db: DbOrTx, ctx: RenderContext, ids: number[]) =>
+  memo(ctx, `heads:${ids.join(',')}`, () => proposalHeads(db, ids));
+const labelOf = (db: DbOrTx, ctx: RenderContext, kind: ScopeKind, id: number) =>
+  memo(ctx, `scope:${kind}:${id}`, () => scopeLabel(db, kind, id));
 
 /** "Name <local@domain>" or "local@domain" → the address and its domain. */
 export function mailAddress(from: string): { address: string; domain: string } {
@@ -104,7 +121,8 @@ function eventsSubject(p: ProposalHead, items: MailItem[]): string {
   if (decision) return `Propozycja LP ${p.lp}: decyzja – ${decision.decision!.outcome}`;
   const first = items[0]!.sentence;
   const rest = items.length - 1;
-  return `Propozycja LP ${p.lp}: ${first}${rest ? ` (i ${rest} ${plural(rest, 'inna zmiana', 'inne zmiany', 'innych zmian')})` : ''}`;
+  const more = rest ? ` (i ${rest} ${plural(rest, 'inna zmiana', 'inne zmiany', 'innych zmian')})` : '';
+  return `Propozycja LP ${p.lp}: ${first}${more}`;
 }
 
 function render(template: string, data: Record<string, unknown>) {
@@ -163,25 +181,27 @@ function footerFor(db: DbOrTx, ctx: RenderContext, recipient: string, subs: Subs
   return {
     token: manageToken,
     footer: {
-      reasons: [...new Set(subs.map((s) => scopeLabel(db, s.scopeKind as ScopeKind, s.scopeId)))],
+      reasons: [...new Set(subs.map((s) => labelOf(db, ctx, s.scopeKind, s.scopeId)))],
       daily: main.frequency === 'daily',
       manageUrl: `${ctx.baseUrl}/subscriptions/manage?token=${manageToken}`,
       unsubscribeUrl: `${ctx.baseUrl}/subscriptions/unsubscribe?token=${manageToken}`,
-      unsubscribeLabel: scopeLabel(db, main.scopeKind as ScopeKind, main.scopeId),
+      unsubscribeLabel: labelOf(db, ctx, main.scopeKind, main.scopeId),
     },
   };
 }
 
 function composeEventsMail(db: DbOrTx, group: MailGroup, ctx: RenderContext): OutgoingMail | null {
-  const events = publicEventsByIds(db, group.rows.map((r) => r.eventId).filter((id): id is number => id !== null));
+  const events = eventsOf(db, ctx, group.rows.map((r) => r.eventId).filter((id): id is number => id !== null));
   if (!events.length) return null;
-  const heads = proposalHeads(db, [...new Set(events.map((e) => e.proposalId))]);
+  const heads = headsOf(db, ctx, [...new Set(events.map((e) => e.proposalId))]);
   const byProposal = new Map<number, MailEvent[]>();
   for (const e of events) byProposal.set(e.proposalId, [...(byProposal.get(e.proposalId) ?? []), e]);
   // newest first: the proposal with the latest event leads (a coalesced mail has only one)
   const proposals = [...byProposal.entries()]
     .sort((a, b) => b[1].at(-1)!.id - a[1].at(-1)!.id)
-    .map(([id, list]) => ({ ...heads.get(id)!, url: `${ctx.baseUrl}/proposals/${id}`, items: mailItems(list, ctx.baseUrl) }));
+    .map(([id, list]) => ({
+      ...heads.get(id)!, url: `${ctx.baseUrl}/proposals/${id}`, items: mailItems(list, ctx.baseUrl),
+    }));
 
   const subIds = [...new Set(group.rows.map((r) => r.subscriptionId).filter((id): id is number => id !== null))];
   const subsMap = subscriptionsByIds(db, subIds);
@@ -191,7 +211,7 @@ function composeEventsMail(db: DbOrTx, group: MailGroup, ctx: RenderContext): Ou
 
   const digest = group.kind === 'digest';
   const subject = digest
-    ? `Podsumowanie dnia: zmiany w ${proposals.length} ${plural(proposals.length, 'propozycji', 'propozycjach', 'propozycjach')}`
+    ? `Podsumowanie dnia: zmiany w ${proposals.length} ${proposals.length === 1 ? 'propozycji' : 'propozycjach'}`
     : eventsSubject(proposals[0]!, proposals[0]!.items);
   const { html, text } = render('events', { subject, digest, proposals, footer, baseUrl: ctx.baseUrl });
   const single = proposals.length === 1 ? proposals[0]!.id : null;
@@ -212,7 +232,7 @@ function composeConfirmation(db: DbOrTx, group: MailGroup, ctx: RenderContext): 
   const subject = 'Potwierdź obserwowanie – Konsultacje Toruń';
   const { html, text } = render('confirmation', {
     subject,
-    scope: scopeLabel(db, sub.scopeKind, sub.scopeId),
+    scope: labelOf(db, ctx, sub.scopeKind, sub.scopeId),
     daily: sub.frequency === 'daily',
     confirmUrl: `${ctx.baseUrl}/subscriptions/confirm?token=${confirmToken}`,
     manageUrl: `${ctx.baseUrl}/subscriptions/manage?token=${manageToken}`,
@@ -225,14 +245,14 @@ function composeConfirmation(db: DbOrTx, group: MailGroup, ctx: RenderContext): 
 function composeStaffProposalMail(db: DbOrTx, group: MailGroup, ctx: RenderContext): OutgoingMail | null {
   const first = group.rows[0]!;
   if (first.proposalId === null) return null;
-  const head = proposalHeads(db, [first.proposalId]).get(first.proposalId);
+  const head = headsOf(db, ctx, [first.proposalId]).get(first.proposalId);
   if (!head) return null;
   const staffUrl = `${ctx.baseUrl}/staff/proposals/${head.id}`;
   let subject: string;
   let template: string;
   let data: Record<string, unknown>;
   if (group.kind === 'staff-assigned') {
-    const events = publicEventsByIds(db, group.rows.map((r) => r.eventId).filter((id): id is number => id !== null))
+    const events = eventsOf(db, ctx, group.rows.map((r) => r.eventId).filter((id): id is number => id !== null))
       .filter((e) => e.type === 'assignment.added');
     if (!events.length) return null;
     subject = `Przekazano propozycję LP ${head.lp} do Twojej jednostki`;
@@ -265,6 +285,7 @@ function composeReminder(group: MailGroup, ctx: RenderContext): OutgoingMail | n
     })),
   }));
   const subject = `Przypomnienie: stanowiska do złożenia (${items.length})`;
-  const { html, text } = render('staff-reminder', { subject, units, baseUrl: ctx.baseUrl, staffUrl: `${ctx.baseUrl}/staff` });
+  const staffUrl = `${ctx.baseUrl}/staff`;
+  const { html, text } = render('staff-reminder', { subject, units, baseUrl: ctx.baseUrl, staffUrl });
   return { ...envelope(ctx, group, null), subject, html, text, headers: { ...AUTO } };
 }

@@ -42,7 +42,8 @@ const routes: FastifyPluginAsync = async (app) => {
     await requireStaff(request, reply);
     if (reply.sent) return;
     if (request.user!.role === 'unit') {
-      throw new HttpError(403, 'Stronę „Poczta” widzą tylko Biuro Dialogu i Innowacji Miejskich oraz członkowie RDPP.');
+      throw new HttpError(403,
+        'Stronę „Poczta” widzą tylko Biuro Dialogu i Innowacji Miejskich oraz członkowie RDPP.');
     }
   };
 
@@ -70,7 +71,9 @@ const routes: FastifyPluginAsync = async (app) => {
     if (!preview) throw new HttpError(404, 'Nie ma takiej wiadomości.');
     const { row, mail } = preview;
     return render(request, reply, 'staff/mail-preview.njk', {
-      row: { ...row, masked: maskEmail(row.recipient), kindLabel: KIND_LABELS[row.kind], stateLabel: STATE_LABELS[row.state] },
+      row: {
+        ...row, masked: maskEmail(row.recipient), kindLabel: KIND_LABELS[row.kind], stateLabel: STATE_LABELS[row.state],
+      },
       mail: mail && { ...mail, to: maskEmail(mail.to), headerList: Object.entries(mail.headers) },
     });
   });

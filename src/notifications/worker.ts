@@ -1,8 +1,8 @@
 import { sql } from 'drizzle-orm';
 import type { FastifyBaseLogger } from 'fastify';
 import type { MailConfig } from '../config.js';
-import type { Db } from '../db/client.js';
-import type { Mailer } from '../plugins/mail.js';
+import type { Db, DbOrTx } from '../db/client.js';
+import type { Mailer, OutgoingMail } from '../plugins/mail.js';
 import { mintToken } from '../subscriptions/tokens.js';
 import { backoffSeconds, classifyFailure, describeFailure } from './delivery.js';
 import { outboxRow, rowsSentWith, type OutboxRow } from './queries.js';
@@ -52,11 +52,13 @@ export type WorkerOptions = {
 export const PREVIEW_TOKEN = 'podglad-bez-prawdziwego-linku';
 
 const HOUSEKEEPING_EVERY_MS = 10 * 60_000;
+/** A row whose events are not public (never expected): given up on at once, never mailed. */
+const NOTHING_PUBLIC = { responseCode: 554, message: 'Brak publicznej treści do wysłania.' };
 
 export function createMailWorker(opts: WorkerOptions): MailWorker {
   const { db, mailer, config } = opts;
   const leaseMs = (opts.leaseSeconds ?? 300) * 1000;
-  const batchSize = opts.batchSize ?? 500;
+  const batchSize = opts.batchSize ?? 200;
   const concurrency = opts.concurrency ?? 20;
   let stopped = false;
   let lastHousekeeping = 0;
@@ -115,73 +117,118 @@ export function createMailWorker(opts: WorkerOptions): MailWorker {
    * An address that stopped following gets nothing, even if rows were queued for it: rows whose subscription is
    * gone (or no longer confirmed, or already confirmed for a confirmation mail) are deleted unsent.
    */
-  function dropUnsubscribed(group: MailGroup): MailGroup {
+  function dropUnsubscribed(tx: DbOrTx, group: MailGroup): MailGroup {
     if (!['subscriber', 'digest', 'confirmation'].includes(group.kind)) return group;
     const ids = group.rows.map((r) => r.id);
-    const gone = new Set(db.all<{ id: number }>(sql`
+    const gone = new Set(tx.all<{ id: number }>(sql`
       SELECT o.id FROM outbox o LEFT JOIN subscriptions s ON s.id = o.subscription_id
       WHERE o.id IN (${idList(ids)}) AND (s.id IS NULL OR s.email <> o.recipient
         OR s.state <> CASE o.kind WHEN 'confirmation' THEN 'pending' ELSE 'confirmed' END)`).map((r) => r.id));
     if (!gone.size) return group;
-    db.run(sql`DELETE FROM outbox WHERE id IN (${idList([...gone])}) AND state = 'queued'`);
+    tx.run(sql`DELETE FROM outbox WHERE id IN (${idList([...gone])}) AND state = 'queued'`);
     return { ...group, rows: group.rows.filter((r) => !gone.has(r.id)) };
   }
 
-  function markSent(group: MailGroup, subject: string, now: Date) {
-    db.run(sql`UPDATE outbox SET state = 'sent', sent_at = ${now.toISOString()}, subject = ${subject},
+  function markSent(tx: DbOrTx, group: MailGroup, subject: string, now: Date) {
+    tx.run(sql`UPDATE outbox SET state = 'sent', sent_at = ${now.toISOString()}, subject = ${subject},
         sent_in_id = ${group.rows[0]!.id}, locked_until = NULL, last_error = NULL
       WHERE id IN (${idList(group.rows.map((r) => r.id))})`);
   }
 
   /** Returns whether the group is now dead. */
-  function markFailed(group: MailGroup, err: unknown, now: Date): boolean {
+  function markFailed(tx: DbOrTx, group: MailGroup, err: unknown, now: Date): boolean {
     const permanent = classifyFailure(err) === 'permanent';
     const attempts = Math.max(...group.rows.map((r) => r.attempts)) + 1;
     const dead = permanent || attempts >= config.maxAttempts;
     const retryAt = new Date(now.getTime() + backoffSeconds(attempts, config.retryBaseSeconds) * 1000).toISOString();
     const message = describeFailure(err);
-    db.run(sql`UPDATE outbox SET attempts = ${attempts}, last_error = ${message}, locked_until = NULL,
+    tx.run(sql`UPDATE outbox SET attempts = ${attempts}, last_error = ${message}, locked_until = NULL,
         state = ${dead ? 'dead' : 'queued'}, available_at = ${retryAt}
       WHERE id IN (${idList(group.rows.map((r) => r.id))})`);
     if (dead) opts.log?.warn({ outboxIds: group.rows.map((r) => r.id), error: message }, 'mail dead');
     return dead;
   }
 
-  async function deliver(group: MailGroup, now: Date, counts: RunCounts) {
-    const before = group.rows.length;
-    group = dropUnsubscribed(group);
-    counts.dropped += before - group.rows.length;
-    if (!group.rows.length) return;
-    let mail;
-    try {
-      // tokens are minted at send time, in one transaction with the reads the mail is rendered from
-      mail = db.transaction((tx) => composeMail(tx, group, {
-        ...baseContext,
+  type Outcome = { group: MailGroup; subject?: string; error?: unknown };
+
+  /**
+   * Records outcomes in one transaction per turn of the event loop rather than one per mail: a mail the server
+   * accepted is marked sent within that turn, so a crash repeats at most the mails answered in the same instant.
+   */
+  function outcomeRecorder(now: Date, counts: RunCounts) {
+    let pending: Outcome[] = [];
+    let scheduled: Promise<void> | undefined;
+    const flush = () => {
+      const batch = pending;
+      pending = [];
+      scheduled = undefined;
+      db.transaction((tx) => {
+        for (const o of batch) {
+          if (o.subject !== undefined) {
+            markSent(tx, o.group, o.subject, now);
+            counts.sent++;
+            counts.rows += o.group.rows.length;
+          } else if (markFailed(tx, o.group, o.error, now)) counts.dead++;
+          else counts.retrying++;
+        }
+      });
+    };
+    return {
+      record(o: Outcome) {
+        pending.push(o);
+        scheduled ??= new Promise<void>((resolve) => setImmediate(() => {
+          flush();
+          resolve();
+        }));
+      },
+      async settled() {
+        while (scheduled) await scheduled;
+      },
+    };
+  }
+
+  /** Renders a claimed batch in one transaction (tokens are minted here, at send time), then sends it. */
+  async function deliverBatch(groups: MailGroup[], now: Date, counts: RunCounts) {
+    const outcomes = outcomeRecorder(now, counts);
+    const ready: { group: MailGroup; mail: OutgoingMail }[] = [];
+    const memo = new Map<string, unknown>();
+    db.transaction((tx) => {
+      const ctx: RenderContext = {
+        ...baseContext, memo,
         token: (purpose, email, subscriptionId) => mintToken(tx, { purpose, email, subscriptionId, now }),
-      }));
-    } catch (err) {
-      if (markFailed(group, err, now)) counts.dead++;
-      else counts.retrying++;
-      opts.log?.error({ err, outboxIds: group.rows.map((r) => r.id) }, 'mail could not be rendered');
-      return;
-    }
-    if (!mail) {
-      if (markFailed(group, { responseCode: 554, message: 'Brak publicznej treści do wysłania.' }, now)) counts.dead++;
-      return;
-    }
-    try {
-      await mailer.send(mail);
-    } catch (err) {
-      if (markFailed(group, err, now)) counts.dead++;
-      else counts.retrying++;
-      return;
-    }
-    // HARD BOUNCES: not handled yet. An asynchronous bounce (a DSN arriving later at MAIL_FROM) would be matched
-    // to the row by its Message-ID here or in an inbound handler, the row marked 'dead' with the bounce reason and
-    // the subscription ended (how: 'bounce') after repeated hard bounces.
-    markSent(group, mail.subject, now);
-    counts.sent++;
-    counts.rows += group.rows.length;
+      };
+      for (const claimed of groups) {
+        const group = dropUnsubscribed(tx, claimed);
+        counts.dropped += claimed.rows.length - group.rows.length;
+        if (!group.rows.length) continue;
+        try {
+          const mail = composeMail(tx, group, ctx);
+          if (mail) ready.push({ group, mail });
+          else outcomes.record({ group, error: NOTHING_PUBLIC });
+        } catch (err) {
+          opts.log?.error({ err, outboxIds: group.rows.map((r) => r.id) }, 'mail could not be rendered');
+          outcomes.record({ group, error: err });
+        }
+      }
+    });
+    let next = 0;
+    const lane = async () => {
+      while (next < ready.length) {
+        const { group, mail } = ready[next++]!;
+        try {
+          await mailer.send(mail);
+        } catch (err) {
+          outcomes.record({ group, error: err });
+          continue;
+        }
+        // HARD BOUNCES: not handled yet. An asynchronous bounce (a DSN arriving later at MAIL_FROM) would be
+        // matched to the row by its Message-ID (stored per row), the row marked 'dead' with the bounce reason, and
+        // the subscription ended (how: 'bounce') after repeated hard bounces.
+        outcomes.record({ group, subject: mail.subject });
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, ready.length) }, lane));
+    await outcomes.settled();
   }
 
   async function runOnce(now = new Date()): Promise<RunCounts> {
@@ -194,12 +241,7 @@ export function createMailWorker(opts: WorkerOptions): MailWorker {
     while (!stopped) {
       const rows = claim(now);
       if (!rows.length) break;
-      const groups = groupRows(rows);
-      let next = 0;
-      const lane = async () => {
-        while (next < groups.length) await deliver(groups[next++]!, now, counts);
-      };
-      await Promise.all(Array.from({ length: Math.min(concurrency, groups.length) }, lane));
+      await deliverBatch(groupRows(rows), now, counts);
     }
     return counts;
   }

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { backoffSeconds, classifyFailure, describeFailure, isoWeek, maskEmail, MAX_BACKOFF_SECONDS } from '../../src/notifications/delivery.js';
+import {
+  backoffSeconds, classifyFailure, describeFailure, isoWeek, maskEmail, MAX_BACKOFF_SECONDS,
+} from '../../src/notifications/delivery.js';
 import { isReminderTime } from '../../src/notifications/reminders.js';
 import { mailAddress, proposalRootId } from '../../src/notifications/render.js';
 
@@ -8,7 +10,8 @@ describe('delivery rules', () => {
     expect(classifyFailure({ responseCode: 550 })).toBe('permanent');
     expect(classifyFailure({ responseCode: 554 })).toBe('permanent');
     expect(classifyFailure({ responseCode: 451 })).toBe('temporary');
-    expect(classifyFailure(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNECTION' }))).toBe('temporary');
+    const refused = Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNECTION' });
+    expect(classifyFailure(refused)).toBe('temporary');
     expect(classifyFailure(Object.assign(new Error('Timeout'), { code: 'ETIMEDOUT' }))).toBe('temporary');
     expect(classifyFailure(null)).toBe('temporary');
   });
@@ -19,7 +22,8 @@ describe('delivery rules', () => {
   });
 
   it('describes a failure on one line, with the SMTP answer or the error code', () => {
-    expect(describeFailure({ responseCode: 550, response: '550 Mailbox\n unavailable' })).toBe('550 Mailbox unavailable');
+    expect(describeFailure({ responseCode: 550, response: '550 Mailbox\n unavailable' }))
+      .toBe('550 Mailbox unavailable');
     expect(describeFailure(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:25'), { code: 'ESOCKET' })))
       .toBe('ESOCKET: connect ECONNREFUSED 127.0.0.1:25');
   });
@@ -44,7 +48,8 @@ describe('delivery rules', () => {
   });
 
   it('sender address, domain and the proposal\'s thread root', () => {
-    expect(mailAddress('Konsultacje Toruń <konsultacje@torun.pl>')).toEqual({ address: 'konsultacje@torun.pl', domain: 'torun.pl' });
+    expect(mailAddress('Konsultacje Toruń <konsultacje@torun.pl>'))
+      .toEqual({ address: 'konsultacje@torun.pl', domain: 'torun.pl' });
     expect(mailAddress('bdim@torun.pl')).toEqual({ address: 'bdim@torun.pl', domain: 'torun.pl' });
     expect(proposalRootId(7, 'torun.pl')).toBe('<proposal-7@torun.pl>');
   });

@@ -87,7 +87,8 @@ describe('a permanent refusal (SMTP 550)', () => {
 
   it('ends as dead at once, with the error on "Poczta"', async () => {
     sink.clear();
-    sink.setFailure((address) => (address === REFUSED ? { code: 550, message: 'Mailbox unavailable: no such user' } : null));
+    const refusal = { code: 550, message: 'Mailbox unavailable: no such user' };
+    sink.setFailure((address) => (address === REFUSED ? refusal : null));
     const id = idOfLp(app, 20);
     subscribe(app, REFUSED, { kind: 'proposal', id });
     await assign(app, admin, id);

@@ -21,7 +21,9 @@ beforeAll(async () => {
   await createUser(app, 'biuro@torun.test', 'admin');
   await createUser(app, 'rdpp@torun.test', 'reviewer');
   await createUser(app, 'bdim@torun.test', 'unit', [BDIM]);
-  const logins: [string, string][] = [['admin', 'biuro@torun.test'], ['reviewer', 'rdpp@torun.test'], ['unit', 'bdim@torun.test']];
+  const logins: [string, string][] = [
+    ['admin', 'biuro@torun.test'], ['reviewer', 'rdpp@torun.test'], ['unit', 'bdim@torun.test'],
+  ];
   for (const [who, email] of logins) {
     agents[who] = new Agent(app);
     await agents[who].login(email);
@@ -69,7 +71,9 @@ describe('Poczta: who sees what', () => {
     expect(res.body).not.toContain('Propozycja LP 7:');
     const forms = [...res.body.matchAll(/<form method="post" action="([^"]+)"/g)].map((m) => m[1]);
     expect(forms.filter((a) => a !== '/logout')).toEqual([]);
-    for (const url of ['/staff/mail/1', '/staff/mail/1/html']) expect((await agents.reviewer!.get(url)).statusCode).toBe(403);
+    for (const url of ['/staff/mail/1', '/staff/mail/1/html']) {
+      expect((await agents.reviewer!.get(url)).statusCode).toBe(403);
+    }
     expect((await agents.reviewer!.post('/staff/mail/1/retry')).statusCode).toBe(403);
   });
 
@@ -117,7 +121,8 @@ describe('confirmation mails', () => {
     const subId = subscribe(app, 'nowa@ngo.pl', { kind: 'proposal', id: lp7 }, { state: 'pending' });
     const gone = subscribe(app, 'rozmyslila@ngo.pl', { kind: 'proposal', id: lp7 }, { state: 'pending' });
     const now = new Date().toISOString();
-    const insert = app.database.sqlite.prepare(`INSERT INTO outbox (dedup_key, kind, recipient, subscription_id, payload,
+    const insert = app.database.sqlite.prepare(`INSERT INTO outbox
+      (dedup_key, kind, recipient, subscription_id, payload,
       available_at, message_id, created_at) VALUES (?, 'confirmation', ?, ?, '{}', ?, lower(hex(randomblob(12))), ?)`);
     insert.run(`confirm:${subId}:1`, 'nowa@ngo.pl', subId, now, now);
     insert.run(`confirm:${gone}:1`, 'rozmyslila@ngo.pl', gone, now, now);
