@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { isIP } from 'node:net';
 import { z } from 'zod';
 
@@ -53,6 +54,19 @@ const envSchema = z.object({
     .min(1, 'od 1 do 720 godzin').max(720, 'od 1 do 720 godzin').default(12),
   TRUST_PROXY: trustProxySchema.default(false),
   LOGIN_RATE_LIMIT: z.coerce.number({ error: 'musi być liczbą' }).int('musi być liczbą całkowitą').min(1, 'co najmniej 1').max(10_000, 'najwyżej 10000').default(10),
+  SMTP_URL: z.string().regex(/^smtps?:\/\//, 'musi zaczynać się od smtp:// lub smtps://').optional(),
+  MAIL_FROM: z.string().min(3).default('Konsultacje Toruń <konsultacje@localhost>'),
+  MAIL_REPLY_TO: z.string().min(3).optional(),
+  MAIL_DIR: z.string().min(1).optional(),
+  MAIL_COALESCE_SECONDS: z.coerce.number({ error: 'musi być liczbą sekund' }).int('musi być liczbą całkowitą')
+    .min(0, 'od 0 do 86400').max(86_400, 'od 0 do 86400').default(300),
+  MAIL_RETRY_BASE_SECONDS: z.coerce.number({ error: 'musi być liczbą sekund' }).int('musi być liczbą całkowitą')
+    .min(1, 'od 1 do 3600').max(3600, 'od 1 do 3600').default(60),
+  MAIL_MAX_ATTEMPTS: z.coerce.number({ error: 'musi być liczbą' }).int('musi być liczbą całkowitą')
+    .min(1, 'od 1 do 50').max(50, 'od 1 do 50').default(8),
+  MAIL_RETENTION_DAYS: z.coerce.number({ error: 'musi być liczbą dni' }).int('musi być liczbą całkowitą')
+    .min(1, 'od 1 do 3650').max(3650, 'od 1 do 3650').default(30),
+  MAIL_WORKER: booleanFlag.default(true),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { error: 'jeden z: fatal, error, warn, info, debug, trace, silent' }).default('warn'),
 });
 
@@ -71,6 +85,22 @@ export type Config = {
   trustProxy: boolean | number | string[];
   /** login attempts per IP address per minute */
   loginRateLimit: number;
+  mail: MailConfig;
+};
+
+/** Outgoing mail: the outbox worker's settings. */
+export type MailConfig = {
+  /** pooled SMTP transport; without it mails are written as .eml files into `dir` */
+  smtpUrl?: string;
+  dir: string;
+  from: string;
+  replyTo?: string;
+  coalesceSeconds: number;
+  retryBaseSeconds: number;
+  maxAttempts: number;
+  retentionDays: number;
+  /** run the in-process worker (false: only enqueue, e.g. in a second process) */
+  worker: boolean;
 };
 
 export class ConfigError extends Error {}
@@ -99,5 +129,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sessionAbsoluteHours: e.SESSION_ABSOLUTE_HOURS,
     trustProxy: e.TRUST_PROXY,
     loginRateLimit: e.LOGIN_RATE_LIMIT,
+    mail: {
+      smtpUrl: e.SMTP_URL,
+      dir: e.MAIL_DIR ?? path.join(path.dirname(e.DATABASE_URL), 'mail'),
+      from: e.MAIL_FROM,
+      replyTo: e.MAIL_REPLY_TO,
+      coalesceSeconds: e.MAIL_COALESCE_SECONDS,
+      retryBaseSeconds: e.MAIL_RETRY_BASE_SECONDS,
+      maxAttempts: e.MAIL_MAX_ATTEMPTS,
+      retentionDays: e.MAIL_RETENTION_DAYS,
+      worker: e.MAIL_WORKER,
+    },
   };
 }
