@@ -25,7 +25,8 @@ const MESSAGE_ID = sql.raw(`lower(hex(randomblob(12)))`);
  * - status.changed to "stanowiska zebrane": every active admin (kind staff-positions-complete);
  * - every public event: the confirmed followers of the proposal, its workshop table, its units (named in the
  *   source or assigned) or its consultation; an address following several of these gets one row, for its most
- *   specific subscription, sent at once (coalesced by the worker) or in the next daily digest.
+ *   specific subscription (a unit follower also hears of proposals addressed to a group the unit belongs to, as the
+ *   unit's page lists them), sent at once (coalesced by the worker) or in the next daily digest.
  */
 export function enqueueForEvent(tx: DbOrTx, e: EnqueuedEvent): void {
   const insertStaff = (kind: string, recipients: string[]) => {
@@ -71,6 +72,8 @@ export function enqueueForEvent(tx: DbOrTx, e: EnqueuedEvent): void {
         OR (sub.scope_kind = 'consultation' AND sub.scope_id = p.consultation_id)
         OR (sub.scope_kind = 'unit' AND sub.scope_id IN (
           SELECT unit_id FROM proposal_units WHERE proposal_id = p.id
+          UNION SELECT m.unit_id FROM proposal_units pu JOIN unit_group_members m ON m.group_id = pu.unit_id
+            WHERE pu.proposal_id = p.id
           UNION SELECT unit_id FROM assignments WHERE proposal_id = p.id))
       )
     ) s

@@ -94,6 +94,21 @@ describe('changeProposal: the one write path', () => {
   });
 });
 
+describe('unit followers', () => {
+  it('hear of a proposal addressed to a unit group their unit belongs to, as the unit page lists it', () => {
+    const group = sqlite().prepare(`SELECT pu.unit_id id, pu.proposal_id pid FROM proposal_units pu
+      JOIN units u ON u.id = pu.unit_id WHERE u.kind = 'grupa' LIMIT 1`).get() as { id: number; pid: number };
+    const kultura = unitIdByName(app, 'Wydział Kultury');
+    sqlite().prepare('INSERT OR IGNORE INTO unit_group_members (group_id, unit_id) VALUES (?, ?)').run(group.id, kultura);
+    follow('kultura-fan@ngo.test', 'unit', kultura);
+    changeProposal(app.database.db, { proposalId: group.pid, actorId: null }, ({ emit }) => {
+      emit({ type: 'status.changed', before: { status: 'nowa' }, after: { status: 'przekazana' } });
+    });
+    expect(sqlite().prepare("SELECT count(*) n FROM outbox WHERE recipient = 'kultura-fan@ngo.test' AND proposal_id = ?")
+      .get(group.pid)).toEqual({ n: 1 });
+  });
+});
+
 describe('nextDigestTime', () => {
   it('is the next 07:00 in Warsaw, winter and summer', () => {
     expect(nextDigestTime(new Date('2026-11-26T13:00:00Z'))).toBe('2026-11-27T06:00:00.000Z');
