@@ -10,13 +10,14 @@ export type AuditAction =
   | 'account.password-changed'
   | 'account.signed-out-everywhere'
   | 'unit.created'
-  | 'unit.updated';
+  | 'unit.updated'
+  | 'consultation.made-current';
 
 export type AuditEntry = {
   /** null: the command line or the system (the first admin at start-up) */
   actorId: number | null;
   action: AuditAction;
-  subjectType: 'account' | 'unit';
+  subjectType: 'account' | 'unit' | 'consultation';
   subjectId: number;
   subjectLabel: string;
   before?: Record<string, unknown> | null;
@@ -82,6 +83,7 @@ export const AUDIT_ACTION_LABELS: Record<AuditAction, string> = {
   'account.signed-out-everywhere': 'wylogowanie ze wszystkich urządzeń',
   'unit.created': 'dodanie jednostki do katalogu',
   'unit.updated': 'zmiana jednostki w katalogu',
+  'consultation.made-current': 'ustawienie bieżących konsultacji (strona główna i eksport)',
 };
 
 const FIELD_LABELS: Record<string, string> = {
@@ -144,7 +146,9 @@ export function presentAudit(row: AuditRow) {
       ? null
       : row.subjectType === 'account'
         ? `/staff/users/${row.subjectId}`
-        : `/staff/units/${row.subjectId}`;
+        : row.subjectType === 'consultation'
+          ? '/staff/consultations'
+          : `/staff/units/${row.subjectId}`;
   return {
     id: row.id,
     createdAt: row.createdAt,

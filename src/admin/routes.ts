@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { requireAdmin } from '../auth/guards.js';
 import { ROLE_LABELS } from '../auth/policy.js';
@@ -14,6 +15,9 @@ import { createUnit, editUnit } from './service.js';
 import { createAccount, updateAccount } from './accounts.js';
 import { FormError } from './errors.js';
 import { listAudit } from './audit.js';
+import { findConsultation, listConsultations } from '../proposals/queries.js';
+import { NotFound, setCurrentConsultation } from '../proposals/service.js';
+import { slugParamSchema } from '../proposals/schema.js';
 
 /** Polish names of unit kinds, as the directory shows them. */
 export const UNIT_KIND_LABELS: Record<(typeof UNIT_KINDS)[number], string> = {
@@ -35,6 +39,8 @@ function formErrorsOf(err: unknown): FieldErrors {
   if (err instanceof FormError) return singleError(err.field, err.message);
   throw err;
 }
+
+const okQuerySchema = z.object({ ok: z.enum(['current']).optional() }).catch({ ok: undefined });
 
 /** Accounts and the unit directory (admin only). */
 const routes: FastifyPluginAsync<{ passwordHashCost: number }> = async (app, opts) => {
@@ -192,6 +198,26 @@ const routes: FastifyPluginAsync<{ passwordHashCost: number }> = async (app, opt
       }
     } else errors = fieldErrors(parsed.error);
     return renderUnitForm(request, reply.code(422), { unit, values: unitValues(body), checked: ticked(body, 'members'), errors });
+  });
+
+  // ---- consultations: which one the home page and the export show ------------------------------
+
+  app.get('/staff/consultations', admin, async (request, reply) => {
+    const current = findConsultation(db);
+    const consultations = listConsultations(db).map((c) => ({ ...c, current: c.id === current?.id }));
+    const { ok } = parseOr(okQuerySchema, request.query ?? {});
+    return render(request, reply, 'admin/consultations.njk', { nav: 'consultations', consultations, ok });
+  });
+
+  app.post('/staff/consultations/:slug/current', admin, async (request, reply) => {
+    const { slug } = parseOr(slugParamSchema, request.params, 404);
+    try {
+      setCurrentConsultation(db, slug, request.user!.id);
+    } catch (err) {
+      if (err instanceof NotFound) throw new HttpError(404, err.message);
+      throw err;
+    }
+    return reply.redirect('/staff/consultations?ok=current', 303);
   });
 
   // ---- audit log --------------------------------------------------------------------------------

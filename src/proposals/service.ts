@@ -1,3 +1,4 @@
+import { recordAudit } from '../admin/audit.js';
 import type { Db } from '../db/client.js';
 import { bumpDataVersion } from '../db/version.js';
 import { toFtsQuery } from '../lib/text.js';
@@ -71,11 +72,17 @@ export function proposalIdsForExport(db: Db, query: ListQuery) {
  * Makes this consultation the one the home page, the unit pages and the export show without
  * `?consultation=` (until then it is the first one imported; importing another changes nothing).
  */
-export function setCurrentConsultation(db: Db, slug: string) {
+export function setCurrentConsultation(db: Db, slug: string, actorId: number | null = null) {
   return db.transaction((tx) => {
     const consultation = findConsultation(tx, slug);
     if (!consultation) throw new NotFound(`Nie ma konsultacji „${slug}”.`);
+    const before = findConsultation(tx);
     setCurrentConsultationId(tx, consultation.id);
+    recordAudit(tx, {
+      actorId, action: 'consultation.made-current', subjectType: 'consultation', subjectId: consultation.id,
+      subjectLabel: consultation.title, before: before ? { current: before.title } : null,
+      after: { current: consultation.title },
+    });
     bumpDataVersion(tx);
     return consultation;
   }, { behavior: 'immediate' });

@@ -189,6 +189,7 @@ describe.skipIf(skipBrowserTests)('staff workflow in Chromium: triage → positi
       await expect.poll(() => page.locator('#error-summary').count()).toBe(1);
     });
     await expectNoAxeViolations('admin', '/staff/audit');
+    await expectNoAxeViolations('admin', '/staff/consultations');
   }, 90_000);
 
   test('1. admin assigns LP 7 to BDIM (lead) and ZGM with a due date', async () => {
