@@ -4,6 +4,7 @@ import fp from 'fastify-plugin';
 import nodemailer from 'nodemailer';
 import type { Transporter } from 'nodemailer';
 import type { MailConfig } from '../config.js';
+import { buildMime, envelopeAddress } from '../notifications/mime.js';
 import { createMailWorker, type MailWorker } from '../notifications/worker.js';
 
 declare module 'fastify' {
@@ -49,7 +50,10 @@ export function createMailer(config: Pick<MailConfig, 'smtpUrl' | 'dir'>): Maile
     return {
       kind: 'smtp',
       async send(mail) {
-        await transport.sendMail(mail);
+        // the message is built here in one piece; nodemailer's composer only for what buildMime leaves to it
+        const raw = buildMime(mail);
+        if (raw === null) await transport.sendMail(mail);
+        else await transport.sendMail({ envelope: { from: envelopeAddress(mail.from), to: [mail.to] }, raw });
       },
       close: () => transport.close(),
     };
@@ -64,10 +68,11 @@ export function createMailer(config: Pick<MailConfig, 'smtpUrl' | 'dir'>): Maile
         fs.mkdirSync(config.dir, { recursive: true, mode: 0o700 });
         folderReady = true;
       }
-      const info = await files.sendMail(mail);
+      const raw = buildMime(mail);
+      const message = raw === null ? (await files.sendMail(mail)).message as Buffer : raw.replace(/\r\n/g, '\n');
       const local = mail.messageId.replace(/^<|@.*$/g, '').replace(/[^A-Za-z0-9_-]/g, '');
       const name = `${new Date().toISOString().replace(/[:.]/g, '-')}-${local}.eml`;
-      await fs.promises.writeFile(path.join(config.dir, name), info.message as Buffer, { mode: 0o600 });
+      await fs.promises.writeFile(path.join(config.dir, name), message, { mode: 0o600 });
     },
     close: () => files.close(),
   };
