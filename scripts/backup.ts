@@ -82,16 +82,23 @@ try {
   fs.fsyncSync(fd);
   fs.closeSync(fd);
   const kib = Math.ceil(fs.statSync(targetPath).size / 1024);
-  process.stdout.write(`Kopia zapasowa zapisana: ${target} (${proposals} propozycji, ${kib} KiB). `
-    + 'Sprawdzenie spójności (integrity_check): ok.\n');
+  process.stdout.write(
+    `Kopia zapasowa zapisana: ${target} (${proposals} propozycji, ${kib} KiB). ` +
+      'Sprawdzenie spójności (integrity_check): ok.\n',
+  );
 } catch (err) {
   sqlite?.close();
   fs.rmSync(targetPath, { force: true });
   for (const extra of ['-journal', '-wal', '-shm']) fs.rmSync(`${targetPath}${extra}`, { force: true });
   if ((err as { code?: string }).code === 'BACKUP_CHECK')
-    fail(oneLine(`Kopia nie przeszła sprawdzenia spójności (${(err as Error).message}) – usunięto ją. `
-      + 'Spróbuj ponownie.'));
+    fail(
+      oneLine(`Kopia nie przeszła sprawdzenia spójności (${(err as Error).message}) – usunięto ją. Spróbuj ponownie.`),
+    );
   const problem = storageProblem(err, source);
-  fail(oneLine(`Nie udało się wykonać kopii zapasowej: ${problem ?? (err as Error).message}. `
-    + 'Plik kopii nie został zapisany.'));
+  fail(
+    oneLine(
+      `Nie udało się wykonać kopii zapasowej: ${problem ?? (err as Error).message}. ` +
+        'Plik kopii nie został zapisany.',
+    ),
+  );
 }

@@ -14,8 +14,9 @@ import { ImportError, formatProblem, parseProposalFile, parseUnitFile } from '..
 import { DEFAULT_UNITS_FILE, TORUN_2026 } from '../src/imports/seed.js';
 import { importProposals } from '../src/imports/service.js';
 
-const USAGE = 'Użycie: npm run import -- PLIK.csv [--consultation SLUG] [--title "Tytuł"] [--units JEDNOSTKI.csv] '
-  + '[--busy-timeout MS]';
+const USAGE =
+  'Użycie: npm run import -- PLIK.csv [--consultation SLUG] [--title "Tytuł"] [--units JEDNOSTKI.csv] ' +
+  '[--busy-timeout MS]';
 
 function fail(message: string): never {
   process.stderr.write(`${message}\n`);
@@ -53,7 +54,8 @@ if (!/^[0-9]{1,7}$/.test(busyTimeout))
   fail(`Nieprawidłowy czas oczekiwania --busy-timeout „${busyTimeout}”: podaj liczbę milisekund.`);
 
 const slug = args.values.consultation ?? TORUN_2026.slug;
-if (!/^[a-z0-9][a-z0-9-]{0,79}$/.test(slug)) fail(`Nieprawidłowy identyfikator konsultacji „${slug}”: dozwolone małe litery a–z, cyfry i „-”.`);
+if (!/^[a-z0-9][a-z0-9-]{0,79}$/.test(slug))
+  fail(`Nieprawidłowy identyfikator konsultacji „${slug}”: dozwolone małe litery a–z, cyfry i „-”.`);
 
 let config;
 try {
@@ -88,7 +90,9 @@ try {
 } catch (err) {
   if (err instanceof ImportError) {
     const where = err.file ?? file;
-    fail(`Import przerwany – baza danych nie została zmieniona.\nBłędy w pliku ${where}:\n${err.problems.map((p) => `  - ${formatProblem(p)}`).join('\n')}`);
+    fail(
+      `Import przerwany – baza danych nie została zmieniona.\nBłędy w pliku ${where}:\n${err.problems.map((p) => `  - ${formatProblem(p)}`).join('\n')}`,
+    );
   }
   // a busy, read-only or full database: the one transaction never began or was rolled back
   const problem = storageProblem(err, config.databasePath);

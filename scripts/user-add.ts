@@ -14,10 +14,12 @@ import { userAddArgsSchema } from '../src/admin/schema.js';
 import { AccountError, addAccountFromCommandLine } from '../src/admin/accounts.js';
 
 const USAGE = [
-  'Użycie: npm run user:add -- --email ADRES --role admin|unit|reviewer [--unit "nazwa jednostki"]... [--name "Imię Nazwisko"]',
+  'Użycie: npm run user:add -- --email ADRES --role admin|unit|reviewer [--unit "nazwa jednostki"]... [--name "Imię ' +
+    'Nazwisko"]',
   '                            [--password HASŁO | --password-stdin]',
   '  --unit            dokładna nazwa jednostki z katalogu (dla roli unit; można podać kilka razy)',
-  '  --password-stdin  czyta hasło z pierwszego wiersza wejścia (bezpieczniej niż --password, które widać na liście procesów)',
+  '  --password-stdin  czyta hasło z pierwszego wiersza wejścia (bezpieczniej niż --password, które widać na liście ' +
+    'procesów)',
   'Nowe konto bez hasła dostaje wygenerowane hasło, wypisane jeden raz.',
 ].join('\n');
 
@@ -46,7 +48,8 @@ if (args.values.help) {
   process.stdout.write(`${USAGE}\n`);
   process.exit(0);
 }
-if (args.values.password !== undefined && args.values['password-stdin']) fail('Podaj hasło albo przez --password, albo przez --password-stdin, nie obiema opcjami.');
+if (args.values.password !== undefined && args.values['password-stdin'])
+  fail('Podaj hasło albo przez --password, albo przez --password-stdin, nie obiema opcjami.');
 
 let password = args.values.password;
 if (args.values['password-stdin']) {

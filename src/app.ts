@@ -54,7 +54,10 @@ const app: FastifyPluginAsync<AppOptions> = async (fastify, opts) => {
   await fastify.register(viewPlugin, { cache: opts.viewCache });
   await fastify.register(staticPlugin);
   await fastify.register(pageCachePlugin);
-  await fastify.register(mailPlugin, { config: opts.mail ?? defaultMailConfig(opts.databasePath), baseUrl: opts.baseUrl });
+  await fastify.register(mailPlugin, {
+    config: opts.mail ?? defaultMailConfig(opts.databasePath),
+    baseUrl: opts.baseUrl,
+  });
 
   setErrorPages(fastify, routeMethods);
 

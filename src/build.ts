@@ -18,7 +18,10 @@ export async function buildServer(
   // unless the proxy is trusted to tell the client's address in X-Forwarded-For
   // errors raised before routing (bad URL, over-long parameter or headers) get the app's Polish pages too
   const fastify = Fastify({
-    trustProxy: trustProxyOption(opts.trustProxy), frameworkErrors, clientErrorHandler, ...server,
+    trustProxy: trustProxyOption(opts.trustProxy),
+    frameworkErrors,
+    clientErrorHandler,
+    ...server,
   });
   await fastify.register(app, opts);
   await fastify.ready();

@@ -19,26 +19,38 @@ function isProxyAddress(entry: string): boolean {
 }
 
 const TRUST_PROXY_ERROR =
-  'oczekiwano false, true, liczby pośredników (1–20) albo listy adresów lub podsieci pośredników oddzielonych przecinkami';
+  'oczekiwano false, true, liczby pośredników (1–20) albo listy adresów lub podsieci pośredników oddzielonych ' +
+  'przecinkami';
 
 /** false (default), true, a hop count, or proxy addresses/CIDRs: Fastify's trustProxy. */
-const trustProxySchema = z.string().trim().transform((v, ctx): boolean | number | string[] => {
-  const lower = v.toLowerCase();
-  if (['false', 'no', '0'].includes(lower)) return false;
-  if (['true', 'yes'].includes(lower)) return true;
-  if (/^\d+$/.test(v)) {
-    const hops = Number(v);
-    if (hops >= 1 && hops <= 20) return hops;
-  } else {
-    const entries = v.split(',').map((e) => e.trim()).filter(Boolean);
-    if (entries.length && entries.every(isProxyAddress)) return entries;
-  }
-  ctx.addIssue({ code: 'custom', message: TRUST_PROXY_ERROR });
-  return z.NEVER;
-});
+const trustProxySchema = z
+  .string()
+  .trim()
+  .transform((v, ctx): boolean | number | string[] => {
+    const lower = v.toLowerCase();
+    if (['false', 'no', '0'].includes(lower)) return false;
+    if (['true', 'yes'].includes(lower)) return true;
+    if (/^\d+$/.test(v)) {
+      const hops = Number(v);
+      if (hops >= 1 && hops <= 20) return hops;
+    } else {
+      const entries = v
+        .split(',')
+        .map((e) => e.trim())
+        .filter(Boolean);
+      if (entries.length && entries.every(isProxyAddress)) return entries;
+    }
+    ctx.addIssue({ code: 'custom', message: TRUST_PROXY_ERROR });
+    return z.NEVER;
+  });
 
 const envSchema = z.object({
-  PORT: z.coerce.number({ error: 'musi być numerem portu (0–65535)' }).int('musi być liczbą całkowitą').min(0, 'musi być numerem portu (0–65535)').max(65535, 'musi być numerem portu (0–65535)').default(3000),
+  PORT: z.coerce
+    .number({ error: 'musi być numerem portu (0–65535)' })
+    .int('musi być liczbą całkowitą')
+    .min(0, 'musi być numerem portu (0–65535)')
+    .max(65535, 'musi być numerem portu (0–65535)')
+    .default(3000),
   HOST: z.string().min(1).default('127.0.0.1'),
   DATABASE_URL: z
     .string()
@@ -49,25 +61,62 @@ const envSchema = z.object({
   BASE_URL: z.url({ protocol: /^https?$/, error: 'musi być adresem http:// lub https://' }).optional(),
   VIEW_CACHE: booleanFlag.default(true),
   SESSION_SECRET: z.string().min(32, 'musi mieć co najmniej 32 znaki').optional(),
-  SESSION_IDLE_MINUTES: z.coerce.number({ error: 'musi być liczbą minut' }).int('musi być liczbą całkowitą').min(1, 'od 1 do 1440 minut').max(24 * 60, 'od 1 do 1440 minut').default(30),
-  SESSION_ABSOLUTE_HOURS: z.coerce.number({ error: 'musi być liczbą godzin' }).int('musi być liczbą całkowitą')
-    .min(1, 'od 1 do 720 godzin').max(720, 'od 1 do 720 godzin').default(12),
+  SESSION_IDLE_MINUTES: z.coerce
+    .number({ error: 'musi być liczbą minut' })
+    .int('musi być liczbą całkowitą')
+    .min(1, 'od 1 do 1440 minut')
+    .max(24 * 60, 'od 1 do 1440 minut')
+    .default(30),
+  SESSION_ABSOLUTE_HOURS: z.coerce
+    .number({ error: 'musi być liczbą godzin' })
+    .int('musi być liczbą całkowitą')
+    .min(1, 'od 1 do 720 godzin')
+    .max(720, 'od 1 do 720 godzin')
+    .default(12),
   TRUST_PROXY: trustProxySchema.default(false),
-  LOGIN_RATE_LIMIT: z.coerce.number({ error: 'musi być liczbą' }).int('musi być liczbą całkowitą').min(1, 'co najmniej 1').max(10_000, 'najwyżej 10000').default(10),
-  SMTP_URL: z.string().regex(/^smtps?:\/\//, 'musi zaczynać się od smtp:// lub smtps://').optional(),
+  LOGIN_RATE_LIMIT: z.coerce
+    .number({ error: 'musi być liczbą' })
+    .int('musi być liczbą całkowitą')
+    .min(1, 'co najmniej 1')
+    .max(10_000, 'najwyżej 10000')
+    .default(10),
+  SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\//, 'musi zaczynać się od smtp:// lub smtps://')
+    .optional(),
   MAIL_FROM: z.string().min(3).default('Konsultacje Toruń <konsultacje@localhost>'),
   MAIL_REPLY_TO: z.string().min(3).optional(),
   MAIL_DIR: z.string().min(1).optional(),
-  MAIL_COALESCE_SECONDS: z.coerce.number({ error: 'musi być liczbą sekund' }).int('musi być liczbą całkowitą')
-    .min(0, 'od 0 do 86400').max(86_400, 'od 0 do 86400').default(300),
-  MAIL_RETRY_BASE_SECONDS: z.coerce.number({ error: 'musi być liczbą sekund' }).int('musi być liczbą całkowitą')
-    .min(1, 'od 1 do 3600').max(3600, 'od 1 do 3600').default(60),
-  MAIL_MAX_ATTEMPTS: z.coerce.number({ error: 'musi być liczbą' }).int('musi być liczbą całkowitą')
-    .min(1, 'od 1 do 50').max(50, 'od 1 do 50').default(8),
-  MAIL_RETENTION_DAYS: z.coerce.number({ error: 'musi być liczbą dni' }).int('musi być liczbą całkowitą')
-    .min(1, 'od 1 do 3650').max(3650, 'od 1 do 3650').default(30),
+  MAIL_COALESCE_SECONDS: z.coerce
+    .number({ error: 'musi być liczbą sekund' })
+    .int('musi być liczbą całkowitą')
+    .min(0, 'od 0 do 86400')
+    .max(86_400, 'od 0 do 86400')
+    .default(300),
+  MAIL_RETRY_BASE_SECONDS: z.coerce
+    .number({ error: 'musi być liczbą sekund' })
+    .int('musi być liczbą całkowitą')
+    .min(1, 'od 1 do 3600')
+    .max(3600, 'od 1 do 3600')
+    .default(60),
+  MAIL_MAX_ATTEMPTS: z.coerce
+    .number({ error: 'musi być liczbą' })
+    .int('musi być liczbą całkowitą')
+    .min(1, 'od 1 do 50')
+    .max(50, 'od 1 do 50')
+    .default(8),
+  MAIL_RETENTION_DAYS: z.coerce
+    .number({ error: 'musi być liczbą dni' })
+    .int('musi być liczbą całkowitą')
+    .min(1, 'od 1 do 3650')
+    .max(3650, 'od 1 do 3650')
+    .default(30),
   MAIL_WORKER: booleanFlag.default(true),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { error: 'jeden z: fatal, error, warn, info, debug, trace, silent' }).default('warn'),
+  LOG_LEVEL: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+      error: 'jeden z: fatal, error, warn, info, debug, trace, silent',
+    })
+    .default('warn'),
 });
 
 export type Config = {

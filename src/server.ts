@@ -52,11 +52,7 @@ const shutdown = async (signal: string) => {
 process.once('SIGINT', () => void shutdown('SIGINT'));
 process.once('SIGTERM', () => void shutdown('SIGTERM'));
 
-const lines = [
-  '',
-  `Serwis działa: ${config.baseUrl}/`,
-  `Logowanie dla pracowników: ${config.baseUrl}/login`,
-];
+const lines = ['', `Serwis działa: ${config.baseUrl}/`, `Logowanie dla pracowników: ${config.baseUrl}/login`];
 if (firstAdmin) {
   lines.push(
     `  Utworzono pierwsze konto administratora (hasło pokazujemy tylko teraz):`,

@@ -4,12 +4,27 @@ import { ConfigError, loadConfig } from '../src/config.js';
 describe('configuration from the environment', () => {
   it('has defaults for a newcomer', () => {
     const c = loadConfig({});
-    expect(c).toMatchObject({ port: 3000, host: '127.0.0.1', databasePath: 'data/db/konsultacje.sqlite', baseUrl: 'http://127.0.0.1:3000' });
+    expect(c).toMatchObject({
+      port: 3000,
+      host: '127.0.0.1',
+      databasePath: 'data/db/konsultacje.sqlite',
+      baseUrl: 'http://127.0.0.1:3000',
+    });
   });
 
   it('honours PORT, HOST, DATABASE_URL and BASE_URL', () => {
-    const c = loadConfig({ PORT: '8081', HOST: '0.0.0.0', DATABASE_URL: 'file:/tmp/x.sqlite', BASE_URL: 'https://konsultacje.torun.pl/' });
-    expect(c).toMatchObject({ port: 8081, host: '0.0.0.0', databasePath: '/tmp/x.sqlite', baseUrl: 'https://konsultacje.torun.pl' });
+    const c = loadConfig({
+      PORT: '8081',
+      HOST: '0.0.0.0',
+      DATABASE_URL: 'file:/tmp/x.sqlite',
+      BASE_URL: 'https://konsultacje.torun.pl/',
+    });
+    expect(c).toMatchObject({
+      port: 8081,
+      host: '0.0.0.0',
+      databasePath: '/tmp/x.sqlite',
+      baseUrl: 'https://konsultacje.torun.pl',
+    });
   });
 
   it('stops on a bad value with a message naming the variable', () => {
@@ -30,8 +45,12 @@ describe('configuration from the environment', () => {
     expect(loadConfig({ TRUST_PROXY: 'false' }).trustProxy).toBe(false);
     expect(loadConfig({ TRUST_PROXY: 'true' }).trustProxy).toBe(true);
     expect(loadConfig({ TRUST_PROXY: '1' }).trustProxy).toBe(1);
-    expect(loadConfig({ TRUST_PROXY: '10.0.0.5, 192.168.10.0/24,::1,loopback' }).trustProxy)
-      .toEqual(['10.0.0.5', '192.168.10.0/24', '::1', 'loopback']);
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.5, 192.168.10.0/24,::1,loopback' }).trustProxy).toEqual([
+      '10.0.0.5',
+      '192.168.10.0/24',
+      '::1',
+      'loopback',
+    ]);
     for (const bad of ['maybe', '10.0.0.300', '10.0.0.0/33', '99', 'proxy.torun.pl']) {
       expect(() => loadConfig({ TRUST_PROXY: bad }), bad).toThrow(/TRUST_PROXY: oczekiwano false, true/);
     }

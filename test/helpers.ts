@@ -30,12 +30,17 @@ export function tempDatabasePath(name = 'test'): string {
 }
 
 /** Builds the app on a fresh SQLite file; `seed` imports the shipped Toruń dataset. */
-export async function build(opts: {
-  seed?: boolean; databasePath?: string; loginRateLimit?: number; sessionIdleMinutes?: number;
-  trustProxy?: boolean | number | string[];
-  /** outgoing mail (e.g. `{ smtpUrl }` from test/notifications/smtp.ts); unset: files, no worker loop */
-  mail?: Partial<MailConfig>;
-} = {}) {
+export async function build(
+  opts: {
+    seed?: boolean;
+    databasePath?: string;
+    loginRateLimit?: number;
+    sessionIdleMinutes?: number;
+    trustProxy?: boolean | number | string[];
+    /** outgoing mail (e.g. `{ smtpUrl }` from test/notifications/smtp.ts); unset: files, no worker loop */
+    mail?: Partial<MailConfig>;
+  } = {},
+) {
   const databasePath = opts.databasePath ?? tempDatabasePath();
   const app = await buildServer({
     databasePath,
@@ -56,7 +61,9 @@ export type App = Awaited<ReturnType<typeof build>>;
 /** The proposal id of an LP in the Toruń consultation. */
 export function idOfLp(app: App, lp: number): number {
   const row = app.database.sqlite
-    .prepare('SELECT p.id FROM proposals p JOIN consultations c ON c.id = p.consultation_id WHERE c.slug = ? AND p.lp = ?')
+    .prepare(
+      'SELECT p.id FROM proposals p JOIN consultations c ON c.id = p.consultation_id WHERE c.slug = ? AND p.lp = ?',
+    )
     .get('torun-2026', lp) as { id: number } | undefined;
   if (!row) throw new Error(`no LP ${lp}`);
   return row.id;
@@ -70,7 +77,11 @@ export const TEST_SCRYPT_COST = 2 ** 10;
 export const TEST_PASSWORD = 'Tajne-Haslo-123';
 
 export async function createUser(app: App, email: string, role: Role, unitNames: string[] = []) {
-  const { id } = await upsertUser(app.database.db, { email, role, unitNames, password: TEST_PASSWORD }, TEST_SCRYPT_COST);
+  const { id } = await upsertUser(
+    app.database.db,
+    { email, role, unitNames, password: TEST_PASSWORD },
+    TEST_SCRYPT_COST,
+  );
   return id;
 }
 
@@ -102,21 +113,31 @@ export class Agent {
   }
 
   async get(url: string, headers: Record<string, string> = {}) {
-    return this.remember(await this.app.inject({ method: 'GET', url, headers: { cookie: this.cookieHeader(), ...headers } }));
+    return this.remember(
+      await this.app.inject({ method: 'GET', url, headers: { cookie: this.cookieHeader(), ...headers } }),
+    );
   }
 
   /** POSTs a form; the CSRF token from the last page is added unless `_csrf` is given (null: none). */
-  async post(url: string, form: Record<string, string | string[] | number | null | undefined> = {}, headers: Record<string, string> = {}) {
+  async post(
+    url: string,
+    form: Record<string, string | string[] | number | null | undefined> = {},
+    headers: Record<string, string> = {},
+  ) {
     const body = new URLSearchParams();
     const withToken = { _csrf: this.csrf, ...form };
     for (const [k, v] of Object.entries(withToken)) {
       if (v === null || v === undefined) continue;
       for (const item of Array.isArray(v) ? v : [v]) body.append(k, String(item));
     }
-    return this.remember(await this.app.inject({
-      method: 'POST', url, payload: body.toString(),
-      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: this.cookieHeader(), ...headers },
-    }));
+    return this.remember(
+      await this.app.inject({
+        method: 'POST',
+        url,
+        payload: body.toString(),
+        headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: this.cookieHeader(), ...headers },
+      }),
+    );
   }
 
   async login(email: string, password = TEST_PASSWORD) {
@@ -130,13 +151,18 @@ export class Agent {
 
 /** A unit's id by its exact name. */
 export function unitIdByName(app: App, name: string): number {
-  const row = app.database.sqlite.prepare('SELECT id FROM units WHERE name = ?').get(name) as { id: number } | undefined;
+  const row = app.database.sqlite.prepare('SELECT id FROM units WHERE name = ?').get(name) as
+    | { id: number }
+    | undefined;
   if (!row) throw new Error(`no unit ${name}`);
   return row.id;
 }
 
 /** Every row of the tables a staff action may write, to assert that a refusal wrote nothing. */
 export function workflowSnapshot(app: App): string {
-  return JSON.stringify(['assignments', 'positions', 'position_versions', 'decisions', 'events', 'proposals', 'workshop_tables']
-    .map((t) => app.database.sqlite.prepare(`SELECT * FROM ${t}`).all()));
+  return JSON.stringify(
+    ['assignments', 'positions', 'position_versions', 'decisions', 'events', 'proposals', 'workshop_tables'].map((t) =>
+      app.database.sqlite.prepare(`SELECT * FROM ${t}`).all(),
+    ),
+  );
 }

@@ -191,7 +191,7 @@ export async function changeOwnPassword(
   opts: { cost?: number; currentSid: string },
 ) {
   const account = getUser(db, userId);
-  if (!account || !account.active) throw new FormError('form', 'To konto jest nieaktywne.');
+  if (!account?.active) throw new FormError('form', 'To konto jest nieaktywne.');
   if (!(await verifyPassword(input.currentPassword, account.passwordHash))) {
     throw new FormError('currentPassword', 'Obecne hasło jest nieprawidłowe.');
   }

@@ -47,11 +47,7 @@ export const AUDIT_PAGE_SIZE = 50;
 
 /** Newest first, one page; with the acting account's e-mail. */
 export function listAudit(db: Db, page: number) {
-  const total =
-    db
-      .select({ n: sql<number>`count(*)` })
-      .from(auditLog)
-      .get()?.n ?? 0;
+  const total = db.select({ n: sql<number>`count(*)` }).from(auditLog).get()?.n ?? 0;
   const pages = Math.max(1, Math.ceil(total / AUDIT_PAGE_SIZE));
   const current = Math.min(Math.max(1, page), pages);
   const rows = db

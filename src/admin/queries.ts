@@ -7,16 +7,27 @@ export type UnitRow = typeof units.$inferSelect;
 
 /** Units an account can work for, or a group can contain: every unit that is not a group. */
 export function listMemberUnits(db: DbOrTx) {
-  return db.select({ id: units.id, name: units.name, kind: units.kind }).from(units)
-    .where(ne(units.kind, 'grupa')).orderBy(asc(units.name)).all();
+  return db
+    .select({ id: units.id, name: units.name, kind: units.kind })
+    .from(units)
+    .where(ne(units.kind, 'grupa'))
+    .orderBy(asc(units.name))
+    .all();
 }
 
 /** The whole directory, each group with its member units. */
 export function listUnitsWithMembers(db: DbOrTx) {
   const all = db.select().from(units).orderBy(asc(units.name)).all();
-  const links = db.select({ groupId: unitGroupMembers.groupId, id: units.id, name: units.name })
-    .from(unitGroupMembers).innerJoin(units, eq(units.id, unitGroupMembers.unitId)).orderBy(asc(units.name)).all();
-  return all.map((u) => ({ ...u, members: links.filter((l) => l.groupId === u.id).map(({ id, name }) => ({ id, name })) }));
+  const links = db
+    .select({ groupId: unitGroupMembers.groupId, id: units.id, name: units.name })
+    .from(unitGroupMembers)
+    .innerJoin(units, eq(units.id, unitGroupMembers.unitId))
+    .orderBy(asc(units.name))
+    .all();
+  return all.map((u) => ({
+    ...u,
+    members: links.filter((l) => l.groupId === u.id).map(({ id, name }) => ({ id, name })),
+  }));
 }
 
 export function getUnit(db: DbOrTx, id: number) {
@@ -24,8 +35,12 @@ export function getUnit(db: DbOrTx, id: number) {
 }
 
 export function memberIdsOfGroup(db: DbOrTx, groupId: number): number[] {
-  return db.select({ unitId: unitGroupMembers.unitId }).from(unitGroupMembers)
-    .where(eq(unitGroupMembers.groupId, groupId)).all().map((r) => r.unitId);
+  return db
+    .select({ unitId: unitGroupMembers.unitId })
+    .from(unitGroupMembers)
+    .where(eq(unitGroupMembers.groupId, groupId))
+    .all()
+    .map((r) => r.unitId);
 }
 
 export function unitKindsByIds(db: DbOrTx, ids: number[]): Map<number, UnitKind> {
@@ -44,10 +59,20 @@ export function otherUnitNamesAndSlugs(db: DbOrTx, exceptId?: number) {
 export function unitUsage(db: DbOrTx, unitId: number) {
   const has = (rows: unknown[]) => rows.length > 0;
   return {
-    accounts: has(db.select({ x: userUnits.userId }).from(userUnits).where(eq(userUnits.unitId, unitId)).limit(1).all()),
-    groups: has(db.select({ x: unitGroupMembers.groupId }).from(unitGroupMembers).where(eq(unitGroupMembers.unitId, unitId)).limit(1).all()),
-    assignments: has(db.select({ x: assignments.id }).from(assignments).where(eq(assignments.unitId, unitId)).limit(1).all())
-      || has(db.select({ x: positions.id }).from(positions).where(eq(positions.unitId, unitId)).limit(1).all()),
+    accounts: has(
+      db.select({ x: userUnits.userId }).from(userUnits).where(eq(userUnits.unitId, unitId)).limit(1).all(),
+    ),
+    groups: has(
+      db
+        .select({ x: unitGroupMembers.groupId })
+        .from(unitGroupMembers)
+        .where(eq(unitGroupMembers.unitId, unitId))
+        .limit(1)
+        .all(),
+    ),
+    assignments:
+      has(db.select({ x: assignments.id }).from(assignments).where(eq(assignments.unitId, unitId)).limit(1).all()) ||
+      has(db.select({ x: positions.id }).from(positions).where(eq(positions.unitId, unitId)).limit(1).all()),
   };
 }
 
@@ -55,31 +80,56 @@ export function insertUnit(db: DbOrTx, values: { name: string; slug: string; kin
   return db.insert(units).values(values).returning({ id: units.id }).get().id;
 }
 
-export function updateUnit(db: DbOrTx, id: number, values: { name: string; slug: string; kind: UnitKind; email: string }) {
+export function updateUnit(
+  db: DbOrTx,
+  id: number,
+  values: { name: string; slug: string; kind: UnitKind; email: string },
+) {
   db.update(units).set(values).where(eq(units.id, id)).run();
 }
 
 export function replaceGroupMembers(db: DbOrTx, groupId: number, memberIds: number[]) {
   db.delete(unitGroupMembers).where(eq(unitGroupMembers.groupId, groupId)).run();
-  if (memberIds.length) db.insert(unitGroupMembers).values(memberIds.map((unitId) => ({ groupId, unitId }))).run();
+  if (memberIds.length)
+    db.insert(unitGroupMembers)
+      .values(memberIds.map((unitId) => ({ groupId, unitId })))
+      .run();
 }
 
 export function emailTaken(db: DbOrTx, email: string, exceptUserId?: number): boolean {
-  const cond = exceptUserId === undefined ? eq(users.email, email) : and(eq(users.email, email), ne(users.id, exceptUserId));
+  const cond =
+    exceptUserId === undefined ? eq(users.email, email) : and(eq(users.email, email), ne(users.id, exceptUserId));
   return db.select({ id: users.id }).from(users).where(cond).limit(1).all().length > 0;
 }
 
-export function insertUser(db: DbOrTx, values: { email: string; name: string; role: typeof users.$inferInsert.role; passwordHash: string; now: string }): number {
+export function insertUser(
+  db: DbOrTx,
+  values: { email: string; name: string; role: typeof users.$inferInsert.role; passwordHash: string; now: string },
+): number {
   const { now, ...rest } = values;
-  return db.insert(users).values({ ...rest, active: true, createdAt: now, updatedAt: now }).returning({ id: users.id }).get().id;
+  return db
+    .insert(users)
+    .values({ ...rest, active: true, createdAt: now, updatedAt: now })
+    .returning({ id: users.id })
+    .get().id;
 }
 
-export function updateUser(db: DbOrTx, id: number, values: { name: string; role: typeof users.$inferInsert.role; active: boolean; passwordHash?: string; now: string }) {
+export function updateUser(
+  db: DbOrTx,
+  id: number,
+  values: { name: string; role: typeof users.$inferInsert.role; active: boolean; passwordHash?: string; now: string },
+) {
   const { now, passwordHash, ...rest } = values;
-  db.update(users).set({ ...rest, ...(passwordHash ? { passwordHash } : {}), updatedAt: now }).where(eq(users.id, id)).run();
+  db.update(users)
+    .set({ ...rest, ...(passwordHash ? { passwordHash } : {}), updatedAt: now })
+    .where(eq(users.id, id))
+    .run();
 }
 
 export function replaceUserUnits(db: DbOrTx, userId: number, unitIds: number[]) {
   db.delete(userUnits).where(eq(userUnits.userId, userId)).run();
-  if (unitIds.length) db.insert(userUnits).values(unitIds.map((unitId) => ({ userId, unitId }))).run();
+  if (unitIds.length)
+    db.insert(userUnits)
+      .values(unitIds.map((unitId) => ({ userId, unitId })))
+      .run();
 }

@@ -9,7 +9,12 @@ import { asArray, fieldErrors, singleError, type FieldErrors } from '../lib/form
 import { HttpError, parseOr } from '../lib/http.js';
 import { getUnit, listMemberUnits, listUnitsWithMembers, memberIdsOfGroup } from './queries.js';
 import {
-  accountCreateSchema, accountUpdateSchema, auditQuerySchema, idParamSchema, listQuerySchema, unitFormSchema,
+  accountCreateSchema,
+  accountUpdateSchema,
+  auditQuerySchema,
+  idParamSchema,
+  listQuerySchema,
+  unitFormSchema,
 } from './schema.js';
 import { createUnit, editUnit } from './service.js';
 import { createAccount, updateAccount } from './accounts.js';
@@ -21,12 +26,12 @@ import { slugParamSchema } from '../proposals/schema.js';
 
 /** Polish names of unit kinds, as the directory shows them. */
 export const UNIT_KIND_LABELS: Record<(typeof UNIT_KINDS)[number], string> = {
-  'wydział': 'wydział',
-  'biuro': 'biuro',
-  'jednostka': 'jednostka miejska',
-  'spółka': 'spółka miejska',
-  'pełnomocnik': 'pełnomocnik',
-  'grupa': 'grupa jednostek (adresat zbiorczy)',
+  wydział: 'wydział',
+  biuro: 'biuro',
+  jednostka: 'jednostka miejska',
+  spółka: 'spółka miejska',
+  pełnomocnik: 'pełnomocnik',
+  grupa: 'grupa jednostek (adresat zbiorczy)',
 };
 
 type FormBody = Record<string, unknown>;
@@ -47,7 +52,12 @@ const routes: FastifyPluginAsync<{ passwordHashCost: number }> = async (app, opt
   const { db } = app.database;
   const admin = { preHandler: requireAdmin };
 
-  const render = async (request: FastifyRequest, reply: FastifyReply, template: string, data: Record<string, unknown>) => {
+  const render = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    template: string,
+    data: Record<string, unknown>,
+  ) => {
     // pages with account details and a CSRF token stay out of shared caches
     reply.header('Cache-Control', 'no-store');
     const page = await app.view(template, { ...(await app.pageContext(request, reply)), ...data });
@@ -56,7 +66,8 @@ const routes: FastifyPluginAsync<{ passwordHashCost: number }> = async (app, opt
 
   const roleOptions = ROLES.map((value) => ({ value, label: ROLE_LABELS[value] }));
   const kindOptions = UNIT_KINDS.map((value) => ({ value, label: UNIT_KIND_LABELS[value] }));
-  const unitChoices = (checked: Set<string>) => listMemberUnits(db).map((u) => ({ ...u, checked: checked.has(String(u.id)) }));
+  const unitChoices = (checked: Set<string>) =>
+    listMemberUnits(db).map((u) => ({ ...u, checked: checked.has(String(u.id)) }));
 
   // ---- accounts -------------------------------------------------------------------------------
 
@@ -69,13 +80,23 @@ const routes: FastifyPluginAsync<{ passwordHashCost: number }> = async (app, opt
   const renderAccountForm = (
     request: FastifyRequest,
     reply: FastifyReply,
-    data: { account?: { id: number; email: string }; values: Record<string, string | boolean>; checked: Set<string>; errors?: FieldErrors },
-  ) => render(request, reply, 'admin/user-form.njk', {
-    nav: 'users', roleOptions, units: unitChoices(data.checked), ...data,
-  });
+    data: {
+      account?: { id: number; email: string };
+      values: Record<string, string | boolean>;
+      checked: Set<string>;
+      errors?: FieldErrors;
+    },
+  ) =>
+    render(request, reply, 'admin/user-form.njk', {
+      nav: 'users',
+      roleOptions,
+      units: unitChoices(data.checked),
+      ...data,
+    });
 
   app.get('/staff/users/new', admin, async (request, reply) =>
-    renderAccountForm(request, reply, { values: { email: '', name: '', role: '' }, checked: new Set() }));
+    renderAccountForm(request, reply, { values: { email: '', name: '', role: '' }, checked: new Set() }),
+  );
 
   app.post('/staff/users', admin, async (request, reply) => {
     const body = (request.body ?? {}) as FormBody;
@@ -137,21 +158,34 @@ const routes: FastifyPluginAsync<{ passwordHashCost: number }> = async (app, opt
   const renderUnitForm = (
     request: FastifyRequest,
     reply: FastifyReply,
-    data: { unit?: { id: number; name: string; slug: string; kind: string }; values: Record<string, string>; checked: Set<string>; errors?: FieldErrors },
+    data: {
+      unit?: { id: number; name: string; slug: string; kind: string };
+      values: Record<string, string>;
+      checked: Set<string>;
+      errors?: FieldErrors;
+    },
   ) => {
     // members are chosen for a group (or for a unit being turned into one, when the form comes back)
-    const showMembers = data.unit !== undefined && (data.unit.kind === 'grupa' || data.values.kind === 'grupa' || data.checked.size > 0);
+    const showMembers =
+      data.unit !== undefined && (data.unit.kind === 'grupa' || data.values.kind === 'grupa' || data.checked.size > 0);
     return render(request, reply, 'admin/unit-form.njk', {
-      nav: 'staff-units', kindOptions, showMembers,
+      nav: 'staff-units',
+      kindOptions,
+      showMembers,
       members: showMembers ? unitChoices(data.checked).filter((u) => u.id !== data.unit?.id) : [],
       ...data,
     });
   };
 
   app.get('/staff/units/new', admin, async (request, reply) =>
-    renderUnitForm(request, reply, { values: { name: '', kind: '', email: '' }, checked: new Set() }));
+    renderUnitForm(request, reply, { values: { name: '', kind: '', email: '' }, checked: new Set() }),
+  );
 
-  const unitValues = (body: FormBody) => ({ name: text(body, 'name'), kind: text(body, 'kind'), email: text(body, 'email') });
+  const unitValues = (body: FormBody) => ({
+    name: text(body, 'name'),
+    kind: text(body, 'kind'),
+    email: text(body, 'email'),
+  });
 
   app.post('/staff/units', admin, async (request, reply) => {
     const body = (request.body ?? {}) as FormBody;
@@ -165,7 +199,11 @@ const routes: FastifyPluginAsync<{ passwordHashCost: number }> = async (app, opt
         errors = formErrorsOf(err);
       }
     } else errors = fieldErrors(parsed.error);
-    return renderUnitForm(request, reply.code(422), { values: unitValues(body), checked: ticked(body, 'members'), errors });
+    return renderUnitForm(request, reply.code(422), {
+      values: unitValues(body),
+      checked: ticked(body, 'members'),
+      errors,
+    });
   });
 
   const loadUnit = (params: unknown) => {
@@ -197,7 +235,12 @@ const routes: FastifyPluginAsync<{ passwordHashCost: number }> = async (app, opt
         errors = formErrorsOf(err);
       }
     } else errors = fieldErrors(parsed.error);
-    return renderUnitForm(request, reply.code(422), { unit, values: unitValues(body), checked: ticked(body, 'members'), errors });
+    return renderUnitForm(request, reply.code(422), {
+      unit,
+      values: unitValues(body),
+      checked: ticked(body, 'members'),
+      errors,
+    });
   });
 
   // ---- consultations: which one the home page and the export show ------------------------------
@@ -226,7 +269,9 @@ const routes: FastifyPluginAsync<{ passwordHashCost: number }> = async (app, opt
     const { page } = auditQuerySchema.parse(request.query ?? {});
     const log = listAudit(db, page);
     return render(request, reply, 'admin/audit.njk', {
-      nav: 'audit', ...log, pageUrl: (n: number) => (n > 1 ? `/staff/audit?page=${n}` : '/staff/audit'),
+      nav: 'audit',
+      ...log,
+      pageUrl: (n: number) => (n > 1 ? `/staff/audit?page=${n}` : '/staff/audit'),
     });
   });
 };

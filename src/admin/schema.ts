@@ -25,10 +25,12 @@ export const emailSchema = z
   .max(MAX_EMAIL, `Adres e-mail może mieć najwyżej ${MAX_EMAIL} znaków.`)
   .toLowerCase()
   // the first admin's address is not a real domain, and `user:add` must still reach it (a new password)
-  .pipe(z.union([
-    z.literal(BOOTSTRAP_ADMIN_EMAIL),
-    z.email('Podaj prawidłowy adres e-mail, np. jan.kowalski@um.torun.pl.'),
-  ], { error: 'Podaj prawidłowy adres e-mail, np. jan.kowalski@um.torun.pl.' }));
+  .pipe(
+    z.union(
+      [z.literal(BOOTSTRAP_ADMIN_EMAIL), z.email('Podaj prawidłowy adres e-mail, np. jan.kowalski@um.torun.pl.')],
+      { error: 'Podaj prawidłowy adres e-mail, np. jan.kowalski@um.torun.pl.' },
+    ),
+  );
 
 export const passwordSchema = z
   .string({ error: 'Podaj hasło.' })
@@ -36,17 +38,31 @@ export const passwordSchema = z
   .min(MIN_PASSWORD, `Hasło musi mieć co najmniej ${MIN_PASSWORD} znaków.`)
   .max(MAX_PASSWORD, `Hasło może mieć najwyżej ${MAX_PASSWORD} znaków.`);
 
-export const roleSchema = z.enum(ROLES, { error: 'Wybierz rolę konta: administrator, pracownik jednostki albo członek RDPP.' });
+export const roleSchema = z.enum(ROLES, {
+  error: 'Wybierz rolę konta: administrator, pracownik jednostki albo członek RDPP.',
+});
 
-const nameSchema = formText(plainText(
-  z.string({ error: 'Nieprawidłowe imię i nazwisko.' }).trim().max(MAX_NAME, `Imię i nazwisko może mieć najwyżej ${MAX_NAME} znaków.`),
-));
+const nameSchema = formText(
+  plainText(
+    z
+      .string({ error: 'Nieprawidłowe imię i nazwisko.' })
+      .trim()
+      .max(MAX_NAME, `Imię i nazwisko może mieć najwyżej ${MAX_NAME} znaków.`),
+  ),
+);
 
 /** Checkbox groups of unit ids; a value that is not an id is reported like an unknown unit. */
 const unitIdsSchema = (message: string) =>
   z.preprocess(
     asArray,
-    z.array(z.coerce.number({ error: message }).int(message).min(1, message).max(2 ** 31, message))
+    z
+      .array(
+        z.coerce
+          .number({ error: message })
+          .int(message)
+          .min(1, message)
+          .max(2 ** 31, message),
+      )
       .max(MAX_CHOSEN_UNITS, message)
       .transform((ids) => [...new Set(ids)]),
   );
@@ -57,7 +73,8 @@ const UNITS_REQUIRED = 'Zaznacz co najmniej jedną jednostkę, w której pracuje
 
 /** Unit staff need a unit; other roles have none (whatever was ticked is dropped). */
 function unitsForRole<T extends { role: (typeof ROLES)[number]; unitIds: number[] }>(value: T, ctx: z.RefinementCtx) {
-  if (value.role === 'unit' && value.unitIds.length === 0) ctx.addIssue({ code: 'custom', path: ['units'], message: UNITS_REQUIRED });
+  if (value.role === 'unit' && value.unitIds.length === 0)
+    ctx.addIssue({ code: 'custom', path: ['units'], message: UNITS_REQUIRED });
 }
 
 export const accountCreateSchema = z
@@ -80,31 +97,37 @@ export const accountUpdateSchema = z
     // an unticked checkbox sends nothing
     active: z.preprocess((v) => v === '1' || v === 'on' || v === 'true', z.boolean()),
     // empty: keep the current password
-    password: z.preprocess((v) => (v === undefined || v === null || v === '' ? undefined : v), passwordSchema.optional()),
+    password: z.preprocess(
+      (v) => (v === undefined || v === null || v === '' ? undefined : v),
+      passwordSchema.optional(),
+    ),
   })
   .transform(({ units, ...rest }) => ({ ...rest, unitIds: rest.role === 'unit' ? units : [] }))
   .superRefine(unitsForRole);
 export type AccountUpdateInput = z.infer<typeof accountUpdateSchema>;
 
-export const unitFormSchema = z
-  .object({
-    name: formText(
-      plainText(z.string({ error: 'Podaj nazwę jednostki.' })
+export const unitFormSchema = z.object({
+  name: formText(
+    plainText(
+      z
+        .string({ error: 'Podaj nazwę jednostki.' })
         .trim()
         .min(1, 'Podaj nazwę jednostki.')
-        .max(MAX_UNIT_NAME, `Nazwa jednostki może mieć najwyżej ${MAX_UNIT_NAME} znaków.`))
-        // "Wydział  Edukacji" is the same name as "Wydział Edukacji"
-        .transform((name) => name.replace(/\s+/g, ' ')),
-    ),
-    kind: z.enum(UNIT_KINDS, { error: 'Wybierz rodzaj jednostki z listy.' }),
-    email: formText(
-      z.string({ error: 'Nieprawidłowy adres e-mail.' })
-        .trim()
-        .max(MAX_EMAIL, `Adres e-mail może mieć najwyżej ${MAX_EMAIL} znaków.`)
-        .toLowerCase(),
-    ).pipe(z.union([z.literal(''), z.email('Podaj prawidłowy adres e-mail albo zostaw pole puste.')])),
-    members: unitIdsSchema('Wybrano jednostkę członkowską, której nie ma w katalogu.'),
-  });
+        .max(MAX_UNIT_NAME, `Nazwa jednostki może mieć najwyżej ${MAX_UNIT_NAME} znaków.`),
+    )
+      // "Wydział  Edukacji" is the same name as "Wydział Edukacji"
+      .transform((name) => name.replace(/\s+/g, ' ')),
+  ),
+  kind: z.enum(UNIT_KINDS, { error: 'Wybierz rodzaj jednostki z listy.' }),
+  email: formText(
+    z
+      .string({ error: 'Nieprawidłowy adres e-mail.' })
+      .trim()
+      .max(MAX_EMAIL, `Adres e-mail może mieć najwyżej ${MAX_EMAIL} znaków.`)
+      .toLowerCase(),
+  ).pipe(z.union([z.literal(''), z.email('Podaj prawidłowy adres e-mail albo zostaw pole puste.')])),
+  members: unitIdsSchema('Wybrano jednostkę członkowską, której nie ma w katalogu.'),
+});
 export type UnitFormInput = z.infer<typeof unitFormSchema>;
 
 /** no message of its own: parseOr's 404 says there is no such page */
@@ -113,8 +136,9 @@ export const idParamSchema = z.object({ id: strictId() });
 /** "Moje konto": a new password, typed twice, and the current one as proof. */
 export const ownPasswordSchema = z
   .object({
-    currentPassword: formText(z.string({ error: 'Podaj obecne hasło.' }).min(1, 'Podaj obecne hasło.')
-      .max(MAX_PASSWORD, 'Podaj obecne hasło.')),
+    currentPassword: formText(
+      z.string({ error: 'Podaj obecne hasło.' }).min(1, 'Podaj obecne hasło.').max(MAX_PASSWORD, 'Podaj obecne hasło.'),
+    ),
     newPassword: formText(passwordSchema),
     confirmPassword: formText(z.string({ error: 'Powtórz nowe hasło.' }).min(1, 'Powtórz nowe hasło.')),
   })
@@ -140,9 +164,18 @@ export const listQuerySchema = z.object({
 /** The command line of scripts/user-add.ts, after parseArgs. */
 export const userAddArgsSchema = z.object({
   email: z.string({ error: 'Podaj adres e-mail: --email ADRES.' }).pipe(emailSchema),
-  role: z.string({ error: 'Podaj rolę: --role admin|unit|reviewer.' })
+  role: z
+    .string({ error: 'Podaj rolę: --role admin|unit|reviewer.' })
     .pipe(z.enum(ROLES, { error: 'Nieznana rola: dozwolone admin, unit albo reviewer.' })),
-  unit: z.array(z.string().trim().min(1, 'Nazwa jednostki (--unit) nie może być pusta.').max(MAX_UNIT_NAME, 'Nazwa jednostki (--unit) jest za długa.')).default([]),
+  unit: z
+    .array(
+      z
+        .string()
+        .trim()
+        .min(1, 'Nazwa jednostki (--unit) nie może być pusta.')
+        .max(MAX_UNIT_NAME, 'Nazwa jednostki (--unit) jest za długa.'),
+    )
+    .default([]),
   name: z.string().trim().max(MAX_NAME, `Imię i nazwisko (--name) może mieć najwyżej ${MAX_NAME} znaków.`).optional(),
   password: passwordSchema.optional(),
 });

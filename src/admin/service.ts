@@ -5,8 +5,15 @@ import { slugify } from '../lib/text.js';
 import { recordAudit, changedFields } from './audit.js';
 import { FormError } from './errors.js';
 import {
-  getUnit, insertUnit, listMemberUnits, memberIdsOfGroup, otherUnitNamesAndSlugs, replaceGroupMembers, unitKindsByIds,
-  unitUsage, updateUnit,
+  getUnit,
+  insertUnit,
+  listMemberUnits,
+  memberIdsOfGroup,
+  otherUnitNamesAndSlugs,
+  replaceGroupMembers,
+  unitKindsByIds,
+  unitUsage,
+  updateUnit,
 } from './queries.js';
 import type { UnitFormInput } from './schema.js';
 
@@ -31,36 +38,59 @@ export function sameUnitName(a: string, b: string): boolean {
 
 function checkUnitName(tx: DbOrTx, name: string, exceptId?: number) {
   const others = otherUnitNamesAndSlugs(tx, exceptId);
-  if (others.some((o) => sameUnitName(o.name, name))) throw new FormError('name', 'Jednostka o tej nazwie już jest w katalogu.');
+  if (others.some((o) => sameUnitName(o.name, name)))
+    throw new FormError('name', 'Jednostka o tej nazwie już jest w katalogu.');
   return uniqueSlug(slugify(name), new Set(others.map((o) => o.slug)));
 }
 
 function checkMembers(tx: DbOrTx, kind: UnitKind, memberIds: number[], selfId?: number) {
   if (kind !== 'grupa') {
-    if (memberIds.length) throw new FormError('members', 'Jednostki członkowskie może mieć tylko grupa jednostek: odznacz je albo wybierz rodzaj „grupa”.');
+    if (memberIds.length)
+      throw new FormError(
+        'members',
+        'Jednostki członkowskie może mieć tylko grupa jednostek: odznacz je albo wybierz rodzaj „grupa”.',
+      );
     return;
   }
   const kinds = unitKindsByIds(tx, memberIds);
   for (const id of memberIds) {
     const memberKind = kinds.get(id);
-    if (!memberKind || id === selfId) throw new FormError('members', 'Wybrano jednostkę członkowską, której nie ma w katalogu.');
-    if (memberKind === 'grupa') throw new FormError('members', 'Grupa nie może należeć do innej grupy: wybierz pojedyncze jednostki.');
+    if (!memberKind || id === selfId)
+      throw new FormError('members', 'Wybrano jednostkę członkowską, której nie ma w katalogu.');
+    if (memberKind === 'grupa')
+      throw new FormError('members', 'Grupa nie może należeć do innej grupy: wybierz pojedyncze jednostki.');
   }
 }
 
 /** A unit with accounts, group memberships or work on proposals cannot turn into a group. */
 function checkBecomingGroup(tx: DbOrTx, id: number) {
   const usage = unitUsage(tx, id);
-  if (usage.accounts) throw new FormError('kind', 'Do tej jednostki są przypisane konta pracowników, a grupa nie może ich mieć. Najpierw zmień jednostki tych kont.');
-  if (usage.groups) throw new FormError('kind', 'Ta jednostka należy do grupy jednostek, a grupa nie może należeć do innej grupy. Najpierw usuń ją z tamtej grupy.');
-  if (usage.assignments) throw new FormError('kind', 'Ta jednostka ma przydzielone propozycje lub stanowiska, więc nie może stać się grupą.');
+  if (usage.accounts)
+    throw new FormError(
+      'kind',
+      'Do tej jednostki są przypisane konta pracowników, a grupa nie może ich mieć. Najpierw zmień jednostki tych ' +
+        'kont.',
+    );
+  if (usage.groups)
+    throw new FormError(
+      'kind',
+      'Ta jednostka należy do grupy jednostek, a grupa nie może należeć do innej grupy. Najpierw usuń ją z tamtej ' +
+        'grupy.',
+    );
+  if (usage.assignments)
+    throw new FormError(
+      'kind',
+      'Ta jednostka ma przydzielone propozycje lub stanowiska, więc nie może stać się grupą.',
+    );
 }
 
 /** What the audit log keeps of a unit: members by name, so the entry reads the same after renames. */
 function unitAuditView(tx: Tx, unit: { name: string; kind: UnitKind; email: string }, memberIds: number[]) {
   const names = new Map(listMemberUnits(tx).map((u) => [u.id, u.name]));
   return {
-    name: unit.name, kind: unit.kind, email: unit.email,
+    name: unit.name,
+    kind: unit.kind,
+    email: unit.email,
     members: memberIds.map((id) => names.get(id) ?? `nr ${id}`).sort((a, b) => a.localeCompare(b, 'pl')),
   };
 }
@@ -78,8 +108,14 @@ export function createUnit(db: Db, input: UnitFormInput, actorId: number | null)
     const id = insertUnit(tx, { name: input.name, slug, kind: input.kind, email: input.email });
     const members = input.kind === 'grupa' ? input.members : [];
     if (members.length) replaceGroupMembers(tx, id, members);
-    recordAudit(tx, { actorId, action: 'unit.created', subjectType: 'unit', subjectId: id, subjectLabel: input.name,
-      after: unitAuditView(tx, input, members) });
+    recordAudit(tx, {
+      actorId,
+      action: 'unit.created',
+      subjectType: 'unit',
+      subjectId: id,
+      subjectLabel: input.name,
+      after: unitAuditView(tx, input, members),
+    });
     bumpDataVersion(tx);
     return id;
   }, IMMEDIATE);
@@ -99,7 +135,12 @@ export function editUnit(db: Db, id: number, input: UnitFormInput, actorId: numb
     const changes = changedFields(beforeView, unitAuditView(tx, input, members));
     if (changes) {
       recordAudit(tx, {
-        actorId, action: 'unit.updated', subjectType: 'unit', subjectId: id, subjectLabel: before.name, ...changes,
+        actorId,
+        action: 'unit.updated',
+        subjectType: 'unit',
+        subjectId: id,
+        subjectLabel: before.name,
+        ...changes,
       });
     }
     bumpDataVersion(tx);

@@ -15,5 +15,6 @@ export async function requireStaff(request: FastifyRequest, reply: FastifyReply)
 export async function requireAdmin(request: FastifyRequest, reply: FastifyReply) {
   await requireStaff(request, reply);
   if (reply.sent) return;
-  if (!canManage(request.user)) throw new HttpError(403, 'Ta czynność jest dostępna tylko dla Biura Dialogu i Innowacji Miejskich.');
+  if (!canManage(request.user))
+    throw new HttpError(403, 'Ta czynność jest dostępna tylko dla Biura Dialogu i Innowacji Miejskich.');
 }

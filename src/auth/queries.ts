@@ -5,10 +5,18 @@ import type { Actor } from './policy.js';
 
 /** The active user behind a session, with the units they work for. */
 export function loadActor(db: DbOrTx, userId: number): Actor {
-  const user = db.select({ id: users.id, email: users.email, name: users.name, role: users.role })
-    .from(users).where(and(eq(users.id, userId), eq(users.active, true))).get();
+  const user = db
+    .select({ id: users.id, email: users.email, name: users.name, role: users.role })
+    .from(users)
+    .where(and(eq(users.id, userId), eq(users.active, true)))
+    .get();
   if (!user) return null;
-  const unitIds = db.select({ unitId: userUnits.unitId }).from(userUnits).where(eq(userUnits.userId, userId)).all().map((r) => r.unitId);
+  const unitIds = db
+    .select({ unitId: userUnits.unitId })
+    .from(userUnits)
+    .where(eq(userUnits.userId, userId))
+    .all()
+    .map((r) => r.unitId);
   return { ...user, unitIds };
 }
 
@@ -18,18 +26,31 @@ export function findUserByEmail(db: DbOrTx, email: string) {
 
 export function listUsers(db: DbOrTx) {
   const all = db.select().from(users).orderBy(asc(users.email)).all();
-  const links = db.select({ userId: userUnits.userId, unitId: units.id, name: units.name }).from(userUnits)
-    .innerJoin(units, eq(units.id, userUnits.unitId)).orderBy(asc(units.name)).all();
+  const links = db
+    .select({ userId: userUnits.userId, unitId: units.id, name: units.name })
+    .from(userUnits)
+    .innerJoin(units, eq(units.id, userUnits.unitId))
+    .orderBy(asc(units.name))
+    .all();
   return all.map((u) => ({ ...u, units: links.filter((l) => l.userId === u.id) }));
 }
 
 export function getUser(db: DbOrTx, id: number) {
   const user = db.select().from(users).where(eq(users.id, id)).get();
   if (!user) return undefined;
-  const unitIds = db.select({ unitId: userUnits.unitId }).from(userUnits).where(eq(userUnits.userId, id)).all().map((r) => r.unitId);
+  const unitIds = db
+    .select({ unitId: userUnits.unitId })
+    .from(userUnits)
+    .where(eq(userUnits.userId, id))
+    .all()
+    .map((r) => r.unitId);
   return { ...user, unitIds };
 }
 
 export function countAdmins(db: DbOrTx): number {
-  return db.select({ id: users.id }).from(users).where(and(eq(users.role, 'admin'), eq(users.active, true))).all().length;
+  return db
+    .select({ id: users.id })
+    .from(users)
+    .where(and(eq(users.role, 'admin'), eq(users.active, true)))
+    .all().length;
 }

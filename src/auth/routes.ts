@@ -9,8 +9,9 @@ import { CSRF_COOKIE } from '../plugins/session.js';
 import accountRoutes from '../account/routes.js';
 
 export const ACCOUNT_THROTTLED_MESSAGE =
-  'Zbyt wiele nieudanych prób logowania na to konto. Odczekaj 15 minut i spróbuj ponownie; jeśli nie pamiętasz hasła, '
-  + 'poproś Biuro Dialogu i Innowacji Miejskich o nowe.';
+  'Zbyt wiele nieudanych prób logowania na to konto. Odczekaj 15 minut i spróbuj ponownie; jeśli nie pamiętasz ' +
+  'hasła, ' +
+  'poproś Biuro Dialogu i Innowacji Miejskich o nowe.';
 
 const loginQuerySchema = z.object({
   next: z.string().max(500).optional().catch(undefined),
@@ -62,7 +63,8 @@ const routes: FastifyPluginAsync<Options> = async (app, opts) => {
     if (!user) {
       request.log.warn({ email, ip: request.ip }, 'failed login');
       return renderLogin(request, reply.code(422), {
-        next, values,
+        next,
+        values,
         errors: { summary: [{ field: 'email', message: 'Nieprawidłowy adres e-mail lub hasło.' }], byField: {} },
       });
     }

@@ -18,6 +18,7 @@ const BASE = 'http://x';
  */
 export function safeNext(next: string | undefined): string {
   if (!next || next.length > 500 || !next.startsWith('/') || next.startsWith('//')) return DEFAULT_NEXT;
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
   if (/[\u0000-\u001f\u007f-\u009f\\]/.test(next)) return DEFAULT_NEXT;
   let url: URL;
   try {

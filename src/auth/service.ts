@@ -7,7 +7,7 @@ export async function authenticate(db: Db, email: string, password: string, dumm
   const user = findUserByEmail(db, email);
   // hash even when the e-mail is unknown, so timing does not tell which one was wrong
   const ok = await verifyPassword(password, user?.passwordHash ?? (await dummyHash()));
-  if (!user || !user.active || !ok) return null;
+  if (!user?.active || !ok) return null;
   return user;
 }
 

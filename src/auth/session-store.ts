@@ -12,13 +12,17 @@ type CallbackSession = (err: unknown, result?: FastifySessionObject | null) => v
  * nothing. A row ends `idleMs` after the last request or `absoluteMs` after login, whichever is first.
  */
 export class SqliteSessionStore implements SessionStore {
-  constructor(private readonly db: Db, private readonly idleMs: number, private readonly absoluteMs: number) {}
+  constructor(
+    private readonly db: Db,
+    private readonly idleMs: number,
+    private readonly absoluteMs: number,
+  ) {}
 
   get(sid: string, callback: CallbackSession): void {
     try {
       const row = this.db.select().from(sessions).where(eq(sessions.sid, sid)).get();
-      if (!row || row.expiresAt < Date.now()) return callback(null, null);
-      callback(null, JSON.parse(row.data) as FastifySessionObject);
+      if (!row || row.expiresAt < Date.now()) callback(null, null);
+      else callback(null, JSON.parse(row.data) as FastifySessionObject);
     } catch (err) {
       callback(err, null);
     }
@@ -27,12 +31,18 @@ export class SqliteSessionStore implements SessionStore {
   set(sid: string, session: FastifySessionObject, callback: Callback): void {
     try {
       const { userId, loginAt, lastSeen } = session;
-      if (userId === undefined || loginAt === undefined) return callback();
+      if (userId === undefined || loginAt === undefined) {
+        callback();
+        return;
+      }
       const data = JSON.stringify(session);
       const now = Date.now();
       const expiresAt = Math.min(now + this.idleMs, loginAt + this.absoluteMs);
-      const updated = this.db.update(sessions).set({ data, expiresAt, userId, createdAt: loginAt })
-        .where(eq(sessions.sid, sid)).run().changes;
+      const updated = this.db
+        .update(sessions)
+        .set({ data, expiresAt, userId, createdAt: loginAt })
+        .where(eq(sessions.sid, sid))
+        .run().changes;
       // A row is created only by the login itself (lastSeen is still the login time). A later
       // request whose row was deleted meanwhile (log out everywhere, a new password) must not
       // bring it back when it saves the session at its end.
@@ -69,6 +79,9 @@ export function endSessionsOf(db: DbOrTx, userId: number, exceptSid?: string): n
 
 /** How many sessions of the account are open (not expired). */
 export function countSessionsOf(db: DbOrTx, userId: number, now = Date.now()): number {
-  return db.select({ sid: sessions.sid }).from(sessions)
-    .where(and(eq(sessions.userId, userId), gte(sessions.expiresAt, now))).all().length;
+  return db
+    .select({ sid: sessions.sid })
+    .from(sessions)
+    .where(and(eq(sessions.userId, userId), gte(sessions.expiresAt, now)))
+    .all().length;
 }

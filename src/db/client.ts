@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import Database from 'better-sqlite3';
+import SQLite from 'better-sqlite3';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import * as schema from './schema/index.js';
@@ -13,7 +13,7 @@ export type DbOrTx = Db | Tx;
 
 export const migrationsFolder = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../migrations');
 
-export type Database = { sqlite: Database.Database; db: Db; close: () => void };
+export type Database = { sqlite: SQLite.Database; db: Db; close: () => void };
 
 export type OpenOptions = {
   /** how long a statement waits for another connection's write lock before SQLITE_BUSY (ms) */
@@ -68,7 +68,7 @@ export function openDatabase(file: string, opts: OpenOptions = {}): Database {
   const onDisk = file !== ':memory:' && file !== '';
   if (onDisk) withPrivateUmask(() => fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true }));
   const sqlite = withPrivateUmask(() => {
-    const connection = new Database(file);
+    const connection = new SQLite(file);
     try {
       // WAL creates the -wal and -shm files (SQLite gives them the database file's mode)
       connection.pragma('journal_mode = WAL');

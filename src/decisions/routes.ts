@@ -14,7 +14,12 @@ const routes: FastifyPluginAsync = async (app) => {
     const { id } = parseOr(idParamSchema, request.params, 404);
     const raw = (request.body ?? {}) as Record<string, unknown>;
     return runProposalForm(app, request, reply, {
-      id, form: 'decision', schema: decisionSchema, body: { ...raw, citedPositionIds: asArray(raw.citedPositionIds) }, ok: 'decyzja', anchor: 'decyzja',
+      id,
+      form: 'decision',
+      schema: decisionSchema,
+      body: { ...raw, citedPositionIds: asArray(raw.citedPositionIds) },
+      ok: 'decyzja',
+      anchor: 'decyzja',
       precondition: (p) => (p.status === 'stanowiska-zebrane' ? null : DECISION_NOT_READY),
       run: (input) => publishDecision(db, id, input, request.user!.id),
     });

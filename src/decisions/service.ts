@@ -7,20 +7,34 @@ import { changeStatus } from '../workflow/service.js';
 import { changeProposal } from '../workflow/change.js';
 import type { decisionSchema } from './schema.js';
 
-export const DECISION_NOT_READY = 'Decyzję można opublikować, gdy wszystkie przypisane jednostki złożą stanowiska (status „stanowiska zebrane”).';
+export const DECISION_NOT_READY =
+  'Decyzję można opublikować, gdy wszystkie przypisane jednostki złożą stanowiska (status „stanowiska zebrane”).';
 
 /** The latest submitted version of each assigned unit's position. */
 export function submittedPositions(db: Pick<Db, 'select'>, proposalId: number) {
-  const assigned = db.select({ unitId: assignments.unitId }).from(assignments).where(eq(assignments.proposalId, proposalId)).all().map((a) => a.unitId);
+  const assigned = db
+    .select({ unitId: assignments.unitId })
+    .from(assignments)
+    .where(eq(assignments.proposalId, proposalId))
+    .all()
+    .map((a) => a.unitId);
   if (!assigned.length) return [];
-  const rows = db.select({
-    positionId: positions.id, unitId: positions.unitId, unitName: units.name, number: positionVersions.number,
-    outcome: positionVersions.outcome, justification: positionVersions.justification, submittedAt: positionVersions.submittedAt,
-  }).from(positions)
+  const rows = db
+    .select({
+      positionId: positions.id,
+      unitId: positions.unitId,
+      unitName: units.name,
+      number: positionVersions.number,
+      outcome: positionVersions.outcome,
+      justification: positionVersions.justification,
+      submittedAt: positionVersions.submittedAt,
+    })
+    .from(positions)
     .innerJoin(positionVersions, eq(positionVersions.positionId, positions.id))
     .innerJoin(units, eq(units.id, positions.unitId))
     .where(and(eq(positions.proposalId, proposalId), inArray(positions.unitId, assigned)))
-    .orderBy(units.name, desc(positionVersions.number)).all();
+    .orderBy(units.name, desc(positionVersions.number))
+    .all();
   const latest = new Map<number, (typeof rows)[number]>();
   for (const r of rows) if (!latest.has(r.positionId)) latest.set(r.positionId, r);
   return [...latest.values()];
@@ -28,7 +42,11 @@ export function submittedPositions(db: Pick<Db, 'select'>, proposalId: number) {
 
 /** Publishes the decision: the outcome, the "sposób wykorzystania", and the positions it cites. */
 export function publishDecision(
-  db: Db, proposalId: number, input: z.infer<typeof decisionSchema>, actorId: number, now = new Date(),
+  db: Db,
+  proposalId: number,
+  input: z.infer<typeof decisionSchema>,
+  actorId: number,
+  now = new Date(),
 ) {
   changeProposal(db, { proposalId, version: input.version, actorId, now }, ({ tx, proposal: p, emit, at }) => {
     if (p.status !== 'stanowiska-zebrane') throw new RuleError('form', DECISION_NOT_READY);
@@ -37,15 +55,30 @@ export function publishDecision(
     if (unknown.length) {
       throw new RuleError('citedPositionIds', 'Można przywołać tylko złożone stanowiska przypisanych jednostek.');
     }
-    const cited: CitedPosition[] = available.filter((a) => input.citedPositionIds.includes(a.positionId)).map((a) => ({
-      positionId: a.positionId, unitId: a.unitId, unitName: a.unitName, outcome: a.outcome,
-      justification: a.justification, submittedAt: a.submittedAt,
-    }));
-    tx.update(decisions).set({ retractedAt: at })
-      .where(and(eq(decisions.proposalId, proposalId), isNull(decisions.retractedAt))).run();
-    tx.insert(decisions).values({
-      proposalId, outcome: input.outcome, text: input.text, citedPositions: cited, publishedAt: at, publishedBy: actorId,
-    }).run();
+    const cited: CitedPosition[] = available
+      .filter((a) => input.citedPositionIds.includes(a.positionId))
+      .map((a) => ({
+        positionId: a.positionId,
+        unitId: a.unitId,
+        unitName: a.unitName,
+        outcome: a.outcome,
+        justification: a.justification,
+        submittedAt: a.submittedAt,
+      }));
+    tx.update(decisions)
+      .set({ retractedAt: at })
+      .where(and(eq(decisions.proposalId, proposalId), isNull(decisions.retractedAt)))
+      .run();
+    tx.insert(decisions)
+      .values({
+        proposalId,
+        outcome: input.outcome,
+        text: input.text,
+        citedPositions: cited,
+        publishedAt: at,
+        publishedBy: actorId,
+      })
+      .run();
     changeStatus(tx, emit, p, 'rozstrzygnieta', at);
     emit({ type: 'decision.published', after: { outcome: input.outcome, text: input.text } });
     for (const c of cited) emit({ type: 'position.published', after: { ...c } });
@@ -54,14 +87,26 @@ export function publishDecision(
 
 /** The decision in force (null while none is published or after reopening). */
 export function currentDecision(db: Pick<Db, 'select'>, proposalId: number) {
-  return db.select().from(decisions).where(and(eq(decisions.proposalId, proposalId), isNull(decisions.retractedAt))).orderBy(desc(decisions.id)).limit(1).get() ?? null;
+  return (
+    db
+      .select()
+      .from(decisions)
+      .where(and(eq(decisions.proposalId, proposalId), isNull(decisions.retractedAt)))
+      .orderBy(desc(decisions.id))
+      .limit(1)
+      .get() ?? null
+  );
 }
 
 /** Decisions in force for many proposals (open-data export). */
 export function currentDecisions(db: Pick<Db, 'select'>, proposalIds: number[]) {
   const out = new Map<number, typeof decisions.$inferSelect>();
   for (let i = 0; i < proposalIds.length; i += 900) {
-    for (const d of db.select().from(decisions).where(and(inArray(decisions.proposalId, proposalIds.slice(i, i + 900)), isNull(decisions.retractedAt))).all()) {
+    for (const d of db
+      .select()
+      .from(decisions)
+      .where(and(inArray(decisions.proposalId, proposalIds.slice(i, i + 900)), isNull(decisions.retractedAt)))
+      .all()) {
       const prev = out.get(d.proposalId);
       if (!prev || prev.id < d.id) out.set(d.proposalId, d);
     }

@@ -3,8 +3,14 @@ import { events, type EventType } from '../db/schema/index.js';
 
 /** Which events the public timeline shows (and followers are mailed about). */
 export const PUBLIC_TYPES: ReadonlySet<EventType> = new Set([
-  'assignment.added', 'assignment.removed', 'assignment.changed',
-  'status.changed', 'decision.published', 'position.published', 'duplicate.marked', 'duplicate.unmarked',
+  'assignment.added',
+  'assignment.removed',
+  'assignment.changed',
+  'status.changed',
+  'decision.published',
+  'position.published',
+  'duplicate.marked',
+  'duplicate.unmarked',
 ]);
 
 export function isPublicEvent(type: EventType): boolean {
@@ -26,14 +32,18 @@ export type NewEvent = {
  * change it describes, so that the cache bump and the outbox always follow.
  */
 export function insertEvent(tx: DbOrTx, e: NewEvent): number {
-  return tx.insert(events).values({
-    proposalId: e.proposalId,
-    type: e.type,
-    public: PUBLIC_TYPES.has(e.type),
-    actorId: e.actorId,
-    before: e.before ?? null,
-    after: e.after ?? null,
-    note: e.note ?? '',
-    createdAt: e.at,
-  }).returning({ id: events.id }).get().id;
+  return tx
+    .insert(events)
+    .values({
+      proposalId: e.proposalId,
+      type: e.type,
+      public: PUBLIC_TYPES.has(e.type),
+      actorId: e.actorId,
+      before: e.before ?? null,
+      after: e.after ?? null,
+      note: e.note ?? '',
+      createdAt: e.at,
+    })
+    .returning({ id: events.id })
+    .get().id;
 }

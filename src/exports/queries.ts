@@ -14,27 +14,33 @@ const inChunk = (column: typeof proposals.id | typeof proposalUnits.proposalId) 
 
 function prepareAll(db: Db) {
   return {
-    rows: db.select({
-      id: proposals.id,
-      lp: proposals.lp,
-      lpDeduced: proposals.lpDeduced,
-      title: proposals.title,
-      points: proposals.points,
-      remarks: proposals.remarks,
-      sourceNotes: proposals.sourceNotes,
-      status: proposals.status,
-      updatedAt: proposals.updatedAt,
-      tableNumber: workshopTables.number,
-      tableTheme: workshopTables.theme,
-      tableThemeLegible: workshopTables.themeLegible,
-      moderators: workshopTables.moderators,
-    }).from(proposals)
+    rows: db
+      .select({
+        id: proposals.id,
+        lp: proposals.lp,
+        lpDeduced: proposals.lpDeduced,
+        title: proposals.title,
+        points: proposals.points,
+        remarks: proposals.remarks,
+        sourceNotes: proposals.sourceNotes,
+        status: proposals.status,
+        updatedAt: proposals.updatedAt,
+        tableNumber: workshopTables.number,
+        tableTheme: workshopTables.theme,
+        tableThemeLegible: workshopTables.themeLegible,
+        moderators: workshopTables.moderators,
+      })
+      .from(proposals)
       .leftJoin(workshopTables, eq(workshopTables.id, proposals.workshopTableId))
-      .where(inChunk(proposals.id)).prepare(),
-    units: db.select({ proposalId: proposalUnits.proposalId, name: units.name })
-      .from(proposalUnits).innerJoin(units, eq(units.id, proposalUnits.unitId))
+      .where(inChunk(proposals.id))
+      .prepare(),
+    units: db
+      .select({ proposalId: proposalUnits.proposalId, name: units.name })
+      .from(proposalUnits)
+      .innerJoin(units, eq(units.id, proposalUnits.unitId))
       .where(inChunk(proposalUnits.proposalId))
-      .orderBy(asc(proposalUnits.proposalId), asc(proposalUnits.ordinal)).prepare(),
+      .orderBy(asc(proposalUnits.proposalId), asc(proposalUnits.ordinal))
+      .prepare(),
   };
 }
 

@@ -19,9 +19,15 @@ export function exportRecords(db: Db, ids: number[], consultationSlug: string, b
   const eventsById = publicEventsFor(db, ids);
   return rows.map((r) => {
     const d = decisionsById.get(r.id);
-    const table = r.tableNumber === null ? null : {
-      number: r.tableNumber, theme: r.tableTheme, themeLegible: r.tableThemeLegible, moderators: r.moderators,
-    };
+    const table =
+      r.tableNumber === null
+        ? null
+        : {
+            number: r.tableNumber,
+            theme: r.tableTheme,
+            themeLegible: r.tableThemeLegible,
+            moderators: r.moderators,
+          };
     return {
       id: r.id,
       url: `${baseUrl}/proposals/${r.id}`,
@@ -42,12 +48,17 @@ export function exportRecords(db: Db, ids: number[], consultationSlug: string, b
         : null,
       positions: d
         ? d.citedPositions.map((c) => ({
-          unit: c.unitName, outcome: c.outcome, outcomeLabel: OUTCOME_LABELS[c.outcome],
-          text: c.justification, date: c.submittedAt,
-        }))
+            unit: c.unitName,
+            outcome: c.outcome,
+            outcomeLabel: OUTCOME_LABELS[c.outcome],
+            text: c.justification,
+            date: c.submittedAt,
+          }))
         : [],
       events: (eventsById.get(r.id) ?? []).map((e) => ({
-        type: e.type, date: e.createdAt, description: describeEvent(e),
+        type: e.type,
+        date: e.createdAt,
+        description: describeEvent(e),
         text: eventBody(e) || (e.type === 'status.changed' ? e.note : ''),
       })),
       updatedAt: r.updatedAt,
@@ -56,8 +67,20 @@ export function exportRecords(db: Db, ids: number[], consultationSlug: string, b
 }
 
 export const CSV_COLUMNS = [
-  'LP', 'LP ustalone', 'Stolik', 'Temat stolika', 'Tytuł', 'Treść', 'Jednostki', 'Uwagi', 'Status',
-  'Rozstrzygnięcie', 'Sposób wykorzystania', 'Data decyzji', 'Notatki o źródle', 'Adres',
+  'LP',
+  'LP ustalone',
+  'Stolik',
+  'Temat stolika',
+  'Tytuł',
+  'Treść',
+  'Jednostki',
+  'Uwagi',
+  'Status',
+  'Rozstrzygnięcie',
+  'Sposób wykorzystania',
+  'Data decyzji',
+  'Notatki o źródle',
+  'Adres',
 ] as const;
 
 /**
@@ -70,9 +93,20 @@ export function neutralizeFormula(cell: string): string {
 
 function csvRow(r: ExportRecord): (string | number)[] {
   const cells: (string | number)[] = [
-    r.lp, r.lpDeduced ? 'tak' : 'nie', r.table?.number ?? '', r.table?.theme ?? '', r.title, r.text,
-    r.units.join('\n'), r.remarks.join('\n'), r.statusLabel, r.decision?.outcomeLabel ?? '', r.decision?.text ?? '',
-    r.decision ? formatDatePl(r.decision.date) : '', r.sourceNotes.join('\n'), r.url,
+    r.lp,
+    r.lpDeduced ? 'tak' : 'nie',
+    r.table?.number ?? '',
+    r.table?.theme ?? '',
+    r.title,
+    r.text,
+    r.units.join('\n'),
+    r.remarks.join('\n'),
+    r.statusLabel,
+    r.decision?.outcomeLabel ?? '',
+    r.decision?.text ?? '',
+    r.decision ? formatDatePl(r.decision.date) : '',
+    r.sourceNotes.join('\n'),
+    r.url,
   ];
   return cells.map((c) => (typeof c === 'string' ? neutralizeFormula(c) : c));
 }

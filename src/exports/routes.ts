@@ -77,8 +77,12 @@ const routes: FastifyPluginAsync<ExportOptions> = async (app, opts) => {
     rateLimit: {
       max: perMinute,
       timeWindow: '1 minute',
-      errorResponseBuilder: () => new HttpError(429, `Zbyt wiele pobrań eksportu z tego adresu `
-        + `(najwyżej ${perMinute} na minutę). Odczekaj minutę i spróbuj ponownie.`),
+      errorResponseBuilder: () =>
+        new HttpError(
+          429,
+          `Zbyt wiele pobrań eksportu z tego adresu ` +
+            `(najwyżej ${perMinute} na minutę). Odczekaj minutę i spróbuj ponownie.`,
+        ),
     },
   };
 
@@ -99,8 +103,7 @@ const routes: FastifyPluginAsync<ExportOptions> = async (app, opts) => {
     }
   };
 
-  app.get('/export/proposals.json', { onRequest: openData, config },
-    serve('json', 'application/json; charset=utf-8'));
+  app.get('/export/proposals.json', { onRequest: openData, config }, serve('json', 'application/json; charset=utf-8'));
 
   app.get('/export/proposals.csv', { onRequest: openData, config }, async (request, reply) => {
     reply.header('Content-Disposition', 'attachment; filename="propozycje.csv"');

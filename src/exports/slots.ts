@@ -9,7 +9,10 @@ export class Slots {
   private active = 0;
   private readonly waiting: (() => void)[] = [];
 
-  constructor(readonly size: number, readonly queue: number) {}
+  constructor(
+    readonly size: number,
+    readonly queue: number,
+  ) {}
 
   /** Resolves with a release function (call it once) when a slot is free. */
   async acquire(): Promise<() => void> {

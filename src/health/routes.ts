@@ -38,8 +38,9 @@ export function checkHealth(sqlite: Database.Database, shipped: ShippedMigration
     // drizzle's own rule: a shipped migration newer than the newest applied one is pending; and fewer
     // rows than journal entries means one was never recorded
     const applied = tableExists(sqlite, '__drizzle_migrations')
-      ? sqlite.prepare('SELECT count(*) AS n, coalesce(max(created_at), 0) AS last FROM __drizzle_migrations').get() as
-        { n: number; last: number }
+      ? (sqlite
+          .prepare('SELECT count(*) AS n, coalesce(max(created_at), 0) AS last FROM __drizzle_migrations')
+          .get() as { n: number; last: number })
       : { n: 0, last: 0 };
     migrations = applied.n >= shipped.count && Number(applied.last) >= shipped.lastWhen ? 'current' : 'pending';
     outbox = { pending: 0, dead: 0 };
@@ -47,8 +48,10 @@ export function checkHealth(sqlite: Database.Database, shipped: ShippedMigration
       // the delivery state column is `state` in migration 0004 (`status` in the first design)
       const columns = (sqlite.prepare('PRAGMA table_info(outbox)').all() as { name: string }[]).map((c) => c.name);
       const state = columns.includes('state') ? 'state' : 'status';
-      const row = sqlite.prepare(`SELECT coalesce(sum(${state} IN ('queued', 'retrying')), 0) AS pending,
-        coalesce(sum(${state} = 'dead'), 0) AS dead FROM outbox`).get() as { pending: number; dead: number };
+      const row = sqlite
+        .prepare(`SELECT coalesce(sum(${state} IN ('queued', 'retrying')), 0) AS pending,
+        coalesce(sum(${state} = 'dead'), 0) AS dead FROM outbox`)
+        .get() as { pending: number; dead: number };
       outbox = { pending: row.pending, dead: row.dead };
     }
   } catch {

@@ -1,16 +1,38 @@
 const MONTHS_GENITIVE = [
-  'stycznia', 'lutego', 'marca', 'kwietnia', 'maja', 'czerwca',
-  'lipca', 'sierpnia', 'września', 'października', 'listopada', 'grudnia',
+  'stycznia',
+  'lutego',
+  'marca',
+  'kwietnia',
+  'maja',
+  'czerwca',
+  'lipca',
+  'sierpnia',
+  'września',
+  'października',
+  'listopada',
+  'grudnia',
 ];
 
 const TIME_ZONE = 'Europe/Warsaw';
 
 function warsawParts(date: Date): { day: number; month: number; year: number; hour: string; minute: string } {
   const parts = new Intl.DateTimeFormat('en-GB', {
-    timeZone: TIME_ZONE, year: 'numeric', month: 'numeric', day: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23',
+    timeZone: TIME_ZONE,
+    year: 'numeric',
+    month: 'numeric',
+    day: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
   }).formatToParts(date);
   const get = (t: string) => parts.find((p) => p.type === t)?.value ?? '';
-  return { day: Number(get('day')), month: Number(get('month')), year: Number(get('year')), hour: get('hour'), minute: get('minute') };
+  return {
+    day: Number(get('day')),
+    month: Number(get('month')),
+    year: Number(get('year')),
+    hour: get('hour'),
+    minute: get('minute'),
+  };
 }
 
 function toDate(value: string | Date): Date {

@@ -6,7 +6,10 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** Sends the Polish error page (JSON where JSON is wanted) with this status and message (src/app.ts). */
     sendErrorPage(
-      request: FastifyRequest, reply: FastifyReply, statusCode: number, message: string,
+      request: FastifyRequest,
+      reply: FastifyReply,
+      statusCode: number,
+      message: string,
     ): Promise<FastifyReply>;
   }
 }
@@ -50,19 +53,23 @@ export const MESSAGES = {
   requestTimeout: 'Żądanie trwało zbyt długo. Spróbuj ponownie.',
   payloadTooLarge: 'Przesłane dane są zbyt duże.',
   uriTooLong: 'Adres strony jest zbyt długi. Sprawdź adres albo wróć do listy propozycji.',
-  headersTooLarge: 'Adres strony lub nagłówki żądania są zbyt długie. '
-    + 'Sprawdź adres albo wróć do listy propozycji.',
+  headersTooLarge:
+    'Adres strony lub nagłówki żądania są zbyt długie. ' + 'Sprawdź adres albo wróć do listy propozycji.',
   unsupportedMediaType: 'Nieobsługiwany format przesłanych danych.',
   tooManyRequests: 'Zbyt wiele prób w krótkim czasie. Odczekaj chwilę i spróbuj ponownie.',
-  internal: 'Wystąpił nieoczekiwany błąd. Spróbuj ponownie za chwilę; jeśli błąd się powtarza, '
-    + 'skontaktuj się z Biurem Dialogu i Innowacji Miejskich.',
-  diskFull: 'Brak miejsca na dysku serwera: zmian nie można teraz zapisać. Przeglądanie działa nadal; '
-    + 'spróbuj ponownie później, a jeśli problem trwa, powiadom administratora serwisu.',
-  readOnly: 'Baza danych jest teraz tylko do odczytu: zmian nie można zapisać. Przeglądanie działa nadal; '
-    + 'powiadom administratora serwisu.',
+  internal:
+    'Wystąpił nieoczekiwany błąd. Spróbuj ponownie za chwilę; jeśli błąd się powtarza, ' +
+    'skontaktuj się z Biurem Dialogu i Innowacji Miejskich.',
+  diskFull:
+    'Brak miejsca na dysku serwera: zmian nie można teraz zapisać. Przeglądanie działa nadal; ' +
+    'spróbuj ponownie później, a jeśli problem trwa, powiadom administratora serwisu.',
+  readOnly:
+    'Baza danych jest teraz tylko do odczytu: zmian nie można zapisać. Przeglądanie działa nadal; ' +
+    'powiadom administratora serwisu.',
   busy: 'Baza danych jest chwilowo zajęta. Spróbuj ponownie za kilka sekund.',
-  controlCharacters: 'Tekst zawiera niedozwolone znaki sterujące (np. niewidoczne znaki zmieniające kierunek '
-    + 'tekstu). Usuń je i spróbuj ponownie.',
+  controlCharacters:
+    'Tekst zawiera niedozwolone znaki sterujące (np. niewidoczne znaki zmieniające kierunek ' +
+    'tekstu). Usuń je i spróbuj ponownie.',
 } as const;
 
 // ---- requests that want JSON ---------------------------------------------------------------------
@@ -74,7 +81,10 @@ export function wantsJson(request: Pick<FastifyRequest, 'url' | 'headers'>): boo
   if (JSON_PATHS.test(request.url)) return true;
   const accept = request.headers.accept;
   if (!accept) return false;
-  const types = accept.split(',').map((t) => t.split(';')[0]!.trim().toLowerCase()).filter(Boolean);
+  const types = accept
+    .split(',')
+    .map((t) => t.split(';')[0]!.trim().toLowerCase())
+    .filter(Boolean);
   return types.length > 0 && types.every((t) => t === 'application/json' || /^application\/[\w.+-]+\+json$/.test(t));
 }
 
@@ -87,8 +97,12 @@ export function storageTrouble(err: unknown): StorageTrouble | null {
   for (let e = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
     const code = (e as { code?: unknown }).code;
     if (typeof code !== 'string') continue;
-    const trouble = (message: string, retryAfterSeconds: number) =>
-      ({ statusCode: 503 as const, message, retryAfterSeconds, code });
+    const trouble = (message: string, retryAfterSeconds: number) => ({
+      statusCode: 503 as const,
+      message,
+      retryAfterSeconds,
+      code,
+    });
     if (code === 'SQLITE_FULL') return trouble(MESSAGES.diskFull, 300);
     if (code.startsWith('SQLITE_READONLY')) return trouble(MESSAGES.readOnly, 300);
     if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) return trouble(MESSAGES.busy, 5);
@@ -116,15 +130,19 @@ export function errorCode(err: unknown): string | undefined {
 export function storageProblem(err: unknown, databasePath: string): string | null {
   const code = errorCode(err) ?? '';
   const file = databasePath;
-  const where = typeof (err as SystemError).path === 'string' ? (err as SystemError).path as string : file;
+  const where = typeof (err as SystemError).path === 'string' ? ((err as SystemError).path as string) : file;
   if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'))
     return `baza danych jest zajęta przez inny proces (np. trwający import albo zapis w serwisie): ${file}`;
   if (code.startsWith('SQLITE_READONLY'))
-    return `plik bazy danych ${file} jest tylko do odczytu `
-      + '(sprawdź uprawnienia do pliku, jego plików -wal i -shm oraz folderu)';
+    return (
+      `plik bazy danych ${file} jest tylko do odczytu ` +
+      '(sprawdź uprawnienia do pliku, jego plików -wal i -shm oraz folderu)'
+    );
   if (code.startsWith('SQLITE_CANTOPEN'))
-    return `nie można otworzyć ani utworzyć pliku bazy danych ${file} `
-      + '(folder nie istnieje albo brak w nim uprawnień do zapisu)';
+    return (
+      `nie można otworzyć ani utworzyć pliku bazy danych ${file} ` +
+      '(folder nie istnieje albo brak w nim uprawnień do zapisu)'
+    );
   if (code === 'SQLITE_FULL' || code === 'ENOSPC') return `brak miejsca na dysku (${where})`;
   if (code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT'))
     return `plik ${file} nie jest prawidłową bazą danych SQLite albo jest uszkodzony`;
@@ -146,11 +164,15 @@ export function startupFailureMessage(err: unknown, ctx: { databasePath: string;
   const prefix = 'Nie można uruchomić serwera: ';
   const code = errorCode(err);
   if (code === 'EADDRINUSE')
-    return `${prefix}port ${ctx.port} na adresie ${ctx.host} jest już zajęty przez inny program – `
-      + 'zatrzymaj go albo ustaw inny port w zmiennej PORT.';
+    return (
+      `${prefix}port ${ctx.port} na adresie ${ctx.host} jest już zajęty przez inny program – ` +
+      'zatrzymaj go albo ustaw inny port w zmiennej PORT.'
+    );
   if (code === 'EACCES' && (err as SystemError).syscall === 'listen')
-    return `${prefix}brak uprawnień do portu ${ctx.port} `
-      + '(porty poniżej 1024 wymagają uprawnień administratora) – ustaw inny port w zmiennej PORT.';
+    return (
+      `${prefix}brak uprawnień do portu ${ctx.port} ` +
+      '(porty poniżej 1024 wymagają uprawnień administratora) – ustaw inny port w zmiennej PORT.'
+    );
   if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND')
     return `${prefix}adres ${ctx.host} nie należy do tego komputera – sprawdź zmienną HOST.`;
   const problem = storageProblem(err, ctx.databasePath);
@@ -162,9 +184,10 @@ export function startupFailureMessage(err: unknown, ctx: { databasePath: string;
 // ---- Fastify's own errors ------------------------------------------------------------------------
 
 /** Status and Polish message for an error that is not ours (Fastify, plugins, Node). */
-export function frameworkErrorMessage(
-  error: { statusCode?: number; code?: string },
-): { statusCode: number; message: string } {
+export function frameworkErrorMessage(error: { statusCode?: number; code?: string }): {
+  statusCode: number;
+  message: string;
+} {
   let statusCode = error.statusCode ?? 500;
   if (statusCode < 400 || statusCode > 599) statusCode = 500;
   const code = error.code ?? '';
@@ -187,8 +210,9 @@ export function frameworkErrorMessage(
 /** A whole HTTP response for errors raised before Fastify has a request (Node's parser: 431, 400). */
 export function rawErrorResponse(statusCode: number, message: string): string {
   const title = statusTitle(statusCode);
-  const body = `<!doctype html>\n<html lang="pl"><head><meta charset="utf-8"><title>${title}</title></head>`
-    + `<body><h1>${title}</h1><p>${message}</p><p><a href="/">Wróć do listy propozycji</a></p></body></html>\n`;
+  const body =
+    `<!doctype html>\n<html lang="pl"><head><meta charset="utf-8"><title>${title}</title></head>` +
+    `<body><h1>${title}</h1><p>${message}</p><p><a href="/">Wróć do listy propozycji</a></p></body></html>\n`;
   const reason = { 408: 'Request Timeout', 431: 'Request Header Fields Too Large' }[statusCode] ?? 'Bad Request';
   return [
     `HTTP/1.1 ${statusCode} ${reason}`,

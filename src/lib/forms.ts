@@ -51,8 +51,8 @@ export function strictId(message?: string) {
  * the directional marks: invisible, they can make a note or a name read differently from what it is.
  */
 export const CONTROL_CHARACTERS = new RegExp(
-  '[\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F' // C0 and C1 except tab, LF and CR; DEL
-  + '\\u061C\\u200E\\u200F\\u202A-\\u202E\\u2066-\\u2069]', // bidi marks, embeddings, overrides, isolates
+  '[\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F' + // C0 and C1 except tab, LF and CR; DEL
+    '\\u061C\\u200E\\u200F\\u202A-\\u202E\\u2066-\\u2069]', // bidi marks, embeddings, overrides, isolates
 );
 
 export function hasControlCharacters(text: string): boolean {

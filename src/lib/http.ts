@@ -4,7 +4,10 @@ import { MESSAGES, queryIssue } from './errors.js';
 
 /** An error whose message is safe and meant for the user (in Polish). */
 export class HttpError extends Error {
-  constructor(readonly statusCode: number, message: string) {
+  constructor(
+    readonly statusCode: number,
+    message: string,
+  ) {
     super(message);
   }
 }

@@ -22,5 +22,8 @@ export function slugify(text: string): string {
 export function toFtsQuery(q: string): string | null {
   const words = foldForSearch(q).match(/[\p{L}\p{N}]+/gu);
   if (!words || words.length === 0) return null;
-  return words.slice(0, 12).map((w) => `"${w}"*`).join(' ');
+  return words
+    .slice(0, 12)
+    .map((w) => `"${w}"*`)
+    .join(' ');
 }

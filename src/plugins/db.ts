@@ -8,8 +8,11 @@ declare module 'fastify' {
 }
 
 /** Opens and migrates the SQLite file; closes it with the app. */
-export default fp<{ path: string }>(async (app, opts) => {
-  const database = openDatabase(opts.path);
-  app.decorate('database', database);
-  app.addHook('onClose', async () => database.close());
-}, { name: 'db' });
+export default fp<{ path: string }>(
+  async (app, opts) => {
+    const database = openDatabase(opts.path);
+    app.decorate('database', database);
+    app.addHook('onClose', async () => database.close());
+  },
+  { name: 'db' },
+);

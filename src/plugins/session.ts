@@ -64,70 +64,73 @@ function sessionSecret(opts: SessionOptions): string {
  * Cookies, server-side sessions in SQLite (only for people who log in), CSRF on every unsafe
  * request (the secret in a signed cookie, so anonymous forms need no session), the signed-in user.
  */
-export default fp<SessionOptions>(async (app, opts) => {
-  const idleMs = opts.idleMinutes * 60_000;
-  const absoluteMs = opts.absoluteHours * 3_600_000;
-  const store = new SqliteSessionStore(app.database.db, idleMs, absoluteMs);
-  store.prune();
-  const pruneTimer = setInterval(() => store.prune(), 10 * 60_000);
-  pruneTimer.unref();
-  app.addHook('onClose', async () => clearInterval(pruneTimer));
+export default fp<SessionOptions>(
+  async (app, opts) => {
+    const idleMs = opts.idleMinutes * 60_000;
+    const absoluteMs = opts.absoluteHours * 3_600_000;
+    const store = new SqliteSessionStore(app.database.db, idleMs, absoluteMs);
+    store.prune();
+    const pruneTimer = setInterval(() => store.prune(), 10 * 60_000);
+    pruneTimer.unref();
+    app.addHook('onClose', async () => clearInterval(pruneTimer));
 
-  const secret = sessionSecret(opts);
-  await app.register(cookie, { secret });
-  await app.register(session, {
-    secret,
-    cookieName: 'sid',
-    store,
-    saveUninitialized: false,
-    rolling: true,
-    cookie: { httpOnly: true, sameSite: 'lax', secure: opts.secureCookie, maxAge: idleMs, path: '/' },
-  });
-  await app.register(csrf, {
-    sessionPlugin: '@fastify/cookie',
-    cookieKey: CSRF_COOKIE,
-    cookieOpts: { path: '/', httpOnly: true, sameSite: 'lax', secure: opts.secureCookie, signed: true },
-  });
-  await app.register(rateLimit, { global: false });
+    const secret = sessionSecret(opts);
+    await app.register(cookie, { secret });
+    await app.register(session, {
+      secret,
+      cookieName: 'sid',
+      store,
+      saveUninitialized: false,
+      rolling: true,
+      cookie: { httpOnly: true, sameSite: 'lax', secure: opts.secureCookie, maxAge: idleMs, path: '/' },
+    });
+    await app.register(csrf, {
+      sessionPlugin: '@fastify/cookie',
+      cookieKey: CSRF_COOKIE,
+      cookieOpts: { path: '/', httpOnly: true, sameSite: 'lax', secure: opts.secureCookie, signed: true },
+    });
+    await app.register(rateLimit, { global: false });
 
-  app.decorateRequest('user', null);
+    app.decorateRequest('user', null);
 
-  app.addHook('preHandler', async (request) => {
-    const { userId, lastSeen, loginAt } = request.session;
-    if (userId === undefined) return;
-    const now = Date.now();
-    // a session from before login times were kept has no loginAt: it ends too
-    const expired = loginAt === undefined || now - loginAt > absoluteMs
-      || (lastSeen !== undefined && now - lastSeen > idleMs);
-    if (expired) {
-      await request.session.destroy();
-      return;
-    }
-    const actor = loadActor(app.database.db, userId);
-    if (!actor) {
-      await request.session.destroy();
-      return;
-    }
-    request.user = actor;
-    request.session.lastSeen = now;
-  });
+    app.addHook('preHandler', async (request) => {
+      const { userId, lastSeen, loginAt } = request.session;
+      if (userId === undefined) return;
+      const now = Date.now();
+      // a session from before login times were kept has no loginAt: it ends too
+      const expired =
+        loginAt === undefined || now - loginAt > absoluteMs || (lastSeen !== undefined && now - lastSeen > idleMs);
+      if (expired) {
+        await request.session.destroy();
+        return;
+      }
+      const actor = loadActor(app.database.db, userId);
+      if (!actor) {
+        await request.session.destroy();
+        return;
+      }
+      request.user = actor;
+      request.session.lastSeen = now;
+    });
 
-  // CSRF on every state-changing request: forms send _csrf, htmx sends the X-CSRF-Token header
-  app.addHook('preHandler', (request, reply, done) => {
-    // a route may opt out (only the RFC 8058 one-click unsubscribe, whose URL token is its authority)
-    const config = request.routeOptions.config as { csrf?: boolean } | undefined;
-    if (SAFE_METHODS.has(request.method) || config?.csrf === false) return done();
-    app.csrfProtection(request, reply, done);
-  });
+    // CSRF on every state-changing request: forms send _csrf, htmx sends the X-CSRF-Token header
+    app.addHook('preHandler', (request, reply, done) => {
+      // a route may opt out (only the RFC 8058 one-click unsubscribe, whose URL token is its authority)
+      const config = request.routeOptions.config as { csrf?: boolean } | undefined;
+      if (SAFE_METHODS.has(request.method) || config?.csrf === false) return done();
+      app.csrfProtection(request, reply, done);
+    });
 
-  app.addHook('onSend', async (request, reply) => {
-    if (!request.user && !PRIVATE_PATHS.test(request.url)) return;
-    const current = reply.getHeader('Cache-Control');
-    if (typeof current !== 'string' || !current.includes('no-store')) reply.header('Cache-Control', 'no-store');
-  });
+    app.addHook('onSend', async (request, reply) => {
+      if (!request.user && !PRIVATE_PATHS.test(request.url)) return;
+      const current = reply.getHeader('Cache-Control');
+      if (typeof current !== 'string' || !current.includes('no-store')) reply.header('Cache-Control', 'no-store');
+    });
 
-  app.decorate('pageContext', async (request: FastifyRequest, reply: FastifyReply) => {
-    if (!request.user) return { user: null };
-    return { user: request.user, csrfToken: await reply.generateCsrf() };
-  });
-}, { name: 'session', dependencies: ['db'] });
+    app.decorate('pageContext', async (request: FastifyRequest, reply: FastifyReply) => {
+      if (!request.user) return { user: null };
+      return { user: request.user, csrfToken: await reply.generateCsrf() };
+    });
+  },
+  { name: 'session', dependencies: ['db'] },
+);

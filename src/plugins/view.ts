@@ -9,21 +9,24 @@ import { STATUS_LABELS } from '../proposals/status.js';
 export const viewsRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../views');
 
 /** Nunjucks with autoescape; the template cache comes from config, never from NODE_ENV. */
-export default fp<{ cache: boolean }>(async (app, opts) => {
-  await app.register(fastifyView, {
-    engine: { nunjucks },
-    root: viewsRoot,
-    production: opts.cache,
-    options: {
-      autoescape: true,
-      noCache: !opts.cache,
-      throwOnUndefined: false,
-      onConfigure: (env: nunjucks.Environment) => {
-        env.addFilter('datePl', (v: string | null | undefined) => (v ? formatDatePl(v) : ''));
-        env.addFilter('dateTimePl', (v: string | null | undefined) => (v ? formatDateTimePl(v) : ''));
-        env.addFilter('statusLabel', (v: string) => STATUS_LABELS[v as keyof typeof STATUS_LABELS] ?? v);
-        env.addGlobal('statusLabels', STATUS_LABELS);
+export default fp<{ cache: boolean }>(
+  async (app, opts) => {
+    await app.register(fastifyView, {
+      engine: { nunjucks },
+      root: viewsRoot,
+      production: opts.cache,
+      options: {
+        autoescape: true,
+        noCache: !opts.cache,
+        throwOnUndefined: false,
+        onConfigure: (env: nunjucks.Environment) => {
+          env.addFilter('datePl', (v: string | null | undefined) => (v ? formatDatePl(v) : ''));
+          env.addFilter('dateTimePl', (v: string | null | undefined) => (v ? formatDateTimePl(v) : ''));
+          env.addFilter('statusLabel', (v: string) => STATUS_LABELS[v as keyof typeof STATUS_LABELS] ?? v);
+          env.addGlobal('statusLabels', STATUS_LABELS);
+        },
       },
-    },
-  });
-}, { name: 'view' });
+    });
+  },
+  { name: 'view' },
+);

@@ -12,11 +12,16 @@ const routes: FastifyPluginAsync = async (app) => {
 
   app.post('/proposals/:id/positions', { preHandler: requireStaff }, async (request, reply) => {
     const { id } = parseOr(idParamSchema, request.params, 404);
-    if (request.user!.role !== 'unit') throw new HttpError(403, 'Stanowiska piszą pracownicy jednostek, do których przekazano propozycję.');
+    if (request.user!.role !== 'unit')
+      throw new HttpError(403, 'Stanowiska piszą pracownicy jednostek, do których przekazano propozycję.');
     const raw = (request.body ?? {}) as Record<string, unknown>;
     const unitId = Number(raw.unitId);
     return runProposalForm(app, request, reply, {
-      id, form: `position-${Number.isInteger(unitId) ? unitId : 'x'}`, schema: positionSchema, ok: 'stanowisko', anchor: 'stanowiska',
+      id,
+      form: `position-${Number.isInteger(unitId) ? unitId : 'x'}`,
+      schema: positionSchema,
+      ok: 'stanowisko',
+      anchor: 'stanowiska',
       precondition: (p) => (isOpen(p.status) ? null : POSITIONS_CLOSED),
       run: (input) => (savePosition(db, id, input, request.user!).submitted ? 'stanowisko' : 'szkic'),
     });

@@ -1,7 +1,13 @@
 import { and, asc, count, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import type { DbOrTx } from '../db/client.js';
 import {
-  consultations, meta, proposals, proposalUnits, unitGroupMembers, units, workshopTables,
+  consultations,
+  meta,
+  proposals,
+  proposalUnits,
+  unitGroupMembers,
+  units,
+  workshopTables,
 } from '../db/schema/index.js';
 import type { ProposalStatus } from '../db/schema/proposals.js';
 import { proposalSearch } from '../db/search-table.js';
@@ -29,8 +35,10 @@ export function findConsultation(db: DbOrTx, slug?: string) {
 }
 
 export function setCurrentConsultationId(tx: DbOrTx, consultationId: number): void {
-  tx.insert(meta).values({ key: CURRENT_CONSULTATION_KEY, value: consultationId })
-    .onConflictDoUpdate({ target: meta.key, set: { value: consultationId } }).run();
+  tx.insert(meta)
+    .values({ key: CURRENT_CONSULTATION_KEY, value: consultationId })
+    .onConflictDoUpdate({ target: meta.key, set: { value: consultationId } })
+    .run();
 }
 
 export function listConsultations(db: DbOrTx) {
@@ -38,7 +46,12 @@ export function listConsultations(db: DbOrTx) {
 }
 
 export function listWorkshopTables(db: DbOrTx, consultationId: number) {
-  return db.select().from(workshopTables).where(eq(workshopTables.consultationId, consultationId)).orderBy(asc(workshopTables.number)).all();
+  return db
+    .select()
+    .from(workshopTables)
+    .where(eq(workshopTables.consultationId, consultationId))
+    .orderBy(asc(workshopTables.number))
+    .all();
 }
 
 /**
@@ -54,13 +67,17 @@ function filterConditions(f: ProposalFilter, ftsJoined = false): SQL {
     eq(proposals.inSource, true),
   ];
   if (f.ftsQuery) {
-    conds.push(ftsJoined
-      ? and(sql`proposal_search MATCH ${f.ftsQuery}`, eq(proposals.id, proposalSearch.rowid))
-      : sql`${proposals.id} IN (SELECT rowid FROM proposal_search WHERE proposal_search MATCH ${f.ftsQuery})`);
+    conds.push(
+      ftsJoined
+        ? and(sql`proposal_search MATCH ${f.ftsQuery}`, eq(proposals.id, proposalSearch.rowid))
+        : sql`${proposals.id} IN (SELECT rowid FROM proposal_search WHERE proposal_search MATCH ${f.ftsQuery})`,
+    );
   }
   if (f.tableNumber !== undefined) {
     // same rows as joining workshop_tables and testing its number, but usable without the join
-    conds.push(sql`${proposals.workshopTableId} IN (SELECT ${workshopTables.id} FROM ${workshopTables} WHERE ${workshopTables.number} = ${f.tableNumber})`);
+    conds.push(
+      sql`${proposals.workshopTableId} IN (SELECT ${workshopTables.id} FROM ${workshopTables} WHERE ${workshopTables.number} = ${f.tableNumber})`,
+    );
   }
   if (f.status) conds.push(byTable ? sql`+${proposals.status} = ${f.status}` : eq(proposals.status, f.status));
   if (f.unitId !== undefined) {
@@ -91,8 +108,9 @@ export function countProposals(db: DbOrTx, f: ProposalFilter): number {
   if (f.ftsQuery) {
     // Start from the full-text matches (CROSS JOIN fixes that order in SQLite) and look each one up
     // by rowid: the cost follows the number of matches, not the size of the consultation.
-    return db.select({ n: count() }).from(proposalSearch).crossJoin(proposals)
-      .where(filterConditions(f, true)).get()?.n ?? 0;
+    return (
+      db.select({ n: count() }).from(proposalSearch).crossJoin(proposals).where(filterConditions(f, true)).get()?.n ?? 0
+    );
   }
   return db.select({ n: count() }).from(proposals).where(filterConditions(f)).get()?.n ?? 0;
 }
@@ -101,23 +119,33 @@ export function countProposals(db: DbOrTx, f: ProposalFilter): number {
 const FEW_MATCHES = 2000;
 
 function hasFewMatches(db: DbOrTx, ftsQuery: string): boolean {
-  const probe = db.select({ rowid: proposalSearch.rowid }).from(proposalSearch)
-    .where(sql`proposal_search MATCH ${ftsQuery}`).limit(FEW_MATCHES + 1).as('probe');
+  const probe = db
+    .select({ rowid: proposalSearch.rowid })
+    .from(proposalSearch)
+    .where(sql`proposal_search MATCH ${ftsQuery}`)
+    .limit(FEW_MATCHES + 1)
+    .as('probe');
   return (db.select({ n: count() }).from(probe).get()?.n ?? 0) <= FEW_MATCHES;
 }
 
 export function listProposals(db: DbOrTx, f: ProposalFilter, page?: { limit: number; offset: number }) {
   // A rare search term: look up its few matches and sort them (cost follows the matches). Otherwise
   // walk the consultation in LP order against the match list and stop once the page is full.
-  const q = f.ftsQuery && hasFewMatches(db, f.ftsQuery)
-    ? db.select(listColumns).from(proposalSearch).crossJoin(proposals)
-      .leftJoin(workshopTables, eq(workshopTables.id, proposals.workshopTableId))
-      .where(filterConditions(f, true))
-      .orderBy(asc(proposals.lp))
-    : db.select(listColumns).from(proposals)
-      .leftJoin(workshopTables, eq(workshopTables.id, proposals.workshopTableId))
-      .where(filterConditions(f))
-      .orderBy(asc(proposals.lp));
+  const q =
+    f.ftsQuery && hasFewMatches(db, f.ftsQuery)
+      ? db
+          .select(listColumns)
+          .from(proposalSearch)
+          .crossJoin(proposals)
+          .leftJoin(workshopTables, eq(workshopTables.id, proposals.workshopTableId))
+          .where(filterConditions(f, true))
+          .orderBy(asc(proposals.lp))
+      : db
+          .select(listColumns)
+          .from(proposals)
+          .leftJoin(workshopTables, eq(workshopTables.id, proposals.workshopTableId))
+          .where(filterConditions(f))
+          .orderBy(asc(proposals.lp));
   return page ? q.limit(page.limit).offset(page.offset).all() : q.all();
 }
 
@@ -126,17 +154,29 @@ export function listProposalIds(db: DbOrTx, f: ProposalFilter): number[] {
   const q = f.ftsQuery
     ? db.select({ id: proposals.id }).from(proposalSearch).crossJoin(proposals).where(filterConditions(f, true))
     : db.select({ id: proposals.id }).from(proposals).where(filterConditions(f));
-  return q.orderBy(asc(proposals.lp)).all().map((r) => r.id);
+  return q
+    .orderBy(asc(proposals.lp))
+    .all()
+    .map((r) => r.id);
 }
 
 /** Units named by each proposal, in source order. */
 export function unitsForProposals(db: DbOrTx, proposalIds: number[]): Map<number, UnitRef[]> {
   const out = new Map<number, UnitRef[]>();
   for (let i = 0; i < proposalIds.length; i += 900) {
-    const rows = db.select({ proposalId: proposalUnits.proposalId, id: units.id, name: units.name, slug: units.slug, kind: units.kind })
-      .from(proposalUnits).innerJoin(units, eq(units.id, proposalUnits.unitId))
+    const rows = db
+      .select({
+        proposalId: proposalUnits.proposalId,
+        id: units.id,
+        name: units.name,
+        slug: units.slug,
+        kind: units.kind,
+      })
+      .from(proposalUnits)
+      .innerJoin(units, eq(units.id, proposalUnits.unitId))
       .where(inArray(proposalUnits.proposalId, proposalIds.slice(i, i + 900)))
-      .orderBy(asc(proposalUnits.proposalId), asc(proposalUnits.ordinal)).all();
+      .orderBy(asc(proposalUnits.proposalId), asc(proposalUnits.ordinal))
+      .all();
     for (const { proposalId, ...u } of rows) {
       const list = out.get(proposalId) ?? [];
       list.push(u);
@@ -147,18 +187,33 @@ export function unitsForProposals(db: DbOrTx, proposalIds: number[]): Map<number
 }
 
 export function getProposal(db: DbOrTx, id: number) {
-  return db.select({ ...listColumns, consultationId: proposals.consultationId, inSource: proposals.inSource, version: proposals.version, duplicateOfId: proposals.duplicateOfId, workshopTableId: proposals.workshopTableId, consultationSlug: consultations.slug, consultationTitle: consultations.title })
+  return db
+    .select({
+      ...listColumns,
+      consultationId: proposals.consultationId,
+      inSource: proposals.inSource,
+      version: proposals.version,
+      duplicateOfId: proposals.duplicateOfId,
+      workshopTableId: proposals.workshopTableId,
+      consultationSlug: consultations.slug,
+      consultationTitle: consultations.title,
+    })
     .from(proposals)
     .innerJoin(consultations, eq(consultations.id, proposals.consultationId))
     .leftJoin(workshopTables, eq(workshopTables.id, proposals.workshopTableId))
-    .where(eq(proposals.id, id)).get();
+    .where(eq(proposals.id, id))
+    .get();
 }
 
 /** LPs the source shows no row for. */
 export function listSourceGaps(db: DbOrTx, consultationId: number): number[] {
-  return db.select({ lp: proposals.lp }).from(proposals)
+  return db
+    .select({ lp: proposals.lp })
+    .from(proposals)
     .where(and(eq(proposals.consultationId, consultationId), eq(proposals.inSource, false)))
-    .orderBy(asc(proposals.lp)).all().map((r) => r.lp);
+    .orderBy(asc(proposals.lp))
+    .all()
+    .map((r) => r.lp);
 }
 
 export function listUnits(db: DbOrTx) {
@@ -171,23 +226,35 @@ export function findUnitBySlug(db: DbOrTx, slug: string) {
 
 /** Groups a unit belongs to, and (for a group) its member units. */
 export function groupsOfUnit(db: DbOrTx, unitId: number) {
-  return db.select({ id: units.id, name: units.name, slug: units.slug, kind: units.kind }).from(unitGroupMembers)
-    .innerJoin(units, eq(units.id, unitGroupMembers.groupId)).where(eq(unitGroupMembers.unitId, unitId)).orderBy(asc(units.name)).all();
+  return db
+    .select({ id: units.id, name: units.name, slug: units.slug, kind: units.kind })
+    .from(unitGroupMembers)
+    .innerJoin(units, eq(units.id, unitGroupMembers.groupId))
+    .where(eq(unitGroupMembers.unitId, unitId))
+    .orderBy(asc(units.name))
+    .all();
 }
 export function membersOfGroup(db: DbOrTx, groupId: number) {
-  return db.select({ id: units.id, name: units.name, slug: units.slug, kind: units.kind }).from(unitGroupMembers)
-    .innerJoin(units, eq(units.id, unitGroupMembers.unitId)).where(eq(unitGroupMembers.groupId, groupId)).orderBy(asc(units.name)).all();
+  return db
+    .select({ id: units.id, name: units.name, slug: units.slug, kind: units.kind })
+    .from(unitGroupMembers)
+    .innerJoin(units, eq(units.id, unitGroupMembers.unitId))
+    .where(eq(unitGroupMembers.groupId, groupId))
+    .orderBy(asc(units.name))
+    .all();
 }
 
 /** How many proposals (of a consultation) name each unit directly. */
 export function proposalCountsByUnit(db: DbOrTx, consultationId: number): Map<number, number> {
-  const rows = db.select({ unitId: proposalUnits.unitId, n: count() }).from(proposalUnits)
+  const rows = db
+    .select({ unitId: proposalUnits.unitId, n: count() })
+    .from(proposalUnits)
     .innerJoin(proposals, eq(proposals.id, proposalUnits.proposalId))
     .where(and(eq(proposals.consultationId, consultationId), eq(proposals.inSource, true)))
-    .groupBy(proposalUnits.unitId).all();
+    .groupBy(proposalUnits.unitId)
+    .all();
   return new Map(rows.map((r) => [r.unitId, r.n]));
 }
-
 
 /** A unit's name by id (events record names, so the timeline reads right after renames). */
 export function unitName(db: DbOrTx, unitId: number): string {

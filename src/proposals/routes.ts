@@ -22,7 +22,13 @@ const routes: FastifyPluginAsync = async (app) => {
     const fragment = wantsFragment(request, RESULTS_ID);
     const render = async () => {
       const model = withNotFound(() => proposalList(db, query));
-      const filters = { q: query.q, table: query.table, unit: query.unit, status: query.status, consultation: query.consultation };
+      const filters = {
+        q: query.q,
+        table: query.table,
+        unit: query.unit,
+        status: query.status,
+        consultation: query.consultation,
+      };
       const view = {
         ...(await app.pageContext(request, reply)),
         ...model,
@@ -46,11 +52,20 @@ const routes: FastifyPluginAsync = async (app) => {
       if (!proposal) throw new HttpError(404, 'Nie ma propozycji o takim numerze.');
       const units = unitsForProposals(db, [id]).get(id) ?? [];
       const unitsWithGroups = units.map((u) => ({ ...u, memberOf: groupsOfUnit(db, u.id) }));
-      const timeline = listEvents(db, id, { publicOnly: true }).map((e) => ({ createdAt: e.createdAt, text: describeEvent(e), body: eventBody(e), note: e.type === 'status.changed' || e.type === 'duplicate.marked' ? e.note : '' }));
+      const timeline = listEvents(db, id, { publicOnly: true }).map((e) => ({
+        createdAt: e.createdAt,
+        text: describeEvent(e),
+        body: eventBody(e),
+        note: e.type === 'status.changed' || e.type === 'duplicate.marked' ? e.note : '',
+      }));
       return app.view('proposals/show.njk', {
         ...(await app.pageContext(request, reply)),
-        proposal, units: unitsWithGroups, blocks: pointBlocks(proposal.points), timeline,
-        decision: currentDecision(db, id), outcomeLabels: OUTCOME_LABELS,
+        proposal,
+        units: unitsWithGroups,
+        blocks: pointBlocks(proposal.points),
+        timeline,
+        decision: currentDecision(db, id),
+        outcomeLabels: OUTCOME_LABELS,
         duplicateOf: duplicateOriginal(db, proposal.duplicateOfId),
       });
     };

@@ -10,10 +10,33 @@ export const listQuerySchema = z.object({
     emptyToUndefined,
     plainText(z.string().trim().max(200, 'Wyszukiwana fraza może mieć najwyżej 200 znaków.')).optional(),
   ),
-  table: z.preprocess(emptyToUndefined, z.coerce.number({ error: 'Numer stolika musi być liczbą.' }).int('Numer stolika musi być liczbą całkowitą.').min(1, 'Numer stolika musi być dodatni.').max(9999).optional()),
-  unit: z.preprocess(emptyToUndefined, z.string().regex(/^[a-z0-9-]{1,80}$/, 'Nieprawidłowy identyfikator jednostki.').optional()),
-  status: z.preprocess(emptyToUndefined, z.enum(PROPOSAL_STATUSES, { error: 'Nieznany status propozycji.' }).optional()),
-  consultation: z.preprocess(emptyToUndefined, z.string().regex(/^[a-z0-9-]{1,80}$/, 'Nieprawidłowy identyfikator konsultacji.').optional()),
+  table: z.preprocess(
+    emptyToUndefined,
+    z.coerce
+      .number({ error: 'Numer stolika musi być liczbą.' })
+      .int('Numer stolika musi być liczbą całkowitą.')
+      .min(1, 'Numer stolika musi być dodatni.')
+      .max(9999)
+      .optional(),
+  ),
+  unit: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .regex(/^[a-z0-9-]{1,80}$/, 'Nieprawidłowy identyfikator jednostki.')
+      .optional(),
+  ),
+  status: z.preprocess(
+    emptyToUndefined,
+    z.enum(PROPOSAL_STATUSES, { error: 'Nieznany status propozycji.' }).optional(),
+  ),
+  consultation: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .regex(/^[a-z0-9-]{1,80}$/, 'Nieprawidłowy identyfikator konsultacji.')
+      .optional(),
+  ),
   page: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(100000).optional()),
 });
 export type ListQuery = z.infer<typeof listQuerySchema>;

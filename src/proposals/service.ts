@@ -3,8 +3,18 @@ import type { Db } from '../db/client.js';
 import { bumpDataVersion } from '../db/version.js';
 import { toFtsQuery } from '../lib/text.js';
 import {
-  countProposals, findConsultation, findUnitBySlug, listConsultations, listProposalIds, listProposals, listSourceGaps,
-  listUnits, listWorkshopTables, setCurrentConsultationId, unitsForProposals, type ProposalFilter,
+  countProposals,
+  findConsultation,
+  findUnitBySlug,
+  listConsultations,
+  listProposalIds,
+  listProposals,
+  listSourceGaps,
+  listUnits,
+  listWorkshopTables,
+  setCurrentConsultationId,
+  unitsForProposals,
+  type ProposalFilter,
 } from './queries.js';
 import type { ListQuery } from './schema.js';
 
@@ -15,7 +25,12 @@ export class NotFound extends Error {}
 /** Resolves the list's query string into a filter on one consultation. */
 export function resolveFilter(db: Db, query: ListQuery) {
   const consultation = findConsultation(db, query.consultation);
-  if (!consultation) throw new NotFound(query.consultation ? `Nie ma konsultacji „${query.consultation}”.` : 'Nie zaimportowano jeszcze żadnych konsultacji.');
+  if (!consultation)
+    throw new NotFound(
+      query.consultation
+        ? `Nie ma konsultacji „${query.consultation}”.`
+        : 'Nie zaimportowano jeszcze żadnych konsultacji.',
+    );
   const unit = query.unit ? findUnitBySlug(db, query.unit) : undefined;
   if (query.unit && !unit) throw new NotFound(`Nie ma jednostki o identyfikatorze „${query.unit}”.`);
   const ftsQuery = query.q ? toFtsQuery(query.q) : null;
@@ -37,13 +52,28 @@ export function proposalList(db: Db, query: ListQuery) {
   const pages = Math.max(1, Math.ceil(total / PAGE_SIZE));
   const page = Math.min(query.page ?? 1, pages);
   const rows = emptySearch ? [] : listProposals(db, filter, { limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE });
-  const unitMap = unitsForProposals(db, rows.map((r) => r.id));
+  const unitMap = unitsForProposals(
+    db,
+    rows.map((r) => r.id),
+  );
   const items = rows.map((r) => ({ ...r, units: unitMap.get(r.id) ?? [] }));
-  const groups: { number: number | null; theme: string; themeLegible: boolean; moderators: string[]; items: typeof items }[] = [];
+  const groups: {
+    number: number | null;
+    theme: string;
+    themeLegible: boolean;
+    moderators: string[];
+    items: typeof items;
+  }[] = [];
   for (const item of items) {
     let g = groups[groups.length - 1];
     if (!g || g.number !== item.tableNumber) {
-      g = { number: item.tableNumber, theme: item.tableTheme ?? '', themeLegible: item.tableThemeLegible ?? true, moderators: item.moderators ?? [], items: [] };
+      g = {
+        number: item.tableNumber,
+        theme: item.tableTheme ?? '',
+        themeLegible: item.tableThemeLegible ?? true,
+        moderators: item.moderators ?? [],
+        items: [],
+      };
       groups.push(g);
     }
     g.items.push(item);
@@ -73,17 +103,24 @@ export function proposalIdsForExport(db: Db, query: ListQuery) {
  * `?consultation=` (until then it is the first one imported; importing another changes nothing).
  */
 export function setCurrentConsultation(db: Db, slug: string, actorId: number | null = null) {
-  return db.transaction((tx) => {
-    const consultation = findConsultation(tx, slug);
-    if (!consultation) throw new NotFound(`Nie ma konsultacji „${slug}”.`);
-    const before = findConsultation(tx);
-    setCurrentConsultationId(tx, consultation.id);
-    recordAudit(tx, {
-      actorId, action: 'consultation.made-current', subjectType: 'consultation', subjectId: consultation.id,
-      subjectLabel: consultation.title, before: before ? { current: before.title } : null,
-      after: { current: consultation.title },
-    });
-    bumpDataVersion(tx);
-    return consultation;
-  }, { behavior: 'immediate' });
+  return db.transaction(
+    (tx) => {
+      const consultation = findConsultation(tx, slug);
+      if (!consultation) throw new NotFound(`Nie ma konsultacji „${slug}”.`);
+      const before = findConsultation(tx);
+      setCurrentConsultationId(tx, consultation.id);
+      recordAudit(tx, {
+        actorId,
+        action: 'consultation.made-current',
+        subjectType: 'consultation',
+        subjectId: consultation.id,
+        subjectLabel: consultation.title,
+        before: before ? { current: before.title } : null,
+        after: { current: consultation.title },
+      });
+      bumpDataVersion(tx);
+      return consultation;
+    },
+    { behavior: 'immediate' },
+  );
 }

@@ -18,7 +18,14 @@ import { assignedUnitIds, assignmentsWithPositions, duplicateOriginal } from './
 export const EVENTS_ID = 'zdarzenia';
 
 /** The confirmation code a successful form redirects with (?ok=…); anything else is ignored. */
-const okQuerySchema = z.object({ ok: z.string().regex(/^[a-z-]{1,40}$/).optional() }).catch({ ok: undefined });
+const okQuerySchema = z
+  .object({
+    ok: z
+      .string()
+      .regex(/^[a-z-]{1,40}$/)
+      .optional(),
+  })
+  .catch({ ok: undefined });
 
 /** A form's outcome to show on the page again: its id, errors and the values typed. */
 export type FormState = { form: string; errors: FieldErrors; values: Record<string, unknown> };
@@ -28,23 +35,41 @@ export function loadStaffProposal(app: FastifyInstance, request: FastifyRequest,
   const proposal = getProposal(db, id);
   if (!proposal) throw new HttpError(404, 'Nie ma propozycji o takim numerze.');
   const assigned = assignedUnitIds(db, id);
-  if (!canViewProposalAsStaff(request.user, assigned)) throw new HttpError(403, 'Ta propozycja nie została przekazana do Twojej jednostki.');
+  if (!canViewProposalAsStaff(request.user, assigned))
+    throw new HttpError(403, 'Ta propozycja nie została przekazana do Twojej jednostki.');
   return { proposal, assigned };
 }
 
 export function staffEvents(app: FastifyInstance, proposalId: number) {
-  return listEvents(app.database.db, proposalId, { publicOnly: false }).map((e) => ({ ...e, text: describeEvent(e), body: eventBody(e) }));
+  return listEvents(app.database.db, proposalId, { publicOnly: false }).map((e) => ({
+    ...e,
+    text: describeEvent(e),
+    body: eventBody(e),
+  }));
 }
 
 /** Renders the staff page of a proposal, optionally with one form's errors (and the given status). */
-export async function renderStaffProposal(app: FastifyInstance, request: FastifyRequest, reply: FastifyReply, id: number, state?: FormState, statusCode = 200) {
+export async function renderStaffProposal(
+  app: FastifyInstance,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  id: number,
+  state?: FormState,
+  statusCode = 200,
+) {
   const { db } = app.database;
   const { proposal, assigned } = loadStaffProposal(app, request, id);
   const actor = request.user!;
   const today = todayInWarsaw();
   const assignmentRows = assignmentsWithPositions(db, id).map((a) => {
     const latest = a.versions[a.versions.length - 1] ?? null;
-    return { ...a, latest, overdue: isOverdue(a.dueDate, latest !== null, today), mine: actor.unitIds.includes(a.unitId), canWrite: canWritePosition(actor, a.unitId, assigned) };
+    return {
+      ...a,
+      latest,
+      overdue: isOverdue(a.dueDate, latest !== null, today),
+      mine: actor.unitIds.includes(a.unitId),
+      canWrite: canWritePosition(actor, a.unitId, assigned),
+    };
   });
   const allUnits = listUnits(db);
   const duplicateOf = duplicateOriginal(db, proposal.duplicateOfId);
@@ -76,7 +101,10 @@ export async function renderStaffProposal(app: FastifyInstance, request: Fastify
     state: state ?? null,
     ok: okQuerySchema.parse(request.query ?? {}).ok ?? null,
   };
-  return reply.code(statusCode).type('text/html; charset=utf-8').send(await app.view('staff/proposal.njk', page));
+  return reply
+    .code(statusCode)
+    .type('text/html; charset=utf-8')
+    .send(await app.view('staff/proposal.njk', page));
 }
 
 /**
@@ -84,9 +112,19 @@ export async function renderStaffProposal(app: FastifyInstance, request: Fastify
  * the proposal page or shows the page again with the form's errors and nothing saved.
  */
 export async function runProposalForm<S extends z.ZodType>(
-  app: FastifyInstance, request: FastifyRequest, reply: FastifyReply,
+  app: FastifyInstance,
+  request: FastifyRequest,
+  reply: FastifyReply,
   opts: {
-    id: number; form: string; schema: S; body?: unknown; run: (input: z.infer<S>) => void | string; ok: string; anchor?: string;
+    id: number;
+    form: string;
+    schema: S;
+    body?: unknown;
+    /** the change; may return another success code than `ok` */
+    // biome-ignore lint/suspicious/noConfusingVoidType: most changes return nothing, some a success code
+    run: (input: z.infer<S>) => void | string;
+    ok: string;
+    anchor?: string;
     /** a refusal when the form does not apply to the proposal as it stands (checked before the fields) */
     precondition?: (proposal: { status: ProposalStatus }) => string | null;
   },
@@ -96,15 +134,47 @@ export async function runProposalForm<S extends z.ZodType>(
   // the page must be visible to this user at all before anything else is said
   const { proposal } = loadStaffProposal(app, request, opts.id);
   const refusal = opts.precondition?.(proposal);
-  if (refusal) return renderStaffProposal(app, request, reply, opts.id, { form: opts.form, errors: singleError('form', refusal), values }, 422);
+  if (refusal)
+    return renderStaffProposal(
+      app,
+      request,
+      reply,
+      opts.id,
+      { form: opts.form, errors: singleError('form', refusal), values },
+      422,
+    );
   const parsed = opts.schema.safeParse(raw);
-  if (!parsed.success) return renderStaffProposal(app, request, reply, opts.id, { form: opts.form, errors: fieldErrors(parsed.error), values }, 422);
+  if (!parsed.success)
+    return renderStaffProposal(
+      app,
+      request,
+      reply,
+      opts.id,
+      { form: opts.form, errors: fieldErrors(parsed.error), values },
+      422,
+    );
   let ok = opts.ok;
   try {
     ok = opts.run(parsed.data) || ok;
   } catch (err) {
-    if (err instanceof ConflictError) return renderStaffProposal(app, request, reply, opts.id, { form: opts.form, errors: singleError('form', err.message), values }, 409);
-    if (err instanceof RuleError) return renderStaffProposal(app, request, reply, opts.id, { form: opts.form, errors: singleError(err.field, err.message), values }, 422);
+    if (err instanceof ConflictError)
+      return renderStaffProposal(
+        app,
+        request,
+        reply,
+        opts.id,
+        { form: opts.form, errors: singleError('form', err.message), values },
+        409,
+      );
+    if (err instanceof RuleError)
+      return renderStaffProposal(
+        app,
+        request,
+        reply,
+        opts.id,
+        { form: opts.form, errors: singleError(err.field, err.message), values },
+        422,
+      );
     if (err instanceof NotFoundError) throw new HttpError(404, err.message);
     if (err instanceof ForbiddenError) throw new HttpError(403, err.message);
     throw err;
@@ -116,5 +186,11 @@ export async function runProposalForm<S extends z.ZodType>(
 export async function eventsFragment(app: FastifyInstance, request: FastifyRequest, reply: FastifyReply, id: number) {
   const { assigned } = loadStaffProposal(app, request, id);
   const { csrfToken } = await app.pageContext(request, reply);
-  return { events: staffEvents(app, id), eventsId: EVENTS_ID, proposalId: id, canNote: canAddNote(request.user, assigned), csrfToken };
+  return {
+    events: staffEvents(app, id),
+    eventsId: EVENTS_ID,
+    proposalId: id,
+    canNote: canAddNote(request.user, assigned),
+    csrfToken,
+  };
 }

@@ -4,18 +4,38 @@ import { assignments, positions, positionVersions, proposals, units, workshopTab
 
 /** Assignments of one proposal with the state of each unit's position. */
 export function assignmentsWithPositions(db: DbOrTx, proposalId: number) {
-  const rows = db.select({
-    id: assignments.id, unitId: assignments.unitId, unitName: units.name, unitSlug: units.slug, lead: assignments.lead, dueDate: assignments.dueDate,
-    positionId: positions.id, draftOutcome: positions.outcome, draftJustification: positions.justification,
-    positionVersion: positions.version, submittedAt: positions.submittedAt, positionUpdatedAt: positions.updatedAt,
-  }).from(assignments)
+  const rows = db
+    .select({
+      id: assignments.id,
+      unitId: assignments.unitId,
+      unitName: units.name,
+      unitSlug: units.slug,
+      lead: assignments.lead,
+      dueDate: assignments.dueDate,
+      positionId: positions.id,
+      draftOutcome: positions.outcome,
+      draftJustification: positions.justification,
+      positionVersion: positions.version,
+      submittedAt: positions.submittedAt,
+      positionUpdatedAt: positions.updatedAt,
+    })
+    .from(assignments)
     .innerJoin(units, eq(units.id, assignments.unitId))
-    .leftJoin(positions, and(eq(positions.proposalId, assignments.proposalId), eq(positions.unitId, assignments.unitId)))
+    .leftJoin(
+      positions,
+      and(eq(positions.proposalId, assignments.proposalId), eq(positions.unitId, assignments.unitId)),
+    )
     .where(eq(assignments.proposalId, proposalId))
-    .orderBy(desc(assignments.lead), asc(units.name)).all();
+    .orderBy(desc(assignments.lead), asc(units.name))
+    .all();
   const positionIds = rows.map((r) => r.positionId).filter((id): id is number => id !== null);
   const versions = positionIds.length
-    ? db.select().from(positionVersions).where(inArray(positionVersions.positionId, positionIds)).orderBy(asc(positionVersions.number)).all()
+    ? db
+        .select()
+        .from(positionVersions)
+        .where(inArray(positionVersions.positionId, positionIds))
+        .orderBy(asc(positionVersions.number))
+        .all()
     : [];
   return rows.map((r) => ({ ...r, versions: versions.filter((v) => v.positionId === r.positionId) }));
 }
@@ -23,52 +43,106 @@ export function assignmentsWithPositions(db: DbOrTx, proposalId: number) {
 /** Admin/RDPP queue: what needs action. */
 export function queue(db: DbOrTx, today: string) {
   const base = {
-    id: proposals.id, lp: proposals.lp, title: proposals.title, status: proposals.status, tableNumber: workshopTables.number,
+    id: proposals.id,
+    lp: proposals.lp,
+    title: proposals.title,
+    status: proposals.status,
+    tableNumber: workshopTables.number,
     consultationId: proposals.consultationId,
   };
-  const newOnes = db.select(base).from(proposals).leftJoin(workshopTables, eq(workshopTables.id, proposals.workshopTableId))
-    .where(and(eq(proposals.status, 'nowa'), eq(proposals.inSource, true))).orderBy(asc(proposals.consultationId), asc(proposals.lp)).all();
-  const overdue = db.select({ ...base, unitName: units.name, dueDate: assignments.dueDate }).from(assignments)
+  const newOnes = db
+    .select(base)
+    .from(proposals)
+    .leftJoin(workshopTables, eq(workshopTables.id, proposals.workshopTableId))
+    .where(and(eq(proposals.status, 'nowa'), eq(proposals.inSource, true)))
+    .orderBy(asc(proposals.consultationId), asc(proposals.lp))
+    .all();
+  const overdue = db
+    .select({ ...base, unitName: units.name, dueDate: assignments.dueDate })
+    .from(assignments)
     .innerJoin(proposals, eq(proposals.id, assignments.proposalId))
     .innerJoin(units, eq(units.id, assignments.unitId))
     .leftJoin(workshopTables, eq(workshopTables.id, proposals.workshopTableId))
-    .leftJoin(positions, and(eq(positions.proposalId, assignments.proposalId), eq(positions.unitId, assignments.unitId)))
-    .where(and(lt(assignments.dueDate, today), eq(proposals.status, 'przekazana'), sql`${positions.submittedAt} IS NULL`))
-    .orderBy(asc(assignments.dueDate), asc(proposals.lp)).all();
-  const collected = db.select(base).from(proposals).leftJoin(workshopTables, eq(workshopTables.id, proposals.workshopTableId))
-    .where(eq(proposals.status, 'stanowiska-zebrane')).orderBy(asc(proposals.lp)).all();
-  const waiting = db.select({ ...base, dueDate: sql<string>`min(${assignments.dueDate})` }).from(proposals)
+    .leftJoin(
+      positions,
+      and(eq(positions.proposalId, assignments.proposalId), eq(positions.unitId, assignments.unitId)),
+    )
+    .where(
+      and(lt(assignments.dueDate, today), eq(proposals.status, 'przekazana'), sql`${positions.submittedAt} IS NULL`),
+    )
+    .orderBy(asc(assignments.dueDate), asc(proposals.lp))
+    .all();
+  const collected = db
+    .select(base)
+    .from(proposals)
+    .leftJoin(workshopTables, eq(workshopTables.id, proposals.workshopTableId))
+    .where(eq(proposals.status, 'stanowiska-zebrane'))
+    .orderBy(asc(proposals.lp))
+    .all();
+  const waiting = db
+    .select({ ...base, dueDate: sql<string>`min(${assignments.dueDate})` })
+    .from(proposals)
     .innerJoin(assignments, eq(assignments.proposalId, proposals.id))
     .leftJoin(workshopTables, eq(workshopTables.id, proposals.workshopTableId))
-    .where(eq(proposals.status, 'przekazana')).groupBy(proposals.id).orderBy(asc(proposals.lp)).all();
+    .where(eq(proposals.status, 'przekazana'))
+    .groupBy(proposals.id)
+    .orderBy(asc(proposals.lp))
+    .all();
   return { newOnes, overdue, collected, waiting };
 }
 
 /** Counts per status (progress overview). */
 export function statusCounts(db: DbOrTx) {
-  return db.select({ status: proposals.status, n: count() }).from(proposals).where(eq(proposals.inSource, true)).groupBy(proposals.status).all();
+  return db
+    .select({ status: proposals.status, n: count() })
+    .from(proposals)
+    .where(eq(proposals.inSource, true))
+    .groupBy(proposals.status)
+    .all();
 }
 
 /** Proposals assigned to any of a user's units, with that unit's position state. */
 export function proposalsForUnits(db: DbOrTx, unitIds: number[]) {
   if (!unitIds.length) return [];
-  return db.select({
-    id: proposals.id, lp: proposals.lp, title: proposals.title, status: proposals.status,
-    unitId: units.id, unitName: units.name, dueDate: assignments.dueDate, lead: assignments.lead,
-    submittedAt: positions.submittedAt, hasDraft: isNotNull(positions.id),
-  }).from(assignments)
+  return db
+    .select({
+      id: proposals.id,
+      lp: proposals.lp,
+      title: proposals.title,
+      status: proposals.status,
+      unitId: units.id,
+      unitName: units.name,
+      dueDate: assignments.dueDate,
+      lead: assignments.lead,
+      submittedAt: positions.submittedAt,
+      hasDraft: isNotNull(positions.id),
+    })
+    .from(assignments)
     .innerJoin(proposals, eq(proposals.id, assignments.proposalId))
     .innerJoin(units, eq(units.id, assignments.unitId))
-    .leftJoin(positions, and(eq(positions.proposalId, assignments.proposalId), eq(positions.unitId, assignments.unitId)))
-    .where(inArray(assignments.unitId, unitIds)).all();
+    .leftJoin(
+      positions,
+      and(eq(positions.proposalId, assignments.proposalId), eq(positions.unitId, assignments.unitId)),
+    )
+    .where(inArray(assignments.unitId, unitIds))
+    .all();
 }
 
 export function assignedUnitIds(db: DbOrTx, proposalId: number): number[] {
-  return db.select({ unitId: assignments.unitId }).from(assignments).where(eq(assignments.proposalId, proposalId)).all().map((a) => a.unitId);
+  return db
+    .select({ unitId: assignments.unitId })
+    .from(assignments)
+    .where(eq(assignments.proposalId, proposalId))
+    .all()
+    .map((a) => a.unitId);
 }
 
 /** The proposal a duplicate points to. */
 export function duplicateOriginal(db: DbOrTx, duplicateOfId: number | null) {
   if (!duplicateOfId) return undefined;
-  return db.select({ id: proposals.id, lp: proposals.lp, title: proposals.title }).from(proposals).where(eq(proposals.id, duplicateOfId)).get();
+  return db
+    .select({ id: proposals.id, lp: proposals.lp, title: proposals.title })
+    .from(proposals)
+    .where(eq(proposals.id, duplicateOfId))
+    .get();
 }

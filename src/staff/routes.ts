@@ -21,24 +21,38 @@ const routes: FastifyPluginAsync = async (app) => {
     const today = todayInWarsaw();
     const ctx = await app.pageContext(request, reply);
     if (user.role === 'unit') {
-      const rows = proposalsForUnits(db, user.unitIds).map((r) => {
-        const awaiting = !r.submittedAt && ['przekazana', 'stanowiska-zebrane'].includes(r.status);
-        return { ...r, awaiting, overdue: awaiting && isOverdue(r.dueDate, false, today) };
-      }).sort(compareForUnit);
+      const rows = proposalsForUnits(db, user.unitIds)
+        .map((r) => {
+          const awaiting = !r.submittedAt && ['przekazana', 'stanowiska-zebrane'].includes(r.status);
+          return { ...r, awaiting, overdue: awaiting && isOverdue(r.dueDate, false, today) };
+        })
+        .sort(compareForUnit);
       const myUnits = listUnits(db).filter((u) => user.unitIds.includes(u.id));
-      return reply.type('text/html; charset=utf-8').send(await app.view('staff/unit-home.njk', { ...ctx, nav: 'staff', rows, myUnits }));
+      return reply
+        .type('text/html; charset=utf-8')
+        .send(await app.view('staff/unit-home.njk', { ...ctx, nav: 'staff', rows, myUnits }));
     }
     const q = queue(db, today);
     const counts = statusCounts(db);
-    const progress = Object.entries(STATUS_LABELS).map(([status, label]) => ({ status, label, n: counts.find((c) => c.status === status)?.n ?? 0 }));
-    return reply.type('text/html; charset=utf-8').send(await app.view('staff/queue.njk', { ...ctx, nav: 'staff', q, progress, canManage: canManage(user), today }));
+    const progress = Object.entries(STATUS_LABELS).map(([status, label]) => ({
+      status,
+      label,
+      n: counts.find((c) => c.status === status)?.n ?? 0,
+    }));
+    return reply
+      .type('text/html; charset=utf-8')
+      .send(
+        await app.view('staff/queue.njk', { ...ctx, nav: 'staff', q, progress, canManage: canManage(user), today }),
+      );
   });
 
   app.get('/staff/proposals/:id', { preHandler: requireStaff }, async (request, reply) => {
     const { id } = parseOr(idParamSchema, request.params, 404);
     reply.header('Vary', 'HX-Request, HX-Target');
     if (wantsFragment(request, EVENTS_ID)) {
-      return reply.type('text/html; charset=utf-8').send(await app.view('staff/_events.njk', await eventsFragment(app, request, reply, id)));
+      return reply
+        .type('text/html; charset=utf-8')
+        .send(await app.view('staff/_events.njk', await eventsFragment(app, request, reply, id)));
     }
     return renderStaffProposal(app, request, reply, id);
   });
@@ -57,13 +71,24 @@ const routes: FastifyPluginAsync = async (app) => {
     const { proposal } = loadStaffProposal(app, request, id);
     const all = listUnits(db);
     const chosen = all.filter((u) => query.unitIds.includes(u.id));
-    if (chosen.length !== query.unitIds.length) throw new HttpError(400, 'Wybrano jednostkę, której nie ma w katalogu.');
+    if (chosen.length !== query.unitIds.length)
+      throw new HttpError(400, 'Wybrano jednostkę, której nie ma w katalogu.');
     const groups = chosen.filter((u) => u.kind === 'grupa').map((g) => ({ ...g, members: membersOfGroup(db, g.id) }));
-    const proposed = new Set([...chosen.filter((u) => u.kind !== 'grupa').map((u) => u.id), ...groups.flatMap((g) => g.members.map((m) => m.id))]);
-    return reply.type('text/html; charset=utf-8').send(await app.view('staff/pick-units.njk', {
-      ...(await app.pageContext(request, reply)), nav: 'staff', proposal, groups, proposed: [...proposed],
-      concreteUnits: all.filter((u) => u.kind !== 'grupa'), query,
-    }));
+    const proposed = new Set([
+      ...chosen.filter((u) => u.kind !== 'grupa').map((u) => u.id),
+      ...groups.flatMap((g) => g.members.map((m) => m.id)),
+    ]);
+    return reply.type('text/html; charset=utf-8').send(
+      await app.view('staff/pick-units.njk', {
+        ...(await app.pageContext(request, reply)),
+        nav: 'staff',
+        proposal,
+        groups,
+        proposed: [...proposed],
+        concreteUnits: all.filter((u) => u.kind !== 'grupa'),
+        query,
+      }),
+    );
   });
 };
 

@@ -7,7 +7,8 @@ import { clauseVersions } from '../db/schema/index.js';
 
 /** The one editable place of the information clause (RODO art. 13) shown to people who follow by e-mail. */
 export const CLAUSE_FILE = path.resolve(
-  path.dirname(fileURLToPath(import.meta.url)), '../../data/klauzula-informacyjna.md',
+  path.dirname(fileURLToPath(import.meta.url)),
+  '../../data/klauzula-informacyjna.md',
 );
 
 export type ClauseBlock =
@@ -38,7 +39,10 @@ function normalise(text: string): string {
 export function clauseBlocks(text: string): ClauseBlock[] {
   const blocks: ClauseBlock[] = [];
   for (const chunk of normalise(text).split(/\n\s*\n/)) {
-    const lines = chunk.split('\n').map((l) => l.trim()).filter(Boolean);
+    const lines = chunk
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean);
     if (!lines.length) continue;
     if (lines.length === 1 && lines[0]!.startsWith('## ')) {
       blocks.push({ kind: 'heading', text: lines[0]!.slice(3).trim() });
@@ -66,6 +70,8 @@ export function currentClause(file = CLAUSE_FILE): Clause {
 
 /** Keeps each version's text the first time it is shown, so what a subscriber saw can be produced later. */
 export function recordClauseShown(db: DbOrTx, clause: Clause, now = new Date()): void {
-  db.insert(clauseVersions).values({ version: clause.version, text: clause.text, firstShownAt: now.toISOString() })
-    .onConflictDoNothing().run();
+  db.insert(clauseVersions)
+    .values({ version: clause.version, text: clause.text, firstShownAt: now.toISOString() })
+    .onConflictDoNothing()
+    .run();
 }

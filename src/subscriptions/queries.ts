@@ -1,7 +1,14 @@
 import { and, asc, count, desc, eq, gt, inArray, lte, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../db/client.js';
 import {
-  consultations, outbox, proposals, subscriberTokens, subscriptions, subscriptionWithdrawals, units, workshopTables,
+  consultations,
+  outbox,
+  proposals,
+  subscriberTokens,
+  subscriptions,
+  subscriptionWithdrawals,
+  units,
+  workshopTables,
 } from '../db/schema/index.js';
 import type { ScopeKind } from '../db/schema/notifications.js';
 
@@ -25,22 +32,33 @@ function shorten(text: string): string {
 export function scopeInfo(db: DbOrTx, scope: Scope): ScopeInfo | undefined {
   switch (scope.kind) {
     case 'proposal': {
-      const p = db.select({
-        lp: proposals.lp, title: proposals.title, inSource: proposals.inSource, context: consultations.title,
-      })
-        .from(proposals).innerJoin(consultations, eq(consultations.id, proposals.consultationId))
-        .where(eq(proposals.id, scope.id)).get();
+      const p = db
+        .select({
+          lp: proposals.lp,
+          title: proposals.title,
+          inSource: proposals.inSource,
+          context: consultations.title,
+        })
+        .from(proposals)
+        .innerJoin(consultations, eq(consultations.id, proposals.consultationId))
+        .where(eq(proposals.id, scope.id))
+        .get();
       if (!p) return undefined;
       const title = p.inSource && p.title ? `: ${shorten(p.title)}` : '';
       return { ...scope, label: `Propozycja LP ${p.lp}${title}`, href: `/proposals/${scope.id}`, context: p.context };
     }
     case 'table': {
-      const t = db.select({
-        number: workshopTables.number, theme: workshopTables.theme,
-        slug: consultations.slug, context: consultations.title,
-      })
-        .from(workshopTables).innerJoin(consultations, eq(consultations.id, workshopTables.consultationId))
-        .where(eq(workshopTables.id, scope.id)).get();
+      const t = db
+        .select({
+          number: workshopTables.number,
+          theme: workshopTables.theme,
+          slug: consultations.slug,
+          context: consultations.title,
+        })
+        .from(workshopTables)
+        .innerJoin(consultations, eq(consultations.id, workshopTables.consultationId))
+        .where(eq(workshopTables.id, scope.id))
+        .get();
       if (!t) return undefined;
       const theme = t.theme ? `: ${shorten(t.theme)}` : '';
       const href = `/?consultation=${t.slug}&table=${t.number}`;
@@ -52,8 +70,11 @@ export function scopeInfo(db: DbOrTx, scope: Scope): ScopeInfo | undefined {
       return { ...scope, label: u.name, href: `/units/${u.slug}`, context: '' };
     }
     case 'consultation': {
-      const c = db.select({ slug: consultations.slug, title: consultations.title }).from(consultations)
-        .where(eq(consultations.id, scope.id)).get();
+      const c = db
+        .select({ slug: consultations.slug, title: consultations.title })
+        .from(consultations)
+        .where(eq(consultations.id, scope.id))
+        .get();
       if (!c) return undefined;
       const label = `Wszystkie propozycje konsultacji „${c.title}”`;
       return { ...scope, label, href: `/?consultation=${c.slug}`, context: c.title };
@@ -62,9 +83,13 @@ export function scopeInfo(db: DbOrTx, scope: Scope): ScopeInfo | undefined {
 }
 
 export function findSubscription(db: DbOrTx, email: string, scope: Scope) {
-  return db.select().from(subscriptions).where(and(
-    eq(subscriptions.email, email), eq(subscriptions.scopeKind, scope.kind), eq(subscriptions.scopeId, scope.id),
-  )).get();
+  return db
+    .select()
+    .from(subscriptions)
+    .where(
+      and(eq(subscriptions.email, email), eq(subscriptions.scopeKind, scope.kind), eq(subscriptions.scopeId, scope.id)),
+    )
+    .get();
 }
 
 export function subscriptionById(db: DbOrTx, id: number) {
@@ -77,16 +102,25 @@ export function subscriptionsOf(db: DbOrTx, email: string) {
 
 /** How many confirmation mails were queued for this address since `since` (the per-address limit). */
 export function confirmationsSince(db: DbOrTx, email: string, since: Date): number {
-  return db.select({ n: count() }).from(outbox).where(and(
-    eq(outbox.recipient, email), eq(outbox.kind, 'confirmation'), gt(outbox.createdAt, since.toISOString()),
-  )).get()?.n ?? 0;
+  return (
+    db
+      .select({ n: count() })
+      .from(outbox)
+      .where(
+        and(eq(outbox.recipient, email), eq(outbox.kind, 'confirmation'), gt(outbox.createdAt, since.toISOString())),
+      )
+      .get()?.n ?? 0
+  );
 }
 
 /** The newest confirmation row of a subscription and how many there were (the next dedup number). */
 export function lastConfirmation(db: DbOrTx, subscriptionId: number) {
-  const rows = db.select({ createdAt: outbox.createdAt, dedupKey: outbox.dedupKey }).from(outbox)
+  const rows = db
+    .select({ createdAt: outbox.createdAt, dedupKey: outbox.dedupKey })
+    .from(outbox)
     .where(and(eq(outbox.subscriptionId, subscriptionId), eq(outbox.kind, 'confirmation')))
-    .orderBy(desc(outbox.createdAt), desc(outbox.id)).all();
+    .orderBy(desc(outbox.createdAt), desc(outbox.id))
+    .all();
   const numbers = rows.map((r) => Number(/^confirm:\d+:(\d+)$/.exec(r.dedupKey)?.[1] ?? 0));
   return { createdAt: rows[0]?.createdAt, count: Math.max(0, ...numbers) };
 }
@@ -104,18 +138,30 @@ export function insertConfirmation(tx: DbOrTx, sub: { id: number; email: string 
 
 /** Ends a subscription: an anonymous trace, its queued mails and the row (its tokens go with it). */
 export function endSubscription(tx: DbOrTx, sub: typeof subscriptions.$inferSelect, how: string, now: Date): void {
-  tx.insert(subscriptionWithdrawals).values({
-    scopeKind: sub.scopeKind, scopeId: sub.scopeId, clauseVersion: sub.clauseVersion, requestedAt: sub.requestedAt,
-    confirmedAt: sub.confirmedAt, withdrawnAt: now.toISOString(), how,
-  }).run();
-  tx.delete(outbox).where(and(eq(outbox.subscriptionId, sub.id), eq(outbox.state, 'queued'))).run();
+  tx.insert(subscriptionWithdrawals)
+    .values({
+      scopeKind: sub.scopeKind,
+      scopeId: sub.scopeId,
+      clauseVersion: sub.clauseVersion,
+      requestedAt: sub.requestedAt,
+      confirmedAt: sub.confirmedAt,
+      withdrawnAt: now.toISOString(),
+      how,
+    })
+    .run();
+  tx.delete(outbox)
+    .where(and(eq(outbox.subscriptionId, sub.id), eq(outbox.state, 'queued')))
+    .run();
   tx.delete(subscriptions).where(eq(subscriptions.id, sub.id)).run();
 }
 
 /** Pending subscriptions requested at or before `before` (they expire unconfirmed). */
 export function pendingRequestedBefore(db: DbOrTx, before: Date) {
-  return db.select().from(subscriptions)
-    .where(and(eq(subscriptions.state, 'pending'), lte(subscriptions.requestedAt, before.toISOString()))).all();
+  return db
+    .select()
+    .from(subscriptions)
+    .where(and(eq(subscriptions.state, 'pending'), lte(subscriptions.requestedAt, before.toISOString())))
+    .all();
 }
 
 export function deleteExpiredTokens(tx: DbOrTx, now: Date): void {
@@ -128,7 +174,9 @@ export const SUBSCRIBER_MAIL_KINDS = ['confirmation', 'subscriber', 'digest'] as
 /** Erases an address: its tokens and its queued subscriber mail (subscriptions are ended one by one first). */
 export function eraseAddress(tx: DbOrTx, email: string): void {
   tx.delete(subscriberTokens).where(eq(subscriberTokens.email, email)).run();
-  tx.delete(outbox).where(and(
-    eq(outbox.recipient, email), eq(outbox.state, 'queued'), inArray(outbox.kind, [...SUBSCRIBER_MAIL_KINDS]),
-  )).run();
+  tx.delete(outbox)
+    .where(
+      and(eq(outbox.recipient, email), eq(outbox.state, 'queued'), inArray(outbox.kind, [...SUBSCRIBER_MAIL_KINDS])),
+    )
+    .run();
 }

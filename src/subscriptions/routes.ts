@@ -3,13 +3,29 @@ import { HttpError, parseOr } from '../lib/http.js';
 import { fieldErrors, singleError, type FieldErrors } from '../lib/forms.js';
 import { currentClause, recordClauseShown } from './clause.js';
 import {
-  emailSchema, followFormSchema, FREQUENCY_LABELS, frequencyFormSchema, manageQuerySchema, newQuerySchema,
-  scopeSchema, subscriptionIdSchema, tokenSchema,
+  emailSchema,
+  followFormSchema,
+  FREQUENCY_LABELS,
+  frequencyFormSchema,
+  manageQuerySchema,
+  newQuerySchema,
+  scopeSchema,
+  subscriptionIdSchema,
+  tokenSchema,
 } from './schema.js';
 import { scopeInfo, type ScopeInfo } from './queries.js';
 import {
-  changeFrequency, confirm, confirmationFor, eraseAll, manageView, purgeExpiredSubscriptions, requestFollow,
-  ScopeNotFound, unfollow, unsubscribeOneClick, unsubscribeTarget,
+  changeFrequency,
+  confirm,
+  confirmationFor,
+  eraseAll,
+  manageView,
+  purgeExpiredSubscriptions,
+  requestFollow,
+  ScopeNotFound,
+  unfollow,
+  unsubscribeOneClick,
+  unsubscribeTarget,
 } from './service.js';
 
 export type SubscriptionRoutesOptions = {
@@ -27,14 +43,16 @@ const LINK_PAGES = {
   unknown: {
     statusCode: 404,
     title: 'Nieprawidłowy link',
-    message: 'Ten link nie działa: jest niepełny albo sprawa, której dotyczył, została już zakończona. '
-      + 'Jeśli kopiujesz go z wiadomości, sprawdź, czy skopiowano go w całości.',
+    message:
+      'Ten link nie działa: jest niepełny albo sprawa, której dotyczył, została już zakończona. ' +
+      'Jeśli kopiujesz go z wiadomości, sprawdź, czy skopiowano go w całości.',
   },
   expired: {
     statusCode: 410,
     title: 'Link wygasł',
-    message: 'Ten link stracił ważność. Zgłoszenia, których nie potwierdzono w ciągu 7 dni, usuwamy; '
-      + 'jeśli nadal chcesz obserwować propozycję, zapisz się ponownie na jej stronie.',
+    message:
+      'Ten link stracił ważność. Zgłoszenia, których nie potwierdzono w ciągu 7 dni, usuwamy; ' +
+      'jeśli nadal chcesz obserwować propozycję, zapisz się ponownie na jej stronie.',
   },
 } as const;
 
@@ -71,13 +89,19 @@ const routes: FastifyPluginAsync<SubscriptionRoutesOptions> = async (app, opts) 
   });
 
   const render = async (
-    request: FastifyRequest, reply: FastifyReply, template: string, data: Record<string, unknown>,
+    request: FastifyRequest,
+    reply: FastifyReply,
+    template: string,
+    data: Record<string, unknown>,
     { status = 200, csrf = false } = {},
   ) => {
     const context = await app.pageContext(request, reply);
     // generated once per response: a second token on a first visit would name another secret
     const csrfToken = context.csrfToken ?? (csrf ? await reply.generateCsrf() : undefined);
-    return reply.code(status).type(HTML).send(await app.view(template, { ...context, csrfToken, ...data }));
+    return reply
+      .code(status)
+      .type(HTML)
+      .send(await app.view(template, { ...context, csrfToken, ...data }));
   };
 
   const linkPage = (request: FastifyRequest, reply: FastifyReply, status: 'unknown' | 'expired' | 'not-yours') => {
@@ -93,14 +117,28 @@ const routes: FastifyPluginAsync<SubscriptionRoutesOptions> = async (app, opts) 
   };
 
   const followPage = (
-    request: FastifyRequest, reply: FastifyReply, scope: ScopeInfo,
-    values: { email: string; frequency: string }, errors?: FieldErrors, status = 200,
+    request: FastifyRequest,
+    reply: FastifyReply,
+    scope: ScopeInfo,
+    values: { email: string; frequency: string },
+    errors?: FieldErrors,
+    status = 200,
   ) => {
     const clause = currentClause();
     recordClauseShown(db, clause);
-    return render(request, reply, 'subscriptions/new.njk', {
-      scope, values, errors, clause, frequencyLabels: FREQUENCY_LABELS,
-    }, { status, csrf: true });
+    return render(
+      request,
+      reply,
+      'subscriptions/new.njk',
+      {
+        scope,
+        values,
+        errors,
+        clause,
+        frequencyLabels: FREQUENCY_LABELS,
+      },
+      { status, csrf: true },
+    );
   };
 
   app.get('/subscriptions/new', async (request, reply) => {
@@ -119,42 +157,62 @@ const routes: FastifyPluginAsync<SubscriptionRoutesOptions> = async (app, opts) 
     return render(request, reply, 'subscriptions/clause.njk', { clause });
   });
 
-  app.post('/subscriptions', {
-    config: {
-      rateLimit: {
-        max: followLimit,
-        timeWindow: '10 minutes',
-        errorResponseBuilder: () => new HttpError(429,
-          'Z tego adresu sieciowego wysłano zbyt wiele zgłoszeń. Odczekaj kilka minut i spróbuj ponownie.'),
+  app.post(
+    '/subscriptions',
+    {
+      config: {
+        rateLimit: {
+          max: followLimit,
+          timeWindow: '10 minutes',
+          errorResponseBuilder: () =>
+            new HttpError(
+              429,
+              'Z tego adresu sieciowego wysłano zbyt wiele zgłoszeń. Odczekaj kilka minut i spróbuj ponownie.',
+            ),
+        },
       },
     },
-  }, async (request, reply) => {
-    const body = (request.body ?? {}) as Record<string, unknown>;
-    const scope = existingScope(body);
-    const values = {
-      email: typeof body.email === 'string' ? body.email.slice(0, 1000) : '',
-      frequency: typeof body.frequency === 'string' ? body.frequency : 'immediate',
-    };
-    const parsed = followFormSchema.safeParse(body);
-    if (!parsed.success) return followPage(request, reply, scope, values, fieldErrors(parsed.error), 422);
-    const clause = currentClause();
-    if (parsed.data.clauseVersion !== clause.version) {
-      return followPage(request, reply, scope, values, singleError('form',
-        'Treść klauzuli informacyjnej zmieniła się, odkąd otwarto formularz. Przeczytaj jej aktualną treść poniżej '
-        + 'i wyślij formularz ponownie.'), 409);
-    }
-    try {
-      const outcome = requestFollow(db, {
-        email: parsed.data.email, scope: { kind: scope.kind, id: scope.id }, frequency: parsed.data.frequency, clause,
-      });
-      request.log.debug({ outcome, scope: `${scope.kind}:${scope.id}` }, 'follow request');
-    } catch (err) {
-      if (err instanceof ScopeNotFound) throw new HttpError(404, err.message);
-      throw err;
-    }
-    // the same answer for a new, pending or confirmed address
-    return reply.redirect('/subscriptions/sent', 303);
-  });
+    async (request, reply) => {
+      const body = (request.body ?? {}) as Record<string, unknown>;
+      const scope = existingScope(body);
+      const values = {
+        email: typeof body.email === 'string' ? body.email.slice(0, 1000) : '',
+        frequency: typeof body.frequency === 'string' ? body.frequency : 'immediate',
+      };
+      const parsed = followFormSchema.safeParse(body);
+      if (!parsed.success) return followPage(request, reply, scope, values, fieldErrors(parsed.error), 422);
+      const clause = currentClause();
+      if (parsed.data.clauseVersion !== clause.version) {
+        return followPage(
+          request,
+          reply,
+          scope,
+          values,
+          singleError(
+            'form',
+            'Treść klauzuli informacyjnej zmieniła się, odkąd otwarto formularz. Przeczytaj jej aktualną treść ' +
+              'poniżej ' +
+              'i wyślij formularz ponownie.',
+          ),
+          409,
+        );
+      }
+      try {
+        const outcome = requestFollow(db, {
+          email: parsed.data.email,
+          scope: { kind: scope.kind, id: scope.id },
+          frequency: parsed.data.frequency,
+          clause,
+        });
+        request.log.debug({ outcome, scope: `${scope.kind}:${scope.id}` }, 'follow request');
+      } catch (err) {
+        if (err instanceof ScopeNotFound) throw new HttpError(404, err.message);
+        throw err;
+      }
+      // the same answer for a new, pending or confirmed address
+      return reply.redirect('/subscriptions/sent', 303);
+    },
+  );
 
   app.get('/subscriptions/sent', async (request, reply) => render(request, reply, 'subscriptions/sent.njk', {}));
 
@@ -177,9 +235,18 @@ const routes: FastifyPluginAsync<SubscriptionRoutesOptions> = async (app, opts) 
     const { token, ok } = parseOr(manageQuerySchema, request.query, 404);
     const found = manageView(db, token);
     if (found.status !== 'ok') return linkPage(request, reply, found.status);
-    return render(request, reply, 'subscriptions/manage.njk', {
-      token, ok, ...found.value, frequencyLabels: FREQUENCY_LABELS,
-    }, { csrf: true });
+    return render(
+      request,
+      reply,
+      'subscriptions/manage.njk',
+      {
+        token,
+        ok,
+        ...found.value,
+        frequencyLabels: FREQUENCY_LABELS,
+      },
+      { csrf: true },
+    );
   });
 
   const backToManage = (reply: FastifyReply, token: string, ok: string) =>

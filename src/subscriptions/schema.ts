@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { FREQUENCIES, SCOPE_KINDS } from '../db/schema/notifications.js';
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 export const EMAIL_MAX = 254;
 
@@ -8,18 +9,26 @@ export const EMAIL_MAX = 254;
  * An address to send mail to: no control characters (a header injection needs a line break), at most 254
  * characters, the usual syntax; stored lower-cased.
  */
-export const emailSchema = z.string({ error: 'Podaj adres e-mail.' })
+export const emailSchema = z
+  .string({ error: 'Podaj adres e-mail.' })
   .refine((v) => !CONTROL.test(v), 'Adres e-mail zawiera niedozwolone znaki.')
   .transform((v) => v.trim())
-  .pipe(z.string()
-    .min(1, 'Podaj adres e-mail.')
-    .max(EMAIL_MAX, `Adres e-mail może mieć najwyżej ${EMAIL_MAX} znaki.`)
-    .pipe(z.email('Podaj adres e-mail w poprawnej postaci, np. nazwa@example.pl.')))
+  .pipe(
+    z
+      .string()
+      .min(1, 'Podaj adres e-mail.')
+      .max(EMAIL_MAX, `Adres e-mail może mieć najwyżej ${EMAIL_MAX} znaki.`)
+      .pipe(z.email('Podaj adres e-mail w poprawnej postaci, np. nazwa@example.pl.')),
+  )
   .transform((v) => v.toLowerCase());
 
 export const scopeSchema = z.object({
   scope: z.enum(SCOPE_KINDS, { error: 'Nieznany rodzaj obserwowania.' }),
-  id: z.coerce.number({ error: 'Nieprawidłowy identyfikator.' }).int().min(1).max(2 ** 31),
+  id: z.coerce
+    .number({ error: 'Nieprawidłowy identyfikator.' })
+    .int()
+    .min(1)
+    .max(2 ** 31),
 });
 
 export const FREQUENCY_LABELS: Record<(typeof FREQUENCIES)[number], string> = {
@@ -44,7 +53,13 @@ export type FollowForm = z.infer<typeof followFormSchema>;
 /** Tokens are base64url; anything else is simply not a token. */
 export const tokenSchema = z.object({ token: z.string().regex(/^[A-Za-z0-9_-]{20,64}$/, 'Nieprawidłowy link.') });
 
-export const subscriptionIdSchema = z.object({ id: z.coerce.number().int().min(1).max(2 ** 31) });
+export const subscriptionIdSchema = z.object({
+  id: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(2 ** 31),
+});
 
 export const frequencyFormSchema = tokenSchema.extend({ frequency: frequencySchema });
 

@@ -4,8 +4,18 @@ import { subscriptions } from '../db/schema/index.js';
 import type { Frequency } from '../db/schema/notifications.js';
 import { recordClauseShown, type Clause } from './clause.js';
 import {
-  confirmationsSince, deleteExpiredTokens, endSubscription, eraseAddress, findSubscription, insertConfirmation,
-  lastConfirmation, pendingRequestedBefore, scopeInfo, subscriptionById, subscriptionsOf, type Scope,
+  confirmationsSince,
+  deleteExpiredTokens,
+  endSubscription,
+  eraseAddress,
+  findSubscription,
+  insertConfirmation,
+  lastConfirmation,
+  pendingRequestedBefore,
+  scopeInfo,
+  subscriptionById,
+  subscriptionsOf,
+  type Scope,
 } from './queries.js';
 import { findToken, lookupToken as lookup, mintToken, TOKEN_LIFETIME_DAYS } from './tokens.js';
 
@@ -31,31 +41,48 @@ export class ScopeNotFound extends Error {}
  * nor its timing tells whether the address already follows the scope.
  */
 export function requestFollow(db: Db, req: FollowRequest, now = new Date()): FollowOutcome {
-  return db.transaction((tx) => {
-    if (!scopeInfo(tx, req.scope)) throw new ScopeNotFound('Nie ma tego, co chcesz obserwować.');
-    recordClauseShown(tx, req.clause, now);
-    const existing = findSubscription(tx, req.email, req.scope);
-    const underLimit = confirmationsSince(tx, req.email, new Date(now.getTime() - DAY_MS)) < CONFIRMATIONS_PER_DAY;
-    if (existing?.state === 'confirmed') return 'already-confirmed';
-    if (!underLimit) return 'address-limit';
-    if (!existing) {
-      const { id } = tx.insert(subscriptions).values({
-        email: req.email, scopeKind: req.scope.kind, scopeId: req.scope.id, frequency: req.frequency,
-        state: 'pending', clauseVersion: req.clause.version, requestedAt: now.toISOString(),
-      }).returning({ id: subscriptions.id }).get();
-      insertConfirmation(tx, { id, email: req.email }, 1, now);
-      return 'created';
-    }
-    const last = lastConfirmation(tx, existing.id);
-    const mailedRecently = last.createdAt && now.getTime() - Date.parse(last.createdAt) < RESEND_AFTER_MS;
-    if (mailedRecently) return 'pending-recently-mailed';
-    // the latest request counts: its frequency, the clause it was shown, and the 7 days start again
-    tx.update(subscriptions).set({
-      frequency: req.frequency, clauseVersion: req.clause.version, requestedAt: now.toISOString(),
-    }).where(eq(subscriptions.id, existing.id)).run();
-    insertConfirmation(tx, existing, last.count + 1, now);
-    return 'resent';
-  }, { behavior: 'immediate' });
+  return db.transaction(
+    (tx) => {
+      if (!scopeInfo(tx, req.scope)) throw new ScopeNotFound('Nie ma tego, co chcesz obserwować.');
+      recordClauseShown(tx, req.clause, now);
+      const existing = findSubscription(tx, req.email, req.scope);
+      const underLimit = confirmationsSince(tx, req.email, new Date(now.getTime() - DAY_MS)) < CONFIRMATIONS_PER_DAY;
+      if (existing?.state === 'confirmed') return 'already-confirmed';
+      if (!underLimit) return 'address-limit';
+      if (!existing) {
+        const { id } = tx
+          .insert(subscriptions)
+          .values({
+            email: req.email,
+            scopeKind: req.scope.kind,
+            scopeId: req.scope.id,
+            frequency: req.frequency,
+            state: 'pending',
+            clauseVersion: req.clause.version,
+            requestedAt: now.toISOString(),
+          })
+          .returning({ id: subscriptions.id })
+          .get();
+        insertConfirmation(tx, { id, email: req.email }, 1, now);
+        return 'created';
+      }
+      const last = lastConfirmation(tx, existing.id);
+      const mailedRecently = last.createdAt && now.getTime() - Date.parse(last.createdAt) < RESEND_AFTER_MS;
+      if (mailedRecently) return 'pending-recently-mailed';
+      // the latest request counts: its frequency, the clause it was shown, and the 7 days start again
+      tx.update(subscriptions)
+        .set({
+          frequency: req.frequency,
+          clauseVersion: req.clause.version,
+          requestedAt: now.toISOString(),
+        })
+        .where(eq(subscriptions.id, existing.id))
+        .run();
+      insertConfirmation(tx, existing, last.count + 1, now);
+      return 'resent';
+    },
+    { behavior: 'immediate' },
+  );
 }
 
 /** The pending (or already confirmed) subscription a confirm link is about; changes nothing. */
@@ -73,21 +100,26 @@ export function confirmationFor(db: Db, token: string, now = new Date()) {
  * a new manage token for "Twoje subskrypcje". Confirming twice is harmless.
  */
 export function confirm(db: Db, token: string, now = new Date()) {
-  return db.transaction((tx) => {
-    const found = lookup(tx, token, 'confirm', now);
-    if (found.status !== 'ok') return found;
-    const sub = found.row.subscriptionId ? subscriptionById(tx, found.row.subscriptionId) : undefined;
-    if (!sub || sub.email !== found.row.email) return { status: 'unknown' as const };
-    if (sub.state !== 'confirmed') {
-      tx.update(subscriptions).set({ state: 'confirmed', confirmedAt: now.toISOString() })
-        .where(eq(subscriptions.id, sub.id)).run();
-    }
-    const manageToken = mintToken(tx, { purpose: 'manage', email: sub.email, subscriptionId: sub.id, now });
-    return {
-      status: 'ok' as const,
-      value: { manageToken, scope: scopeInfo(tx, { kind: sub.scopeKind, id: sub.scopeId }) },
-    };
-  }, { behavior: 'immediate' });
+  return db.transaction(
+    (tx) => {
+      const found = lookup(tx, token, 'confirm', now);
+      if (found.status !== 'ok') return found;
+      const sub = found.row.subscriptionId ? subscriptionById(tx, found.row.subscriptionId) : undefined;
+      if (!sub || sub.email !== found.row.email) return { status: 'unknown' as const };
+      if (sub.state !== 'confirmed') {
+        tx.update(subscriptions)
+          .set({ state: 'confirmed', confirmedAt: now.toISOString() })
+          .where(eq(subscriptions.id, sub.id))
+          .run();
+      }
+      const manageToken = mintToken(tx, { purpose: 'manage', email: sub.email, subscriptionId: sub.id, now });
+      return {
+        status: 'ok' as const,
+        value: { manageToken, scope: scopeInfo(tx, { kind: sub.scopeKind, id: sub.scopeId }) },
+      };
+    },
+    { behavior: 'immediate' },
+  );
 }
 
 /** "Twoje subskrypcje": only the subscriptions of the manage token's own address. */
@@ -106,20 +138,26 @@ export function manageView(db: Db, token: string, now = new Date()) {
  * the same one, or a new one when ending the subscription the token was minted for removed it too.
  */
 function onOwnSubscription(
-  db: Db, token: string, subscriptionId: number, now: Date,
+  db: Db,
+  token: string,
+  subscriptionId: number,
+  now: Date,
   change: (tx: DbOrTx, sub: typeof subscriptions.$inferSelect) => void,
 ) {
-  return db.transaction((tx) => {
-    const found = lookup(tx, token, 'manage', now);
-    if (found.status !== 'ok') return found;
-    const sub = subscriptionById(tx, subscriptionId);
-    // someone else's subscription id looks exactly like one that does not exist
-    if (!sub || sub.email !== found.row.email) return { status: 'not-yours' as const };
-    change(tx, sub);
-    const still = findToken(tx, token, 'manage', now);
-    const next = still ? token : mintToken(tx, { purpose: 'manage', email: sub.email, subscriptionId: null, now });
-    return { status: 'ok' as const, value: { token: next } };
-  }, { behavior: 'immediate' });
+  return db.transaction(
+    (tx) => {
+      const found = lookup(tx, token, 'manage', now);
+      if (found.status !== 'ok') return found;
+      const sub = subscriptionById(tx, subscriptionId);
+      // someone else's subscription id looks exactly like one that does not exist
+      if (!sub || sub.email !== found.row.email) return { status: 'not-yours' as const };
+      change(tx, sub);
+      const still = findToken(tx, token, 'manage', now);
+      const next = still ? token : mintToken(tx, { purpose: 'manage', email: sub.email, subscriptionId: null, now });
+      return { status: 'ok' as const, value: { token: next } };
+    },
+    { behavior: 'immediate' },
+  );
 }
 
 export function changeFrequency(db: Db, token: string, subscriptionId: number, frequency: Frequency, now = new Date()) {
@@ -138,14 +176,17 @@ export function unfollow(db: Db, token: string, subscriptionId: number, now = ne
  * leaves the tokens and the queued subscriber mail. Sent mail keeps it until the retention period clears it.
  */
 export function eraseAll(db: Db, token: string, now = new Date()) {
-  return db.transaction((tx) => {
-    const found = lookup(tx, token, 'manage', now);
-    if (found.status !== 'ok') return found;
-    const email = found.row.email;
-    for (const sub of subscriptionsOf(tx, email)) endSubscription(tx, sub, 'erase', now);
-    eraseAddress(tx, email);
-    return { status: 'ok' as const, value: null };
-  }, { behavior: 'immediate' });
+  return db.transaction(
+    (tx) => {
+      const found = lookup(tx, token, 'manage', now);
+      if (found.status !== 'ok') return found;
+      const email = found.row.email;
+      for (const sub of subscriptionsOf(tx, email)) endSubscription(tx, sub, 'erase', now);
+      eraseAddress(tx, email);
+      return { status: 'ok' as const, value: null };
+    },
+    { behavior: 'immediate' },
+  );
 }
 
 /** What a one-click link would end (for the page with the button); changes nothing. */
@@ -159,15 +200,18 @@ export function unsubscribeTarget(db: Db, token: string, now = new Date()) {
 
 /** RFC 8058 one-click: ends at once the subscription the mail was sent for, with its queued mail. */
 export function unsubscribeOneClick(db: Db, token: string, now = new Date()) {
-  return db.transaction((tx) => {
-    const found = lookup(tx, token, 'manage', now);
-    if (found.status !== 'ok') return found;
-    const sub = found.row.subscriptionId ? subscriptionById(tx, found.row.subscriptionId) : undefined;
-    if (!sub || sub.email !== found.row.email) return { status: 'unknown' as const };
-    const scope = scopeInfo(tx, { kind: sub.scopeKind, id: sub.scopeId });
-    endSubscription(tx, sub, 'one-click', now);
-    return { status: 'ok' as const, value: { scope } };
-  }, { behavior: 'immediate' });
+  return db.transaction(
+    (tx) => {
+      const found = lookup(tx, token, 'manage', now);
+      if (found.status !== 'ok') return found;
+      const sub = found.row.subscriptionId ? subscriptionById(tx, found.row.subscriptionId) : undefined;
+      if (!sub || sub.email !== found.row.email) return { status: 'unknown' as const };
+      const scope = scopeInfo(tx, { kind: sub.scopeKind, id: sub.scopeId });
+      endSubscription(tx, sub, 'one-click', now);
+      return { status: 'ok' as const, value: { scope } };
+    },
+    { behavior: 'immediate' },
+  );
 }
 
 /**
@@ -175,10 +219,13 @@ export function unsubscribeOneClick(db: Db, token: string, now = new Date()) {
  * lifetime. Returns how many requests expired.
  */
 export function purgeExpiredSubscriptions(db: Db, now = new Date()): number {
-  return db.transaction((tx) => {
-    const expired = pendingRequestedBefore(tx, new Date(now.getTime() - PENDING_LIFETIME_MS));
-    for (const sub of expired) endSubscription(tx, sub, 'expired', now);
-    deleteExpiredTokens(tx, now);
-    return expired.length;
-  }, { behavior: 'immediate' });
+  return db.transaction(
+    (tx) => {
+      const expired = pendingRequestedBefore(tx, new Date(now.getTime() - PENDING_LIFETIME_MS));
+      for (const sub of expired) endSubscription(tx, sub, 'expired', now);
+      deleteExpiredTokens(tx, now);
+      return expired.length;
+    },
+    { behavior: 'immediate' },
+  );
 }

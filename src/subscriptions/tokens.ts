@@ -17,29 +17,38 @@ export function hashToken(token: string): string {
  * (the subscription to confirm, or the one a one-click unsubscribe ends).
  */
 export function mintToken(
-  tx: DbOrTx, input: { purpose: TokenPurpose; email: string; subscriptionId: number | null; now?: Date },
+  tx: DbOrTx,
+  input: { purpose: TokenPurpose; email: string; subscriptionId: number | null; now?: Date },
 ): string {
   const now = input.now ?? new Date();
   const token = randomBytes(24).toString('base64url');
-  tx.insert(subscriberTokens).values({
-    tokenHash: hashToken(token),
-    purpose: input.purpose,
-    email: input.email.trim().toLowerCase(),
-    subscriptionId: input.subscriptionId,
-    createdAt: now.toISOString(),
-    expiresAt: new Date(now.getTime() + TOKEN_LIFETIME_DAYS[input.purpose] * 86_400_000).toISOString(),
-  }).run();
+  tx.insert(subscriberTokens)
+    .values({
+      tokenHash: hashToken(token),
+      purpose: input.purpose,
+      email: input.email.trim().toLowerCase(),
+      subscriptionId: input.subscriptionId,
+      createdAt: now.toISOString(),
+      expiresAt: new Date(now.getTime() + TOKEN_LIFETIME_DAYS[input.purpose] * 86_400_000).toISOString(),
+    })
+    .run();
   return token;
 }
 
 /** The live token row for a raw token of that purpose, or undefined (unknown, expired, other purpose). */
 export function findToken(db: DbOrTx, token: string, purpose: TokenPurpose, now = new Date()) {
   if (!/^[A-Za-z0-9_-]{20,64}$/.test(token)) return undefined;
-  return db.select().from(subscriberTokens).where(and(
-    eq(subscriberTokens.tokenHash, hashToken(token)),
-    eq(subscriberTokens.purpose, purpose),
-    gt(subscriberTokens.expiresAt, now.toISOString()),
-  )).get();
+  return db
+    .select()
+    .from(subscriberTokens)
+    .where(
+      and(
+        eq(subscriberTokens.tokenHash, hashToken(token)),
+        eq(subscriberTokens.purpose, purpose),
+        gt(subscriberTokens.expiresAt, now.toISOString()),
+      ),
+    )
+    .get();
 }
 
 /**
@@ -49,7 +58,10 @@ export function lookupToken(db: DbOrTx, token: string, purpose: TokenPurpose, no
   const row = findToken(db, token, purpose, now);
   if (row) return { status: 'ok' as const, row };
   if (!/^[A-Za-z0-9_-]{20,64}$/.test(token)) return { status: 'unknown' as const };
-  const stale = db.select({ purpose: subscriberTokens.purpose }).from(subscriberTokens)
-    .where(eq(subscriberTokens.tokenHash, hashToken(token))).get();
-  return { status: stale?.purpose === purpose ? 'expired' as const : 'unknown' as const };
+  const stale = db
+    .select({ purpose: subscriberTokens.purpose })
+    .from(subscriberTokens)
+    .where(eq(subscriberTokens.tokenHash, hashToken(token)))
+    .get();
+  return { status: stale?.purpose === purpose ? ('expired' as const) : ('unknown' as const) };
 }

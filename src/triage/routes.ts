@@ -9,15 +9,31 @@ import { isOpen, manualTargets } from '../workflow/workflow.js';
 import { listUnits } from '../proposals/queries.js';
 import { EVENTS_ID, eventsFragment, loadStaffProposal, renderStaffProposal, runProposalForm } from '../staff/page.js';
 import {
-  assignmentParamsSchema, assignSchema, changeAssignmentSchema, correctionSchema, duplicateSchema, noteSchema,
-  removeAssignmentSchema, statusSchema, unduplicateSchema,
+  assignmentParamsSchema,
+  assignSchema,
+  changeAssignmentSchema,
+  correctionSchema,
+  duplicateSchema,
+  noteSchema,
+  removeAssignmentSchema,
+  statusSchema,
+  unduplicateSchema,
 } from './schema.js';
 import {
-  addNote, assignUnits, changeAssignment, changeStatusManually, correctMetadata, markDuplicate, removeAssignment, unmarkDuplicate,
+  addNote,
+  assignUnits,
+  changeAssignment,
+  changeStatusManually,
+  correctMetadata,
+  markDuplicate,
+  removeAssignment,
+  unmarkDuplicate,
 } from './service.js';
 
 const openOnly = (p: { status: ProposalStatus }) =>
-  isOpen(p.status) ? null : 'Tę zmianę można wprowadzić tylko przed publikacją decyzji i gdy propozycja nie jest duplikatem.';
+  isOpen(p.status)
+    ? null
+    : 'Tę zmianę można wprowadzić tylko przed publikacją decyzji i gdy propozycja nie jest duplikatem.';
 
 const routes: FastifyPluginAsync = async (app) => {
   const { db } = app.database;
@@ -25,18 +41,32 @@ const routes: FastifyPluginAsync = async (app) => {
 
   app.post('/proposals/:id/assignments', { preHandler: requireAdmin }, async (request, reply) => {
     const { id } = parseOr(idParamSchema, request.params, 404);
-    const raw: Record<string, unknown> & { unitIds: unknown[] } = { ...body(request.body), unitIds: asArray(body(request.body).unitIds) };
+    const raw: Record<string, unknown> & { unitIds: unknown[] } = {
+      ...body(request.body),
+      unitIds: asArray(body(request.body).unitIds),
+    };
     // a unit group stands for units the admin must name: ask which (its members are proposed)
-    const groupIds = new Set(listUnits(db).filter((u) => u.kind === 'grupa').map((u) => u.id));
+    const groupIds = new Set(
+      listUnits(db)
+        .filter((u) => u.kind === 'grupa')
+        .map((u) => u.id),
+    );
     if (raw.unitIds.some((u) => groupIds.has(Number(u)))) {
       loadStaffProposal(app, request, id);
       const q = new URLSearchParams();
       for (const u of raw.unitIds) q.append('unitIds', String(u));
-      for (const k of ['dueDate', 'leadUnitId', 'version'] as const) if (typeof raw[k] === 'string') q.set(k, raw[k] as string);
+      for (const k of ['dueDate', 'leadUnitId', 'version'] as const)
+        if (typeof raw[k] === 'string') q.set(k, raw[k] as string);
       return reply.redirect(`/staff/proposals/${id}/assignments/new?${q}`, 303);
     }
     return runProposalForm(app, request, reply, {
-      id, form: 'assign', schema: assignSchema, body: raw, ok: 'przekazano', anchor: 'przekazania', precondition: openOnly,
+      id,
+      form: 'assign',
+      schema: assignSchema,
+      body: raw,
+      ok: 'przekazano',
+      anchor: 'przekazania',
+      precondition: openOnly,
       run: (input) => {
         assignUnits(db, id, input, request.user!.id);
       },
@@ -46,7 +76,12 @@ const routes: FastifyPluginAsync = async (app) => {
   app.post('/proposals/:id/assignments/:assignmentId', { preHandler: requireAdmin }, async (request, reply) => {
     const { id, assignmentId } = parseOr(assignmentParamsSchema, request.params, 404);
     return runProposalForm(app, request, reply, {
-      id, form: `assignment-${assignmentId}`, schema: changeAssignmentSchema, ok: 'zmieniono-przekazanie', anchor: 'przekazania', precondition: openOnly,
+      id,
+      form: `assignment-${assignmentId}`,
+      schema: changeAssignmentSchema,
+      ok: 'zmieniono-przekazanie',
+      anchor: 'przekazania',
+      precondition: openOnly,
       run: (input) => changeAssignment(db, id, assignmentId, input, request.user!.id),
     });
   });
@@ -54,7 +89,12 @@ const routes: FastifyPluginAsync = async (app) => {
   app.post('/proposals/:id/assignments/:assignmentId/removal', { preHandler: requireAdmin }, async (request, reply) => {
     const { id, assignmentId } = parseOr(assignmentParamsSchema, request.params, 404);
     return runProposalForm(app, request, reply, {
-      id, form: `assignment-${assignmentId}`, schema: removeAssignmentSchema, ok: 'usunieto-przekazanie', anchor: 'przekazania', precondition: openOnly,
+      id,
+      form: `assignment-${assignmentId}`,
+      schema: removeAssignmentSchema,
+      ok: 'usunieto-przekazanie',
+      anchor: 'przekazania',
+      precondition: openOnly,
       run: (input) => removeAssignment(db, id, assignmentId, input.version, request.user!.id),
     });
   });
@@ -62,7 +102,11 @@ const routes: FastifyPluginAsync = async (app) => {
   app.post('/proposals/:id/duplicate', { preHandler: requireAdmin }, async (request, reply) => {
     const { id } = parseOr(idParamSchema, request.params, 404);
     return runProposalForm(app, request, reply, {
-      id, form: 'duplicate', schema: duplicateSchema, ok: 'duplikat', precondition: openOnly,
+      id,
+      form: 'duplicate',
+      schema: duplicateSchema,
+      ok: 'duplikat',
+      precondition: openOnly,
       run: (input) => markDuplicate(db, id, input, request.user!.id),
     });
   });
@@ -70,7 +114,10 @@ const routes: FastifyPluginAsync = async (app) => {
   app.post('/proposals/:id/duplicate/removal', { preHandler: requireAdmin }, async (request, reply) => {
     const { id } = parseOr(idParamSchema, request.params, 404);
     return runProposalForm(app, request, reply, {
-      id, form: 'duplicate', schema: unduplicateSchema, ok: 'cofnieto-duplikat',
+      id,
+      form: 'duplicate',
+      schema: unduplicateSchema,
+      ok: 'cofnieto-duplikat',
       run: (input) => unmarkDuplicate(db, id, input.version, request.user!.id),
     });
   });
@@ -78,7 +125,10 @@ const routes: FastifyPluginAsync = async (app) => {
   app.post('/proposals/:id/corrections', { preHandler: requireAdmin }, async (request, reply) => {
     const { id } = parseOr(idParamSchema, request.params, 404);
     return runProposalForm(app, request, reply, {
-      id, form: 'correction', schema: correctionSchema, ok: 'poprawiono',
+      id,
+      form: 'correction',
+      schema: correctionSchema,
+      ok: 'poprawiono',
       run: (input) => correctMetadata(db, id, input, request.user!.id),
     });
   });
@@ -86,8 +136,15 @@ const routes: FastifyPluginAsync = async (app) => {
   app.post('/proposals/:id/status', { preHandler: requireAdmin }, async (request, reply) => {
     const { id } = parseOr(idParamSchema, request.params, 404);
     return runProposalForm(app, request, reply, {
-      id, form: 'status', schema: statusSchema, ok: 'zmieniono-status',
-      precondition: (p) => (manualTargets(p.status).length ? null : 'Status tej propozycji zmienia się sam wraz z przekazaniem, stanowiskami i decyzją; ręcznie można go zmienić dopiero po publikacji decyzji.'),
+      id,
+      form: 'status',
+      schema: statusSchema,
+      ok: 'zmieniono-status',
+      precondition: (p) =>
+        manualTargets(p.status).length
+          ? null
+          : 'Status tej propozycji zmienia się sam wraz z przekazaniem, stanowiskami i decyzją; ręcznie można go ' +
+            'zmienić dopiero po publikacji decyzji.',
       run: (input) => changeStatusManually(db, id, input, request.user!.id),
     });
   });
@@ -103,13 +160,24 @@ const routes: FastifyPluginAsync = async (app) => {
       const errors = fieldErrors(parsed.error);
       if (fragment) {
         const model = await eventsFragment(app, request, reply, id);
-        return reply.code(422).type('text/html; charset=utf-8')
-          .send(await app.view('staff/_events.njk', { ...model, noteFormError: errors.byField.text, noteValue: body(request.body).text }));
+        return reply
+          .code(422)
+          .type('text/html; charset=utf-8')
+          .send(
+            await app.view('staff/_events.njk', {
+              ...model,
+              noteFormError: errors.byField.text,
+              noteValue: body(request.body).text,
+            }),
+          );
       }
       return renderStaffProposal(app, request, reply, id, { form: 'note', errors, values: body(request.body) }, 422);
     }
     addNote(db, id, parsed.data.text, request.user!.id);
-    if (fragment) return reply.type('text/html; charset=utf-8').send(await app.view('staff/_events.njk', await eventsFragment(app, request, reply, id)));
+    if (fragment)
+      return reply
+        .type('text/html; charset=utf-8')
+        .send(await app.view('staff/_events.njk', await eventsFragment(app, request, reply, id)));
     return reply.redirect(`/staff/proposals/${id}${queryString({ ok: 'notatka' })}#zdarzenia-h`, 303);
   });
 };

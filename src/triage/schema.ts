@@ -3,13 +3,23 @@ import { plainText, strictId } from '../lib/forms.js';
 
 const version = z.coerce.number({ error: 'Brak wersji formularza: odśwież stronę.' }).int().min(1);
 const id = strictId('Nieprawidłowy identyfikator.');
-const isoDate = z.string().trim().min(1, 'Podaj termin stanowiska.')
+const isoDate = z
+  .string()
+  .trim()
+  .min(1, 'Podaj termin stanowiska.')
   .regex(/^\d{4}-\d{2}-\d{2}$/, 'Podaj termin w formacie RRRR-MM-DD, np. 2026-12-15.')
-  .refine((v) => !Number.isNaN(Date.parse(`${v}T00:00:00Z`)) && new Date(`${v}T00:00:00Z`).toISOString().startsWith(v), 'Taka data nie istnieje.');
-const reason = (what: string) => plainText(
-  z.string().trim().min(1, `Podaj ${what}.`)
-    .max(2000, `${what[0]!.toUpperCase()}${what.slice(1)} może mieć najwyżej 2000 znaków.`),
-);
+  .refine(
+    (v) => !Number.isNaN(Date.parse(`${v}T00:00:00Z`)) && new Date(`${v}T00:00:00Z`).toISOString().startsWith(v),
+    'Taka data nie istnieje.',
+  );
+const reason = (what: string) =>
+  plainText(
+    z
+      .string()
+      .trim()
+      .min(1, `Podaj ${what}.`)
+      .max(2000, `${what[0]!.toUpperCase()}${what.slice(1)} może mieć najwyżej 2000 znaków.`),
+  );
 
 export const assignSchema = z.object({
   version,
@@ -29,32 +39,51 @@ export const removeAssignmentSchema = z.object({ version });
 
 export const duplicateSchema = z.object({
   version,
-  duplicateOfLp: z.coerce.number({ error: 'Podaj numer LP propozycji, której to jest duplikat.' }).int('Numer LP musi być liczbą całkowitą.').min(1, 'Numer LP musi być dodatni.').max(1_000_000),
+  duplicateOfLp: z.coerce
+    .number({ error: 'Podaj numer LP propozycji, której to jest duplikat.' })
+    .int('Numer LP musi być liczbą całkowitą.')
+    .min(1, 'Numer LP musi być dodatni.')
+    .max(1_000_000),
   reason: plainText(z.string().trim().max(2000, 'Uzasadnienie może mieć najwyżej 2000 znaków.')).default(''),
 });
 
 export const unduplicateSchema = z.object({ version });
 
-export const correctionSchema = z.discriminatedUnion('field', [
-  z.object({
-    field: z.literal('lp'), version, reason: reason('powód poprawki'),
-    value: z.coerce.number({ error: 'Numer LP musi być liczbą.' }).int('Numer LP musi być liczbą całkowitą.').min(1, 'Numer LP musi być dodatni.').max(1_000_000, 'Numer LP jest za duży.'),
-  }),
-  z.object({
-    field: z.literal('tableTheme'), version, reason: reason('powód poprawki'),
-    value: plainText(
-      z.string().trim().min(1, 'Podaj temat stolika.').max(300, 'Temat stolika może mieć najwyżej 300 znaków.'),
-    ),
-  }),
-], { error: 'Wybierz, co poprawiasz.' });
+export const correctionSchema = z.discriminatedUnion(
+  'field',
+  [
+    z.object({
+      field: z.literal('lp'),
+      version,
+      reason: reason('powód poprawki'),
+      value: z.coerce
+        .number({ error: 'Numer LP musi być liczbą.' })
+        .int('Numer LP musi być liczbą całkowitą.')
+        .min(1, 'Numer LP musi być dodatni.')
+        .max(1_000_000, 'Numer LP jest za duży.'),
+    }),
+    z.object({
+      field: z.literal('tableTheme'),
+      version,
+      reason: reason('powód poprawki'),
+      value: plainText(
+        z.string().trim().min(1, 'Podaj temat stolika.').max(300, 'Temat stolika może mieć najwyżej 300 znaków.'),
+      ),
+    }),
+  ],
+  { error: 'Wybierz, co poprawiasz.' },
+);
 
-export const statusSchema = z.object({
-  version,
-  target: z.enum(['w-realizacji', 'zrealizowana', 'reopen'], { error: 'Wybierz dozwoloną zmianę statusu.' }),
-  reason: plainText(z.string().trim().max(2000, 'Powód może mieć najwyżej 2000 znaków.')).default(''),
-}).superRefine((v, ctx) => {
-  if (v.target === 'reopen' && !v.reason) ctx.addIssue({ code: 'custom', path: ['reason'], message: 'Podaj powód ponownego otwarcia.' });
-});
+export const statusSchema = z
+  .object({
+    version,
+    target: z.enum(['w-realizacji', 'zrealizowana', 'reopen'], { error: 'Wybierz dozwoloną zmianę statusu.' }),
+    reason: plainText(z.string().trim().max(2000, 'Powód może mieć najwyżej 2000 znaków.')).default(''),
+  })
+  .superRefine((v, ctx) => {
+    if (v.target === 'reopen' && !v.reason)
+      ctx.addIssue({ code: 'custom', path: ['reason'], message: 'Podaj powód ponownego otwarcia.' });
+  });
 
 export const noteSchema = z.object({
   text: plainText(

@@ -11,7 +11,11 @@ import type { z } from 'zod';
 import type { AssignInput, changeAssignmentSchema, correctionSchema, duplicateSchema, statusSchema } from './schema.js';
 
 function requireOpen(status: string, what: string) {
-  if (!isOpen(status as never)) throw new RuleError('form', `${what} jest możliwe tylko przed publikacją decyzji (i gdy propozycja nie jest duplikatem).`);
+  if (!isOpen(status as never))
+    throw new RuleError(
+      'form',
+      `${what} jest możliwe tylko przed publikacją decyzji (i gdy propozycja nie jest duplikatem).`,
+    );
 }
 
 function requireFutureDate(dueDate: string, now: Date) {
@@ -49,7 +53,10 @@ export function assignUnits(db: Db, proposalId: number, input: AssignInput, acto
 
     for (const a of existing) {
       if (a.lead !== (a.unitId === leadId)) {
-        tx.update(assignments).set({ lead: a.unitId === leadId }).where(eq(assignments.id, a.id)).run();
+        tx.update(assignments)
+          .set({ lead: a.unitId === leadId })
+          .where(eq(assignments.id, a.id))
+          .run();
         const name = unitName(tx, a.unitId);
         emit({
           type: 'assignment.changed',
@@ -59,9 +66,16 @@ export function assignUnits(db: Db, proposalId: number, input: AssignInput, acto
       }
     }
     for (const u of fresh) {
-      tx.insert(assignments).values({
-        proposalId, unitId: u.id, lead: u.id === leadId, dueDate: input.dueDate, createdAt: at, createdBy: actorId,
-      }).run();
+      tx.insert(assignments)
+        .values({
+          proposalId,
+          unitId: u.id,
+          lead: u.id === leadId,
+          dueDate: input.dueDate,
+          createdAt: at,
+          createdBy: actorId,
+        })
+        .run();
       emit({
         type: 'assignment.added',
         after: { unitId: u.id, unitName: u.name, dueDate: input.dueDate, lead: u.id === leadId },
@@ -73,7 +87,11 @@ export function assignUnits(db: Db, proposalId: number, input: AssignInput, acto
 }
 
 export function changeAssignment(
-  db: Db, proposalId: number, assignmentId: number, input: z.infer<typeof changeAssignmentSchema>, actorId: number,
+  db: Db,
+  proposalId: number,
+  assignmentId: number,
+  input: z.infer<typeof changeAssignmentSchema>,
+  actorId: number,
   now = new Date(),
 ) {
   requireFutureDate(input.dueDate, now);
@@ -108,12 +126,20 @@ export function changeAssignment(
 }
 
 export function removeAssignment(
-  db: Db, proposalId: number, assignmentId: number, version: number, actorId: number, now = new Date(),
+  db: Db,
+  proposalId: number,
+  assignmentId: number,
+  version: number,
+  actorId: number,
+  now = new Date(),
 ) {
   changeProposal(db, { proposalId, version, actorId, now }, ({ tx, proposal: p, emit, at }) => {
     requireOpen(p.status, 'Usuwanie przekazania');
-    const a = tx.select().from(assignments)
-      .where(and(eq(assignments.id, assignmentId), eq(assignments.proposalId, proposalId))).get();
+    const a = tx
+      .select()
+      .from(assignments)
+      .where(and(eq(assignments.id, assignmentId), eq(assignments.proposalId, proposalId)))
+      .get();
     if (!a) throw new RuleError('form', 'Tego przypisania już nie ma.');
     tx.delete(assignments).where(eq(assignments.id, a.id)).run();
     emit({
@@ -122,8 +148,13 @@ export function removeAssignment(
     });
     if (a.lead) {
       // the lead leaves: the earliest remaining assignment leads
-      const next = tx.select().from(assignments).where(eq(assignments.proposalId, proposalId))
-        .orderBy(asc(assignments.id)).limit(1).get();
+      const next = tx
+        .select()
+        .from(assignments)
+        .where(eq(assignments.proposalId, proposalId))
+        .orderBy(asc(assignments.id))
+        .limit(1)
+        .get();
       if (next) {
         tx.update(assignments).set({ lead: true }).where(eq(assignments.id, next.id)).run();
         const nextName = unitName(tx, next.unitId);
@@ -139,24 +170,42 @@ export function removeAssignment(
 }
 
 export function markDuplicate(
-  db: Db, proposalId: number, input: z.infer<typeof duplicateSchema>, actorId: number, now = new Date(),
+  db: Db,
+  proposalId: number,
+  input: z.infer<typeof duplicateSchema>,
+  actorId: number,
+  now = new Date(),
 ) {
   changeProposal(db, { proposalId, version: input.version, actorId, now }, ({ tx, proposal: p, emit, at }) => {
-    if (p.status === 'duplikat') throw new RuleError('duplicateOfLp', 'Ta propozycja jest już oznaczona jako duplikat.');
-    const original = tx.select().from(proposals).where(and(
-      eq(proposals.consultationId, p.consultationId), eq(proposals.lp, input.duplicateOfLp), eq(proposals.inSource, true),
-    )).get();
+    if (p.status === 'duplikat')
+      throw new RuleError('duplicateOfLp', 'Ta propozycja jest już oznaczona jako duplikat.');
+    const original = tx
+      .select()
+      .from(proposals)
+      .where(
+        and(
+          eq(proposals.consultationId, p.consultationId),
+          eq(proposals.lp, input.duplicateOfLp),
+          eq(proposals.inSource, true),
+        ),
+      )
+      .get();
     if (!original) {
       throw new RuleError('duplicateOfLp', `W tych konsultacjach nie ma propozycji o LP ${input.duplicateOfLp}.`);
     }
     if (original.id === p.id) throw new RuleError('duplicateOfLp', 'Propozycja nie może być duplikatem samej siebie.');
     if (original.status === 'duplikat') {
-      throw new RuleError('duplicateOfLp', `LP ${original.lp} sama jest duplikatem: wskaż propozycję, którą rozpatrujemy.`);
+      throw new RuleError(
+        'duplicateOfLp',
+        `LP ${original.lp} sama jest duplikatem: wskaż propozycję, którą rozpatrujemy.`,
+      );
     }
     changeStatus(tx, emit, p, 'duplikat', at, input.reason);
     tx.update(proposals).set({ duplicateOfId: original.id }).where(eq(proposals.id, p.id)).run();
     emit({
-      type: 'duplicate.marked', after: { duplicateOfId: original.id, duplicateOfLp: original.lp }, note: input.reason,
+      type: 'duplicate.marked',
+      after: { duplicateOfId: original.id, duplicateOfLp: original.lp },
+      note: input.reason,
     });
   });
 }
@@ -171,34 +220,53 @@ export function unmarkDuplicate(db: Db, proposalId: number, version: number, act
     changeStatus(tx, emit, p, collectingStatus(c.assigned, c.submitted), at);
     tx.update(proposals).set({ duplicateOfId: null }).where(eq(proposals.id, p.id)).run();
     emit({
-      type: 'duplicate.unmarked', before: { duplicateOfId: p.duplicateOfId, duplicateOfLp: original?.lp ?? null },
+      type: 'duplicate.unmarked',
+      before: { duplicateOfId: p.duplicateOfId, duplicateOfLp: original?.lp ?? null },
     });
   });
 }
 
 export function correctMetadata(
-  db: Db, proposalId: number, input: z.infer<typeof correctionSchema>, actorId: number, now = new Date(),
+  db: Db,
+  proposalId: number,
+  input: z.infer<typeof correctionSchema>,
+  actorId: number,
+  now = new Date(),
 ) {
   changeProposal(db, { proposalId, version: input.version, actorId, now }, ({ tx, proposal: p, emit, at }) => {
     if (input.field === 'lp') {
       if (input.value === p.lp) throw new RuleError('value', 'To jest obecny numer LP.');
-      const taken = tx.select({ id: proposals.id }).from(proposals).where(and(
-        eq(proposals.consultationId, p.consultationId), eq(proposals.lp, input.value), ne(proposals.id, p.id),
-      )).get();
+      const taken = tx
+        .select({ id: proposals.id })
+        .from(proposals)
+        .where(
+          and(eq(proposals.consultationId, p.consultationId), eq(proposals.lp, input.value), ne(proposals.id, p.id)),
+        )
+        .get();
       if (taken) throw new RuleError('value', `Numer LP ${input.value} ma już inna propozycja w tych konsultacjach.`);
-      tx.update(proposals).set({ lp: input.value, lpDeduced: false, updatedAt: at }).where(eq(proposals.id, p.id)).run();
+      tx.update(proposals)
+        .set({ lp: input.value, lpDeduced: false, updatedAt: at })
+        .where(eq(proposals.id, p.id))
+        .run();
       emit({
-        type: 'metadata.corrected', before: { field: 'lp', value: String(p.lp) },
-        after: { field: 'lp', value: String(input.value) }, note: input.reason,
+        type: 'metadata.corrected',
+        before: { field: 'lp', value: String(p.lp) },
+        after: { field: 'lp', value: String(input.value) },
+        note: input.reason,
       });
     } else {
       if (!p.workshopTableId) throw new RuleError('field', 'Ta propozycja nie ma stolika.');
       const t = tx.select().from(workshopTables).where(eq(workshopTables.id, p.workshopTableId)).get()!;
       if (t.theme === input.value && t.themeLegible) throw new RuleError('value', 'To jest obecny temat stolika.');
-      tx.update(workshopTables).set({ theme: input.value, themeLegible: true }).where(eq(workshopTables.id, t.id)).run();
+      tx.update(workshopTables)
+        .set({ theme: input.value, themeLegible: true })
+        .where(eq(workshopTables.id, t.id))
+        .run();
       emit({
-        type: 'metadata.corrected', before: { field: 'tableTheme', value: t.theme, tableNumber: t.number },
-        after: { field: 'tableTheme', value: input.value, tableNumber: t.number }, note: input.reason,
+        type: 'metadata.corrected',
+        before: { field: 'tableTheme', value: t.theme, tableNumber: t.number },
+        after: { field: 'tableTheme', value: input.value, tableNumber: t.number },
+        note: input.reason,
       });
     }
   });
@@ -206,16 +274,23 @@ export function correctMetadata(
 
 /** The admin's manual moves after a decision: into implementation, done, or reopened with a reason. */
 export function changeStatusManually(
-  db: Db, proposalId: number, input: z.infer<typeof statusSchema>, actorId: number, now = new Date(),
+  db: Db,
+  proposalId: number,
+  input: z.infer<typeof statusSchema>,
+  actorId: number,
+  now = new Date(),
 ) {
   changeProposal(db, { proposalId, version: input.version, actorId, now }, ({ tx, proposal: p, emit, at }) => {
     if (!manualTargets(p.status).includes(input.target)) {
       throw new RuleError('target', 'Ta zmiana statusu nie jest dozwolona w obecnym stanie propozycji.');
     }
     if (input.target === 'reopen') {
-      if (!isDecided(p.status)) throw new RuleError('target', 'Ponownie otworzyć można tylko propozycję rozstrzygniętą.');
-      tx.update(decisions).set({ retractedAt: at })
-        .where(and(eq(decisions.proposalId, p.id), isNull(decisions.retractedAt))).run();
+      if (!isDecided(p.status))
+        throw new RuleError('target', 'Ponownie otworzyć można tylko propozycję rozstrzygniętą.');
+      tx.update(decisions)
+        .set({ retractedAt: at })
+        .where(and(eq(decisions.proposalId, p.id), isNull(decisions.retractedAt)))
+        .run();
       const c = positionCounts(tx, proposalId);
       changeStatus(tx, emit, p, collectingStatus(c.assigned, c.submitted), at, input.reason);
     } else {

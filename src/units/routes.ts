@@ -1,7 +1,14 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { HttpError, parseOr, queryString } from '../lib/http.js';
 import { cacheKey } from '../plugins/page-cache.js';
-import { findConsultation, findUnitBySlug, groupsOfUnit, listUnits, membersOfGroup, proposalCountsByUnit } from '../proposals/queries.js';
+import {
+  findConsultation,
+  findUnitBySlug,
+  groupsOfUnit,
+  listUnits,
+  membersOfGroup,
+  proposalCountsByUnit,
+} from '../proposals/queries.js';
 import { listQuerySchema, slugParamSchema } from '../proposals/schema.js';
 import { proposalList } from '../proposals/service.js';
 import { withNotFound } from '../proposals/routes.js';
@@ -21,7 +28,9 @@ const routes: FastifyPluginAsync = async (app) => {
       }
       const counts = consultation ? proposalCountsByUnit(db, consultation.id) : new Map<number, number>();
       const all = listUnits(db).map((u) => ({ ...u, count: counts.get(u.id) ?? 0 }));
-      const byKind = UNIT_KINDS.map((kind) => ({ kind, units: all.filter((u) => u.kind === kind) })).filter((g) => g.units.length);
+      const byKind = UNIT_KINDS.map((kind) => ({ kind, units: all.filter((u) => u.kind === kind) })).filter(
+        (g) => g.units.length,
+      );
       return app.view('units/index.njk', { ...(await app.pageContext(request, reply)), byKind, consultation });
     };
     return app.cachedResponse(request, reply, { key: cacheKey('units', query), contentType: HTML, render });

@@ -7,15 +7,18 @@
 export class ConflictError extends Error {
   constructor() {
     super(
-      'Ktoś inny zmienił tę propozycję, odkąd otwarto formularz. Nic nie zostało zapisane: '
-        + 'sprawdź aktualny stan poniżej i wprowadź zmianę ponownie.',
+      'Ktoś inny zmienił tę propozycję, odkąd otwarto formularz. Nic nie zostało zapisane: ' +
+        'sprawdź aktualny stan poniżej i wprowadź zmianę ponownie.',
     );
   }
 }
 
 /** A form's input broke a business rule; `field` is the form field to point at. (HTTP 422) */
 export class RuleError extends Error {
-  constructor(readonly field: string, message: string) {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
     super(message);
   }
 }

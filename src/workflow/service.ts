@@ -9,7 +9,12 @@ import { RuleError } from './errors.js';
 
 /** Moves a proposal to a status the workflow allows, emitting a public event. */
 export function changeStatus(
-  tx: DbOrTx, emit: Emit, proposal: { id: number; status: ProposalStatus }, to: ProposalStatus, at: string, note = '',
+  tx: DbOrTx,
+  emit: Emit,
+  proposal: { id: number; status: ProposalStatus },
+  to: ProposalStatus,
+  at: string,
+  note = '',
 ) {
   try {
     assertTransition(proposal.status, to, STATUS_LABELS);
@@ -23,21 +28,31 @@ export function changeStatus(
 
 /** How many units are assigned and how many of them have submitted a position. */
 export function positionCounts(tx: DbOrTx, proposalId: number) {
-  const assigned = tx.select({ unitId: assignments.unitId }).from(assignments)
-    .where(eq(assignments.proposalId, proposalId)).all().map((a) => a.unitId);
+  const assigned = tx
+    .select({ unitId: assignments.unitId })
+    .from(assignments)
+    .where(eq(assignments.proposalId, proposalId))
+    .all()
+    .map((a) => a.unitId);
   if (assigned.length === 0) return { assigned: 0, submitted: 0 };
-  const submitted = tx.selectDistinct({ unitId: positions.unitId }).from(positions)
+  const submitted = tx
+    .selectDistinct({ unitId: positions.unitId })
+    .from(positions)
     .innerJoin(positionVersions, eq(positionVersions.positionId, positions.id))
-    .where(and(
-      eq(positions.proposalId, proposalId), inArray(positions.unitId, assigned), isNotNull(positions.submittedAt),
-    )).all().length;
+    .where(
+      and(eq(positions.proposalId, proposalId), inArray(positions.unitId, assigned), isNotNull(positions.submittedAt)),
+    )
+    .all().length;
   return { assigned: assigned.length, submitted };
 }
 
 /** While positions are being collected, the status follows the assignments and positions. */
 export function syncCollectingStatus(tx: DbOrTx, emit: Emit, proposalId: number, at: string) {
-  const p = tx.select({ id: proposals.id, status: proposals.status }).from(proposals)
-    .where(eq(proposals.id, proposalId)).get()!;
+  const p = tx
+    .select({ id: proposals.id, status: proposals.status })
+    .from(proposals)
+    .where(eq(proposals.id, proposalId))
+    .get()!;
   if (!['nowa', 'przekazana', 'stanowiska-zebrane'].includes(p.status)) return;
   const c = positionCounts(tx, proposalId);
   const target = collectingStatus(c.assigned, c.submitted);

@@ -55,18 +55,27 @@ export function collectingStatus(assigned: number, submitted: number): ProposalS
 }
 
 /** A plain-language refusal for a transition the workflow does not allow. */
-export function assertTransition(from: ProposalStatus, to: ProposalStatus, labels: Record<ProposalStatus, string>): void {
+export function assertTransition(
+  from: ProposalStatus,
+  to: ProposalStatus,
+  labels: Record<ProposalStatus, string>,
+): void {
   if (from === to) throw new WorkflowError(`Propozycja ma już status „${labels[to]}”.`);
-  if (!canTransition(from, to)) throw new WorkflowError(`Nie można zmienić statusu z „${labels[from]}” na „${labels[to]}”.`);
+  if (!canTransition(from, to))
+    throw new WorkflowError(`Nie można zmienić statusu z „${labels[from]}” na „${labels[to]}”.`);
 }
 
 /** The admin's manual moves from a status (the rest follow from assignments, positions and decisions). */
 export function manualTargets(status: ProposalStatus): ('w-realizacji' | 'zrealizowana' | 'reopen')[] {
   switch (status) {
-    case 'rozstrzygnieta': return ['w-realizacji', 'reopen'];
-    case 'w-realizacji': return ['zrealizowana', 'reopen'];
-    case 'zrealizowana': return ['reopen'];
-    default: return [];
+    case 'rozstrzygnieta':
+      return ['w-realizacji', 'reopen'];
+    case 'w-realizacji':
+      return ['zrealizowana', 'reopen'];
+    case 'zrealizowana':
+      return ['reopen'];
+    default:
+      return [];
   }
 }
 

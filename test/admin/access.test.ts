@@ -19,7 +19,10 @@ async function buildWithTokenPage(): Promise<App> {
     loginRateLimit: 1000,
   });
   app.get('/test/csrf-token', async (_request, reply) =>
-    reply.type('text/html; charset=utf-8').send(`<input type="hidden" name="_csrf" value="${await reply.generateCsrf()}">`));
+    reply
+      .type('text/html; charset=utf-8')
+      .send(`<input type="hidden" name="_csrf" value="${await reply.generateCsrf()}">`),
+  );
   await app.ready();
   importTorun2026(app.database.db);
   return app;
@@ -28,9 +31,12 @@ async function buildWithTokenPage(): Promise<App> {
 let app: App;
 let unitUserId: number;
 let unitId: number;
-const count = (table: string) => (app.database.sqlite.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+const count = (table: string) =>
+  (app.database.sqlite.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
 const snapshot = () => ({
-  users: app.database.sqlite.prepare('SELECT id, email, name, role, active, password_hash FROM users ORDER BY id').all(),
+  users: app.database.sqlite
+    .prepare('SELECT id, email, name, role, active, password_hash FROM users ORDER BY id')
+    .all(),
   userUnits: count('user_units'),
   units: app.database.sqlite.prepare('SELECT * FROM units ORDER BY id').all(),
   members: count('unit_group_members'),
@@ -41,21 +47,35 @@ beforeAll(async () => {
   await createUser(app, 'admin@torun.test', 'admin');
   unitUserId = await createUser(app, 'jednostka@torun.test', 'unit', ['Wydział Edukacji']);
   await createUser(app, 'rdpp@torun.test', 'reviewer');
-  unitId = (app.database.sqlite.prepare("SELECT id FROM units WHERE name = 'Wydział Edukacji'").get() as { id: number }).id;
+  unitId = (app.database.sqlite.prepare("SELECT id FROM units WHERE name = 'Wydział Edukacji'").get() as { id: number })
+    .id;
 });
 afterAll(async () => {
   await app.close();
 });
 
-const pages = () => ['/staff/users', '/staff/users/new', `/staff/users/${unitUserId}`, '/staff/units', '/staff/units/new', `/staff/units/${unitId}`];
+const pages = () => [
+  '/staff/users',
+  '/staff/users/new',
+  `/staff/users/${unitUserId}`,
+  '/staff/units',
+  '/staff/units/new',
+  `/staff/units/${unitId}`,
+];
 
 let serial = 0;
 /** Each POST route with a form that an admin could submit successfully. */
 const writes = () => {
   serial += 1;
   return [
-    { url: '/staff/users', form: { email: `nowy${serial}@torun.test`, name: 'Nowy', role: 'reviewer', password: 'Bardzo-dlugie-haslo' } },
-    { url: `/staff/users/${unitUserId}`, form: { name: `Zmieniona ${serial}`, role: 'unit', units: String(unitId), active: '1' } },
+    {
+      url: '/staff/users',
+      form: { email: `nowy${serial}@torun.test`, name: 'Nowy', role: 'reviewer', password: 'Bardzo-dlugie-haslo' },
+    },
+    {
+      url: `/staff/users/${unitUserId}`,
+      form: { name: `Zmieniona ${serial}`, role: 'unit', units: String(unitId), active: '1' },
+    },
     { url: '/staff/units', form: { name: `Nowa jednostka ${serial}`, kind: 'biuro', email: '' } },
     { url: `/staff/units/${unitId}`, form: { name: `Wydział Edukacji ${serial}`, kind: 'wydział', email: '' } },
   ];

@@ -39,23 +39,51 @@ describe('sameUnitName', () => {
 
 describe('form schemas', () => {
   it('drops units for roles other than unit staff and lower-cases e-mail', () => {
-    const r = accountCreateSchema.parse({ email: ' A@B.PL ', role: 'reviewer', units: ['3', '4'], password: 'x'.repeat(12) });
+    const r = accountCreateSchema.parse({
+      email: ' A@B.PL ',
+      role: 'reviewer',
+      units: ['3', '4'],
+      password: 'x'.repeat(12),
+    });
     expect(r).toEqual({ email: 'a@b.pl', name: '', role: 'reviewer', unitIds: [], password: 'x'.repeat(12) });
-    expect(accountCreateSchema.parse({ email: 'a@b.pl', role: 'unit', units: ['3', '3'], password: 'x'.repeat(12) }).unitIds).toEqual([3]);
+    expect(
+      accountCreateSchema.parse({ email: 'a@b.pl', role: 'unit', units: ['3', '3'], password: 'x'.repeat(12) }).unitIds,
+    ).toEqual([3]);
   });
   it('reads an unticked "active" as false and an empty password as "keep it"', () => {
-    expect(accountUpdateSchema.parse({ name: 'A', role: 'admin', password: '' })).toEqual({ name: 'A', role: 'admin', active: false, unitIds: [], password: undefined });
+    expect(accountUpdateSchema.parse({ name: 'A', role: 'admin', password: '' })).toEqual({
+      name: 'A',
+      role: 'admin',
+      active: false,
+      unitIds: [],
+      password: undefined,
+    });
   });
   it('treats a repeated text field as invalid input, not a crash', () => {
-    expect(accountCreateSchema.safeParse({ email: ['a@b.pl', 'c@d.pl'], role: 'admin', password: 'x'.repeat(12) }).success).toBe(false);
+    expect(
+      accountCreateSchema.safeParse({ email: ['a@b.pl', 'c@d.pl'], role: 'admin', password: 'x'.repeat(12) }).success,
+    ).toBe(false);
     expect(unitFormSchema.safeParse({ name: ['a', 'b'], kind: 'biuro' }).success).toBe(false);
   });
   it('collapses spaces in unit names and allows an empty contact e-mail', () => {
-    expect(unitFormSchema.parse({ name: '  Wydział   Kultury ', kind: 'wydział', email: '' })).toEqual({ name: 'Wydział Kultury', kind: 'wydział', email: '', members: [] });
+    expect(unitFormSchema.parse({ name: '  Wydział   Kultury ', kind: 'wydział', email: '' })).toEqual({
+      name: 'Wydział Kultury',
+      kind: 'wydział',
+      email: '',
+      members: [],
+    });
   });
   it('checks the command line of user:add', () => {
-    expect(userAddArgsSchema.safeParse({ email: 'a@b.pl', role: 'root' }).error?.issues[0]?.message).toBe('Nieznana rola: dozwolone admin, unit albo reviewer.');
-    expect(userAddArgsSchema.safeParse({ role: 'admin' }).error?.issues[0]?.message).toBe('Podaj adres e-mail: --email ADRES.');
-    expect(userAddArgsSchema.parse({ email: 'A@B.pl', role: 'unit', unit: ['Wydział Kultury'] })).toEqual({ email: 'a@b.pl', role: 'unit', unit: ['Wydział Kultury'] });
+    expect(userAddArgsSchema.safeParse({ email: 'a@b.pl', role: 'root' }).error?.issues[0]?.message).toBe(
+      'Nieznana rola: dozwolone admin, unit albo reviewer.',
+    );
+    expect(userAddArgsSchema.safeParse({ role: 'admin' }).error?.issues[0]?.message).toBe(
+      'Podaj adres e-mail: --email ADRES.',
+    );
+    expect(userAddArgsSchema.parse({ email: 'A@B.pl', role: 'unit', unit: ['Wydział Kultury'] })).toEqual({
+      email: 'a@b.pl',
+      role: 'unit',
+      unit: ['Wydział Kultury'],
+    });
   });
 });

@@ -7,11 +7,19 @@ const GROUP = 'działy, jednostki GMT posiadające dokumenty strategiczne';
 let app: App;
 let admin: Agent;
 const db = () => app.database.sqlite;
-const unitRow = (name: string) => db().prepare('SELECT * FROM units WHERE name = ?').get(name) as
-  { id: number; name: string; slug: string; kind: string; email: string } | undefined;
+const unitRow = (name: string) =>
+  db().prepare('SELECT * FROM units WHERE name = ?').get(name) as
+    | { id: number; name: string; slug: string; kind: string; email: string }
+    | undefined;
 const idOf = (name: string) => unitRow(name)!.id;
 const membersOf = (groupId: number) =>
-  (db().prepare('SELECT u.name FROM unit_group_members m JOIN units u ON u.id = m.unit_id WHERE m.group_id = ? ORDER BY u.name').all(groupId) as { name: string }[]).map((r) => r.name);
+  (
+    db()
+      .prepare(
+        'SELECT u.name FROM unit_group_members m JOIN units u ON u.id = m.unit_id WHERE m.group_id = ? ORDER BY u.name',
+      )
+      .all(groupId) as { name: string }[]
+  ).map((r) => r.name);
 const directory = () => ({
   units: db().prepare('SELECT * FROM units ORDER BY id').all(),
   members: db().prepare('SELECT * FROM unit_group_members ORDER BY group_id, unit_id').all(),
@@ -37,11 +45,15 @@ afterAll(async () => {
 describe('unit directory', () => {
   it('lists units with their kind and e-mail, and groups with their members', async () => {
     const groupId = idOf(GROUP);
-    db().prepare('INSERT INTO unit_group_members (group_id, unit_id) VALUES (?, ?), (?, ?)').run(groupId, idOf('Wydział Kultury'), groupId, idOf('Wydział Edukacji'));
+    db()
+      .prepare('INSERT INTO unit_group_members (group_id, unit_id) VALUES (?, ?), (?, ?)')
+      .run(groupId, idOf('Wydział Kultury'), groupId, idOf('Wydział Edukacji'));
     const res = await admin.get('/staff/units');
     expect(res.statusCode).toBe(200);
     expect(res.body).toContain('aria-current="page">Katalog jednostek</a>');
-    expect(res.body).toMatch(/Wydział Prawny<\/a><\/td>\s*<td>wydział<\/td>\s*<td><span class="note">brak<\/span><\/td>/);
+    expect(res.body).toMatch(
+      /Wydział Prawny<\/a><\/td>\s*<td>wydział<\/td>\s*<td><span class="note">brak<\/span><\/td>/,
+    );
     expect(res.body).toContain(`${GROUP}</a></td>\n      <td>grupa jednostek (adresat zbiorczy)</td>`);
     expect(res.body).toContain('<td>Wydział Edukacji; Wydział Kultury</td>');
   });
@@ -67,7 +79,11 @@ describe('adding a unit', () => {
     expect(res.body).toContain('Wybierz rodzaj jednostki z listy.');
     expect(res.body).toContain('Podaj prawidłowy adres e-mail albo zostaw pole puste.');
     expect(res.body).toContain('value="zly-adres"');
-    const long = await submit('/staff/units', { name: 'Wydział Nowy', kind: 'wydział', email: `${'a'.repeat(250)}@torun.test` });
+    const long = await submit('/staff/units', {
+      name: 'Wydział Nowy',
+      kind: 'wydział',
+      email: `${'a'.repeat(250)}@torun.test`,
+    });
     expect(long.statusCode).toBe(422);
     expect(long.body).toContain('Adres e-mail może mieć najwyżej 254 znaków.');
     expect(long.body).toContain('<option value="wydział" selected>');
@@ -84,10 +100,18 @@ describe('adding a unit', () => {
 
   it('creates the unit with a slug from its name, bumps the data version, and public pages show it', async () => {
     const v = version();
-    const res = await submit('/staff/units', { name: 'Wydział Środowiska i Ekologii', kind: 'wydział', email: 'Srodowisko@UM.torun.pl' });
+    const res = await submit('/staff/units', {
+      name: 'Wydział Środowiska i Ekologii',
+      kind: 'wydział',
+      email: 'Srodowisko@UM.torun.pl',
+    });
     expect(res.statusCode).toBe(303);
     expect(res.headers.location).toBe('/staff/units?saved=created');
-    expect(unitRow('Wydział Środowiska i Ekologii')).toMatchObject({ slug: 'wydzial-srodowiska-i-ekologii', kind: 'wydział', email: 'srodowisko@um.torun.pl' });
+    expect(unitRow('Wydział Środowiska i Ekologii')).toMatchObject({
+      slug: 'wydzial-srodowiska-i-ekologii',
+      kind: 'wydział',
+      email: 'srodowisko@um.torun.pl',
+    });
     expect(version()).toBe(v + 1);
     expect((await admin.get(res.headers.location!)).body).toContain('Jednostka została dodana do katalogu.');
     expect((await app.inject('/units')).body).toContain('href="/units/wydzial-srodowiska-i-ekologii"');
@@ -117,11 +141,19 @@ describe('editing a unit', () => {
   it('renames a unit: new slug, version bumped, the public page moves', async () => {
     const id = idOf('Wydział Prawny');
     const v = version();
-    const res = await submit(`/staff/units/${id}`, { name: 'Wydział Prawny i Kontroli', kind: 'wydział', email: 'prawny@um.torun.pl' });
+    const res = await submit(`/staff/units/${id}`, {
+      name: 'Wydział Prawny i Kontroli',
+      kind: 'wydział',
+      email: 'prawny@um.torun.pl',
+    });
     expect(res.statusCode).toBe(303);
     expect(res.headers.location).toBe('/staff/units?saved=updated');
-    expect(db().prepare('SELECT name, slug, kind, email FROM units WHERE id = ?').get(id))
-      .toEqual({ name: 'Wydział Prawny i Kontroli', slug: 'wydzial-prawny-i-kontroli', kind: 'wydział', email: 'prawny@um.torun.pl' });
+    expect(db().prepare('SELECT name, slug, kind, email FROM units WHERE id = ?').get(id)).toEqual({
+      name: 'Wydział Prawny i Kontroli',
+      slug: 'wydzial-prawny-i-kontroli',
+      kind: 'wydział',
+      email: 'prawny@um.torun.pl',
+    });
     expect(version()).toBe(v + 1);
     expect((await app.inject('/units/wydzial-prawny-i-kontroli')).statusCode).toBe(200);
     expect((await app.inject('/units/wydzial-prawny')).statusCode).toBe(404);
@@ -130,7 +162,10 @@ describe('editing a unit', () => {
   it('keeps its own slug when the name is unchanged, and refuses another unit’s name', async () => {
     const id = idOf('Wydział Sportu i Rekreacji');
     const slug = unitRow('Wydział Sportu i Rekreacji')!.slug;
-    expect((await submit(`/staff/units/${id}`, { name: 'Wydział Sportu i Rekreacji', kind: 'wydział', email: '' })).statusCode).toBe(303);
+    expect(
+      (await submit(`/staff/units/${id}`, { name: 'Wydział Sportu i Rekreacji', kind: 'wydział', email: '' }))
+        .statusCode,
+    ).toBe(303);
     expect(unitRow('Wydział Sportu i Rekreacji')!.slug).toBe(slug);
     const before = directory();
     const taken = await submit(`/staff/units/${id}`, { name: 'Wydział Kultury', kind: 'wydział', email: '' });
@@ -142,7 +177,12 @@ describe('editing a unit', () => {
   it('sets a group’s members and bumps the version', async () => {
     const groupId = idOf(GROUP);
     const v = version();
-    const res = await submit(`/staff/units/${groupId}`, { name: GROUP, kind: 'grupa', email: '', members: [String(idOf('Urbitor')), String(idOf('Wydział Kultury'))] });
+    const res = await submit(`/staff/units/${groupId}`, {
+      name: GROUP,
+      kind: 'grupa',
+      email: '',
+      members: [String(idOf('Urbitor')), String(idOf('Wydział Kultury'))],
+    });
     expect(res.statusCode).toBe(303);
     expect(membersOf(groupId)).toEqual(['Urbitor', 'Wydział Kultury']);
     expect(version()).toBe(v + 1);
@@ -155,12 +195,32 @@ describe('editing a unit', () => {
     const before = directory();
     const v = version();
     const cases: [number, Record<string, string | string[]>, string][] = [
-      [groupId, { name: GROUP, kind: 'grupa', members: ['777777'] }, 'Wybrano jednostkę członkowską, której nie ma w katalogu.'],
-      [groupId, { name: GROUP, kind: 'grupa', members: ['x'] }, 'Wybrano jednostkę członkowską, której nie ma w katalogu.'],
+      [
+        groupId,
+        { name: GROUP, kind: 'grupa', members: ['777777'] },
+        'Wybrano jednostkę członkowską, której nie ma w katalogu.',
+      ],
+      [
+        groupId,
+        { name: GROUP, kind: 'grupa', members: ['x'] },
+        'Wybrano jednostkę członkowską, której nie ma w katalogu.',
+      ],
       [groupId, { name: GROUP, kind: 'grupa', members: [String(otherGroup)] }, 'Grupa nie może należeć do innej grupy'],
-      [groupId, { name: GROUP, kind: 'grupa', members: [String(groupId)] }, 'Wybrano jednostkę członkowską, której nie ma w katalogu.'],
-      [groupId, { name: GROUP, kind: 'wydział', members: [String(idOf('Urbitor'))] }, 'Jednostki członkowskie może mieć tylko grupa jednostek'],
-      [idOf('Urbitor'), { name: 'Urbitor', kind: 'spółka', members: [String(idOf('Wydział Kultury'))] }, 'Jednostki członkowskie może mieć tylko grupa jednostek'],
+      [
+        groupId,
+        { name: GROUP, kind: 'grupa', members: [String(groupId)] },
+        'Wybrano jednostkę członkowską, której nie ma w katalogu.',
+      ],
+      [
+        groupId,
+        { name: GROUP, kind: 'wydział', members: [String(idOf('Urbitor'))] },
+        'Jednostki członkowskie może mieć tylko grupa jednostek',
+      ],
+      [
+        idOf('Urbitor'),
+        { name: 'Urbitor', kind: 'spółka', members: [String(idOf('Wydział Kultury'))] },
+        'Jednostki członkowskie może mieć tylko grupa jednostek',
+      ],
     ];
     for (const [id, form, message] of cases) {
       const res = await submit(`/staff/units/${id}`, { email: '', ...form });
@@ -172,19 +232,30 @@ describe('editing a unit', () => {
     expect(version()).toBe(v);
   });
 
-  it('turns a group with no members back into a unit, and refuses to turn a unit with accounts or groups into a group', async () => {
-    const groupId = idOf('działy, jednostki GMT posiadające polityki miejskie w danym obszarze tematycznym');
-    db().prepare('DELETE FROM unit_group_members WHERE group_id = ?').run(groupId);
-    expect((await submit(`/staff/units/${groupId}`, { name: 'Zespół ds. polityk miejskich', kind: 'biuro', email: '' })).statusCode).toBe(303);
-    expect(unitRow('Zespół ds. polityk miejskich')!.kind).toBe('biuro');
+  it(
+    'turns a group with no members back into a unit, and refuses to turn a unit with accounts or groups into a ' +
+      'group',
+    async () => {
+      const groupId = idOf('działy, jednostki GMT posiadające polityki miejskie w danym obszarze tematycznym');
+      db().prepare('DELETE FROM unit_group_members WHERE group_id = ?').run(groupId);
+      expect(
+        (await submit(`/staff/units/${groupId}`, { name: 'Zespół ds. polityk miejskich', kind: 'biuro', email: '' }))
+          .statusCode,
+      ).toBe(303);
+      expect(unitRow('Zespół ds. polityk miejskich')!.kind).toBe('biuro');
 
-    const before = directory();
-    const withAccount = await submit(`/staff/units/${idOf('Wydział Kultury')}`, { name: 'Wydział Kultury', kind: 'grupa', email: '' });
-    expect(withAccount.statusCode).toBe(422);
-    expect(withAccount.body).toContain('<a href="#kind">Do tej jednostki są przypisane konta pracowników');
-    const inGroup = await submit(`/staff/units/${idOf('Urbitor')}`, { name: 'Urbitor', kind: 'grupa', email: '' });
-    expect(inGroup.statusCode).toBe(422);
-    expect(inGroup.body).toContain('Ta jednostka należy do grupy jednostek');
-    expect(directory()).toEqual(before);
-  });
+      const before = directory();
+      const withAccount = await submit(`/staff/units/${idOf('Wydział Kultury')}`, {
+        name: 'Wydział Kultury',
+        kind: 'grupa',
+        email: '',
+      });
+      expect(withAccount.statusCode).toBe(422);
+      expect(withAccount.body).toContain('<a href="#kind">Do tej jednostki są przypisane konta pracowników');
+      const inGroup = await submit(`/staff/units/${idOf('Urbitor')}`, { name: 'Urbitor', kind: 'grupa', email: '' });
+      expect(inGroup.statusCode).toBe(422);
+      expect(inGroup.body).toContain('Ta jednostka należy do grupy jednostek');
+      expect(directory()).toEqual(before);
+    },
+  );
 });

@@ -27,7 +27,9 @@ describe('login', () => {
     const res = await agent.post('/login', { email: 'Admin@Torun.test ', password: TEST_PASSWORD });
     expect(res.statusCode).toBe(303);
     expect(res.headers.location).toBe('/staff');
-    const cookie = ([] as string[]).concat(res.headers['set-cookie'] as string | string[]).find((c) => c.startsWith('sid='))!;
+    const cookie = ([] as string[])
+      .concat(res.headers['set-cookie'] as string | string[])
+      .find((c) => c.startsWith('sid='))!;
     expect(cookie).toMatch(/HttpOnly/i);
     expect(cookie).toMatch(/SameSite=Lax/i);
     expect(agent.cookies.get('sid')).not.toBe(before);
@@ -71,7 +73,11 @@ describe('login', () => {
   it('does not redirect to another site after login', async () => {
     const agent = new Agent(app);
     await agent.get('/login?next=//evil.example/x');
-    const res = await agent.post('/login', { email: 'admin@torun.test', password: TEST_PASSWORD, next: '//evil.example/x' });
+    const res = await agent.post('/login', {
+      email: 'admin@torun.test',
+      password: TEST_PASSWORD,
+      next: '//evil.example/x',
+    });
     expect(res.headers.location).toBe('/staff');
   });
 
@@ -110,7 +116,8 @@ describe('login rate limit', () => {
     const agent = new Agent(limited);
     await agent.get('/login');
     const codes: number[] = [];
-    for (let i = 0; i < 5; i++) codes.push((await agent.post('/login', { email: 'x@y.z', password: 'zle' })).statusCode);
+    for (let i = 0; i < 5; i++)
+      codes.push((await agent.post('/login', { email: 'x@y.z', password: 'zle' })).statusCode);
     expect(codes).toEqual([422, 422, 422, 429, 429]);
     const last = await agent.post('/login', { email: 'x@y.z', password: 'zle' });
     expect(last.body).toContain('Zbyt wiele prób');

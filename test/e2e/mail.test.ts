@@ -59,7 +59,10 @@ describe.skipIf(skipBrowserTests)('"Poczta" in Chromium', () => {
       expect(page.url()).toBe(url(path));
       expect(await page.locator('h1').count()).toBe(1);
       const violations = await runAxe(page);
-      expect(violations.map((v) => v.id), `axe on ${path}:\n${formatViolations(violations)}`).toEqual([]);
+      expect(
+        violations.map((v) => v.id),
+        `axe on ${path}:\n${formatViolations(violations)}`,
+      ).toEqual([]);
     } finally {
       await context.close();
     }
@@ -74,21 +77,28 @@ describe.skipIf(skipBrowserTests)('"Poczta" in Chromium', () => {
     expect(await page.getByText('o***@ngo.pl').count()).toBeGreaterThan(0);
     await Promise.all([
       page.waitForURL(url('/staff/mail?ok=ponowiono')),
-      page.getByRole('button', { name: /Wyślij ponownie/ }).first().click(),
+      page
+        .getByRole('button', { name: /Wyślij ponownie/ })
+        .first()
+        .click(),
     ]);
     // the rows of that mail are queued again together
-    expect(app.database.sqlite.prepare(`SELECT DISTINCT state FROM outbox WHERE recipient = 'odrzuca@ngo.pl'`).all())
-      .toEqual([{ state: 'queued' }]);
+    expect(
+      app.database.sqlite.prepare(`SELECT DISTINCT state FROM outbox WHERE recipient = 'odrzuca@ngo.pl'`).all(),
+    ).toEqual([{ state: 'queued' }]);
     expect(await page.getByRole('button', { name: /Wyślij ponownie/ }).count()).toBe(0);
     expect(await page.getByRole('status').textContent()).toContain('Wiadomość wróciła do kolejki');
     await expectNoAxeViolations('admin@torun.test', '/staff/mail');
-    const id = (app.database.sqlite.prepare(`SELECT id FROM outbox WHERE recipient = 'anna@ngo.pl' LIMIT 1`)
-      .get() as { id: number }).id;
+    const id = (
+      app.database.sqlite.prepare(`SELECT id FROM outbox WHERE recipient = 'anna@ngo.pl' LIMIT 1`).get() as {
+        id: number;
+      }
+    ).id;
     await expectNoAxeViolations('admin@torun.test', `/staff/mail/${id}`);
     await expectNoAxeViolations('admin@torun.test', `/staff/mail/${id}/html`);
   });
 
-  test('a reviewer\'s counts-only view has no violations', async () => {
+  test("a reviewer's counts-only view has no violations", async () => {
     await loginAs('rdpp@torun.test');
     await expectNoAxeViolations('rdpp@torun.test', '/staff/mail');
   });

@@ -83,18 +83,26 @@ describe.skipIf(skipBrowserTests)('public pages in Chromium', () => {
     const page = await context.newPage();
     // CSP violations (script-src 'self') and script errors show up as console errors
     const errors: string[] = [];
-    page.on('console', (msg) => { if (msg.type() === 'error') errors.push(msg.text()); });
+    page.on('console', (msg) => {
+      if (msg.type() === 'error') errors.push(msg.text());
+    });
     page.on('pageerror', (err) => errors.push(err.message));
     try {
       await page.goto(url('/'));
       await page.waitForFunction(() => 'htmx' in window);
       expect((await lpsIn(page)).length).toBeGreaterThan(60);
       // a marker that would be lost if the browser navigated instead of swapping the fragment
-      await page.evaluate(() => { (window as unknown as { __sameDocument: boolean }).__sameDocument = true; });
+      await page.evaluate(() => {
+        (window as unknown as { __sameDocument: boolean }).__sameDocument = true;
+      });
       // the live region must be the same element after the search, or screen readers stay silent
-      await page.evaluate(() => { (document.getElementById('liczba-wynikow') as HTMLElement & { __kept?: boolean }).__kept = true; });
+      await page.evaluate(() => {
+        (document.getElementById('liczba-wynikow') as HTMLElement & { __kept?: boolean }).__kept = true;
+      });
 
-      const fragmentRequest = page.waitForRequest((r) => r.url().includes('q=') && r.headers()['hx-target'] === 'wyniki');
+      const fragmentRequest = page.waitForRequest(
+        (r) => r.url().includes('q=') && r.headers()['hx-target'] === 'wyniki',
+      );
       await page.getByLabel(SEARCH_LABEL).pressSequentially('lokali uzytkowych', { delay: 15 });
       await fragmentRequest;
 
@@ -102,7 +110,11 @@ describe.skipIf(skipBrowserTests)('public pages in Chromium', () => {
       expect(await lpsIn(page)).not.toContain('LP 1');
       await expect.poll(() => page.locator('#liczba-wynikow').innerText()).toContain('Znaleziono 2 propozycje');
       expect(await page.getByRole('status').filter({ hasText: 'Znaleziono 2 propozycje' }).count()).toBe(1);
-      expect(await page.evaluate(() => (document.getElementById('liczba-wynikow') as HTMLElement & { __kept?: boolean }).__kept)).toBe(true);
+      expect(
+        await page.evaluate(
+          () => (document.getElementById('liczba-wynikow') as HTMLElement & { __kept?: boolean }).__kept,
+        ),
+      ).toBe(true);
       expect(await page.locator('#wyniki').count()).toBe(1); // outerHTML swap keeps exactly one region
       expect(await page.evaluate(() => (window as unknown as { __sameDocument?: boolean }).__sameDocument)).toBe(true);
 
@@ -167,7 +179,12 @@ describe.skipIf(skipBrowserTests)('public pages in Chromium', () => {
         const el = document.activeElement as HTMLElement;
         const cs = getComputedStyle(el);
         const box = el.getBoundingClientRect();
-        return { outlineStyle: cs.outlineStyle, outlineWidth: parseFloat(cs.outlineWidth), left: box.left, width: box.width };
+        return {
+          outlineStyle: cs.outlineStyle,
+          outlineWidth: parseFloat(cs.outlineWidth),
+          left: box.left,
+          width: box.width,
+        };
       });
       expect(skipStyle.outlineStyle).not.toBe('none');
       expect(skipStyle.outlineWidth).toBeGreaterThan(0);

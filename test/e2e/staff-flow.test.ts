@@ -14,7 +14,9 @@ const REVIEWER = 'rdpp@torun.test';
 
 const BDIM_JUSTIFICATION = 'Biuro przygotuje wykaz lokali na Rubinkowie i Skarpie dostępnych dla organizacji.';
 const ZGM_JUSTIFICATION = 'ZGM wskaże trzy lokale użytkowe na Rubinkowie i dwa na Skarpie do końca kwietnia.';
-const DECISION_TEXT = 'Propozycję uwzględniono: w programie współpracy zapisano udostępnienie NGO pięciu lokali miejskich na Rubinkowie i Skarpie.';
+const DECISION_TEXT =
+  'Propozycję uwzględniono: w programie współpracy zapisano udostępnienie NGO pięciu lokali miejskich na Rubinkowie ' +
+  'i Skarpie.';
 
 /** YYYY-MM-DD `days` after today in Warsaw (the app's calendar). */
 function daysAhead(days: number): string {
@@ -83,7 +85,10 @@ describe.skipIf(skipBrowserTests)('staff workflow in Chromium: triage → positi
       expect(await page.locator('h1').count()).toBe(1);
       const violations = await runAxe(page);
       const summary = violations.map((v) => `${v.id}: ${v.nodes.map((n) => JSON.stringify(n.target)).join(', ')}`);
-      expect(summary, `axe violations on ${page.url()} (${who ?? 'anonymous'}):\n${formatViolations(violations)}`).toEqual([]);
+      expect(
+        summary,
+        `axe violations on ${page.url()} (${who ?? 'anonymous'}):\n${formatViolations(violations)}`,
+      ).toEqual([]);
     } finally {
       await context.close();
     }
@@ -143,9 +148,11 @@ describe.skipIf(skipBrowserTests)('staff workflow in Chromium: triage → positi
         const href = a.getAttribute('href') ?? '';
         const target = href.startsWith('#') ? document.getElementById(href.slice(1)) : null;
         return { href, text: a.textContent, target: target?.tagName ?? null };
-      }));
+      }),
+    );
     expect(links.length).toBeGreaterThanOrEqual(2);
-    for (const link of links) expect(link.target, `${link.href} („${link.text}”) has no target on the page`).not.toBeNull();
+    for (const link of links)
+      expect(link.target, `${link.href} („${link.text}”) has no target on the page`).not.toBeNull();
     expect(links.map((l) => l.href)).toEqual(expect.arrayContaining(['#assign-unitIds', '#assign-dueDate']));
 
     // following a link by keyboard goes to the field
@@ -156,13 +163,21 @@ describe.skipIf(skipBrowserTests)('staff workflow in Chromium: triage → positi
 
   test('axe: the admin pages for accounts and the unit directory, also with form errors', async () => {
     const unit = (name: string) => unitIdByName(app, name);
-    for (const path of ['/staff/users', '/staff/users/new', '/staff/units', '/staff/units/new',
+    for (const path of [
+      '/staff/users',
+      '/staff/users/new',
+      '/staff/units',
+      '/staff/units/new',
       `/staff/units/${unit('Biuro Dialogu i Innowacji Miejskich')}`,
-      `/staff/units/${unit('działy, jednostki GMT posiadające dokumenty strategiczne')}`]) {
+      `/staff/units/${unit('działy, jednostki GMT posiadające dokumenty strategiczne')}`,
+    ]) {
       await expectNoAxeViolations('admin', path);
     }
     const submitEmpty = (button: string) => async (page: Page) => {
-      await Promise.all([page.waitForResponse((r) => r.request().method() === 'POST'), page.getByRole('button', { name: button }).click()]);
+      await Promise.all([
+        page.waitForResponse((r) => r.request().method() === 'POST'),
+        page.getByRole('button', { name: button }).click(),
+      ]);
       await page.waitForLoadState();
       await expect.poll(() => page.locator('#error-summary').count()).toBe(1);
     };
@@ -170,7 +185,9 @@ describe.skipIf(skipBrowserTests)('staff workflow in Chromium: triage → positi
       const context = await newContext(browser, { storageState: await contexts.admin!.storageState() });
       const page = await context.newPage();
       await page.goto(url('/staff/users/new'));
-      const name = (await page.locator('form[method="post"]:not(.logout) button[type="submit"]').last().innerText()).trim();
+      const name = (
+        await page.locator('form[method="post"]:not(.logout) button[type="submit"]').last().innerText()
+      ).trim();
       await context.close();
       return name;
     })();
@@ -221,7 +238,14 @@ describe.skipIf(skipBrowserTests)('staff workflow in Chromium: triage → positi
   });
 
   /** A unit member finds LP 7 among "Nasze propozycje", opens it and submits a position. */
-  async function submitPosition(who: string, email: string, unit: string, outcome: string, justification: string, axe: boolean) {
+  async function submitPosition(
+    who: string,
+    email: string,
+    unit: string,
+    outcome: string,
+    justification: string,
+    axe: boolean,
+  ) {
     const page = await loginAs(who, email);
     expect(await page.locator('h1').innerText()).toBe('Nasze propozycje');
     if (axe) await expectNoAxeViolations(who, '/staff');
@@ -274,7 +298,10 @@ describe.skipIf(skipBrowserTests)('staff workflow in Chromium: triage → positi
     expect(await zgm.innerText()).toContain('częściowo uwzględniona');
     expect(await zgm.innerText()).toContain(ZGM_JUSTIFICATION);
     const [a, b] = [await bdim.boundingBox(), await zgm.boundingBox()];
-    expect(a && b && Math.abs(a.y - b.y) < 2 && a.x !== b.x, `positions not side by side: ${JSON.stringify([a, b])}`).toBe(true);
+    expect(
+      a && b && Math.abs(a.y - b.y) < 2 && a.x !== b.x,
+      `positions not side by side: ${JSON.stringify([a, b])}`,
+    ).toBe(true);
 
     await page.getByLabel('Sposób rozpatrzenia', { exact: true }).selectOption({ label: 'uwzględniona' });
     await page.getByLabel('Sposób wykorzystania – treść publikowana dla organizacji').pressSequentially(DECISION_TEXT);
@@ -307,18 +334,24 @@ describe.skipIf(skipBrowserTests)('staff workflow in Chromium: triage → positi
       const exported = await page.request.get(url('/export/proposals.json'));
       expect(exported.status()).toBe(200);
       const rows = (await exported.json()) as {
-        lp: number; consultation: string; status: string; decision: { outcome: string; text: string } | null;
-        positions: { unit: string; outcome: string; text: string }[]; events: { type: string; description: string }[];
+        lp: number;
+        consultation: string;
+        status: string;
+        decision: { outcome: string; text: string } | null;
+        positions: { unit: string; outcome: string; text: string }[];
+        events: { type: string; description: string }[];
       }[];
       const row = rows.find((r) => r.lp === 7 && r.consultation === 'torun-2026');
       expect(row).toBeDefined();
       expect(row!.status).toBe('rozstrzygnieta');
       expect(row!.decision).toMatchObject({ outcome: 'uwzgledniona', text: DECISION_TEXT });
       expect(row!.positions).toHaveLength(2);
-      expect(row!.positions).toEqual(expect.arrayContaining([
-        expect.objectContaining({ unit: BDIM, outcome: 'uwzgledniona', text: BDIM_JUSTIFICATION }),
-        expect.objectContaining({ unit: ZGM, outcome: 'czesciowo-uwzgledniona', text: ZGM_JUSTIFICATION }),
-      ]));
+      expect(row!.positions).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ unit: BDIM, outcome: 'uwzgledniona', text: BDIM_JUSTIFICATION }),
+          expect.objectContaining({ unit: ZGM, outcome: 'czesciowo-uwzgledniona', text: ZGM_JUSTIFICATION }),
+        ]),
+      );
       expect(row!.events.map((e) => e.type)).toContain('decision.published');
       expect(row!.events.some((e) => e.description.startsWith('Opublikowano decyzję'))).toBe(true);
     } finally {
@@ -330,15 +363,21 @@ describe.skipIf(skipBrowserTests)('staff workflow in Chromium: triage → positi
   test('7a. with htmx the note is added in place, without a page load', async () => {
     const page = pages.admin!;
     const errors: string[] = [];
-    page.on('console', (msg) => { if (msg.type() === 'error') errors.push(msg.text()); });
+    page.on('console', (msg) => {
+      if (msg.type() === 'error') errors.push(msg.text());
+    });
     page.on('pageerror', (err) => errors.push(err.message));
     await page.goto(staffPage());
     await page.waitForFunction(() => 'htmx' in window);
-    await page.evaluate(() => { (window as unknown as { __sameDocument: boolean }).__sameDocument = true; });
+    await page.evaluate(() => {
+      (window as unknown as { __sameDocument: boolean }).__sameDocument = true;
+    });
 
     const note = 'Notatka przez htmx: zadzwonić do ZGM w sprawie kluczy.';
     await page.getByLabel('Notatka wewnętrzna', { exact: false }).fill(note);
-    const fragment = page.waitForResponse((r) => r.url().endsWith(`/proposals/${lp7}/notes`) && r.request().headers()['hx-request'] === 'true');
+    const fragment = page.waitForResponse(
+      (r) => r.url().endsWith(`/proposals/${lp7}/notes`) && r.request().headers()['hx-request'] === 'true',
+    );
     await page.getByRole('button', { name: 'Dodaj notatkę' }).click();
     expect((await fragment).status()).toBe(200);
     await expect.poll(() => page.locator('#zdarzenia .timeline').innerText()).toContain(note);

@@ -37,7 +37,10 @@ describe.skipIf(skipBrowserTests)('following by e-mail in Chromium', () => {
   /** A pending subscription and a raw confirm token, as the mail worker would mail it. */
   function pending(email: string, lp: number) {
     requestFollow(app.database.db, {
-      email, scope: { kind: 'proposal', id: idOfLp(app, lp) }, frequency: 'immediate', clause: currentClause(),
+      email,
+      scope: { kind: 'proposal', id: idOfLp(app, lp) },
+      frequency: 'immediate',
+      clause: currentClause(),
     });
     const sub = subsOf(email)[0]!;
     return { sub, token: mintToken(app.database.db, { purpose: 'confirm', email, subscriptionId: sub.id }) };
@@ -61,7 +64,9 @@ describe.skipIf(skipBrowserTests)('following by e-mail in Chromium', () => {
         path: () => {
           const { token } = pending('axe-manage@example.pl', 9);
           requestFollow(app.database.db, {
-            email: 'axe-manage@example.pl', scope: { kind: 'consultation', id: 1 }, frequency: 'daily',
+            email: 'axe-manage@example.pl',
+            scope: { kind: 'consultation', id: 1 },
+            frequency: 'daily',
             clause: currentClause(),
           });
           const done = confirm(app.database.db, token);

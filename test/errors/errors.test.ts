@@ -62,7 +62,8 @@ describe('bad addresses and query strings are answered in Polish', () => {
     expect(exp.statusCode).toBe(400);
     expect(exp.headers['content-type']).toBe('application/json; charset=utf-8');
     expect(JSON.parse(exp.body)).toEqual({
-      statusCode: 400, error: 'Parametr „q” może wystąpić w adresie tylko raz.',
+      statusCode: 400,
+      error: 'Parametr „q” może wystąpić w adresie tylko raz.',
     });
     const json = await get('/nie-ma-takiej', { accept: 'application/json' });
     expect(json.statusCode).toBe(404);
@@ -167,15 +168,22 @@ describe('control characters in free text', () => {
     expect(unit.body).toContain('Tekst zawiera niedozwolone znaki sterujące');
     await admin.get('/staff/users/new');
     const user = await admin.post('/staff/users', {
-      email: 'x@t.test', name: 'Jan\u0000', role: 'admin', password: 'bardzo-dlugie-haslo',
+      email: 'x@t.test',
+      name: 'Jan\u0000',
+      role: 'admin',
+      password: 'bardzo-dlugie-haslo',
     });
     expect(user.statusCode).toBe(422);
     expect(user.body).toContain('Tekst zawiera niedozwolone znaki sterujące');
     await admin.get(`/staff/proposals/${pid}`);
     const correction = await admin.post(`/proposals/${pid}/corrections`, {
-      version: String((app.database.sqlite.prepare('SELECT version FROM proposals WHERE id = ?').get(pid) as
-        { version: number }).version),
-      field: 'tableTheme', value: 'Temat\u2067', reason: 'nieczytelny skan',
+      version: String(
+        (app.database.sqlite.prepare('SELECT version FROM proposals WHERE id = ?').get(pid) as { version: number })
+          .version,
+      ),
+      field: 'tableTheme',
+      value: 'Temat\u2067',
+      reason: 'nieczytelny skan',
     });
     expect(correction.statusCode).toBe(422);
     expect(correction.body).toContain('Tekst zawiera niedozwolone znaki sterujące');
@@ -190,8 +198,7 @@ describe('zod messages a schema does not word itself', () => {
   it('come out in Polish on staff pages, naming the query parameter', async () => {
     const res = await admin.get(`/staff/proposals/${pid}/assignments/new?version=0`);
     expect(res.statusCode).toBe(400);
-    expect(res.body).toContain('Nieprawidłowa wartość parametru „version”: '
-      + 'wartość musi wynosić co najmniej 1.');
+    expect(res.body).toContain('Nieprawidłowa wartość parametru „version”: ' + 'wartość musi wynosić co najmniej 1.');
     expect(res.body).not.toMatch(ENGLISH);
   });
 });

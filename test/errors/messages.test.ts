@@ -41,7 +41,15 @@ describe('zod issues without a message of their own', () => {
   it('Polish plurals', () => {
     const forms = [1, 2, 4, 5, 12, 14, 22, 25, 200, 1000].map((n) => `${n} ${plural(n, 'znak', 'znaki', 'znaków')}`);
     expect(forms).toEqual([
-      '1 znak', '2 znaki', '4 znaki', '5 znaków', '12 znaków', '14 znaków', '22 znaki', '25 znaków', '200 znaków',
+      '1 znak',
+      '2 znaki',
+      '4 znaki',
+      '5 znaków',
+      '12 znaków',
+      '14 znaków',
+      '22 znaki',
+      '25 znaków',
+      '200 znaków',
       '1000 znaków',
     ]);
   });
@@ -53,19 +61,44 @@ describe('strictId', () => {
     for (const ok of ['1', '16', '2147483648', '9999999999', 16]) {
       expect(id.safeParse(ok).data, String(ok)).toBe(Number(ok));
     }
-    const bads = ['0', '016', '0x10', '1e1', '+16', '-1', '16.0', ' 16', '16 ', '', '10000000000', 1.5, -3, null,
-      ['1']];
-    for (const bad of bads)
-      expect(id.safeParse(bad).success, JSON.stringify(bad)).toBe(false);
+    const bads = [
+      '0',
+      '016',
+      '0x10',
+      '1e1',
+      '+16',
+      '-1',
+      '16.0',
+      ' 16',
+      '16 ',
+      '',
+      '10000000000',
+      1.5,
+      -3,
+      null,
+      ['1'],
+    ];
+    for (const bad of bads) expect(id.safeParse(bad).success, JSON.stringify(bad)).toBe(false);
   });
 });
 
 describe('control characters', () => {
   it('C0/C1 controls and bidi controls are found; tab, newlines and Polish letters are not', () => {
-    const controls = ['\u0000', '\u0007', '\u000b', '\u001f', '\u007f', '\u0085', '\u061c', '\u200e', '\u202a',
-      '\u202e', '\u2066', '\u2069'];
-    for (const c of controls)
-      expect(hasControlCharacters(`a${c}b`), c.codePointAt(0)!.toString(16)).toBe(true);
+    const controls = [
+      '\u0000',
+      '\u0007',
+      '\u000b',
+      '\u001f',
+      '\u007f',
+      '\u0085',
+      '\u061c',
+      '\u200e',
+      '\u202a',
+      '\u202e',
+      '\u2066',
+      '\u2069',
+    ];
+    for (const c of controls) expect(hasControlCharacters(`a${c}b`), c.codePointAt(0)!.toString(16)).toBe(true);
     expect(hasControlCharacters('Zażółć gęślą jaźń\t„cytat” – myślnik\r\nnowy wiersz…')).toBe(false);
   });
 

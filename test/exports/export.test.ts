@@ -11,8 +11,16 @@ afterAll(async () => {
 });
 
 type Exported = {
-  lp: number; table: { number: number; theme: string; moderators: string[] } | null; title: string; text: string;
-  points: string[]; units: string[]; remarks: string[]; status: string; sourceNotes: string[]; lpDeduced: boolean;
+  lp: number;
+  table: { number: number; theme: string; moderators: string[] } | null;
+  title: string;
+  text: string;
+  points: string[];
+  units: string[];
+  remarks: string[];
+  status: string;
+  sourceNotes: string[];
+  lpDeduced: boolean;
 };
 
 describe('GET /export/proposals.json', () => {
@@ -24,7 +32,9 @@ describe('GET /export/proposals.json', () => {
     expect(rows).toHaveLength(71);
     const lp12 = rows.find((r) => r.lp === 12)!;
     expect(lp12.remarks).toEqual(['brak możliwości prawnych']);
-    expect(lp12.units).toEqual(['działy, jednostki GMT, pełnomocnicy prowadzący działania z sektorem pozarządowym (konkursy dla NGO)']);
+    expect(lp12.units).toEqual([
+      'działy, jednostki GMT, pełnomocnicy prowadzący działania z sektorem pozarządowym (konkursy dla NGO)',
+    ]);
     expect(lp12.status).toBe('nowa');
     const lp3 = rows.find((r) => r.lp === 3)!;
     expect(lp3.table?.number).toBe(1);
@@ -61,11 +71,14 @@ describe('GET /export/proposals.csv', () => {
     const raw = res.rawPayload;
     expect([...raw.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
     const text = raw.toString('utf8').slice(1);
-    expect(text.split('\r\n')[0]).toBe('LP;LP ustalone;Stolik;Temat stolika;Tytuł;Treść;Jednostki;Uwagi;Status;Rozstrzygnięcie;Sposób wykorzystania;Data decyzji;Notatki o źródle;Adres');
+    expect(text.split('\r\n')[0]).toBe(
+      'LP;LP ustalone;Stolik;Temat stolika;Tytuł;Treść;Jednostki;Uwagi;Status;Rozstrzygnięcie;Sposób ' +
+        'wykorzystania;Data decyzji;Notatki o źródle;Adres',
+    );
     const records = parse(text, { delimiter: ';', columns: true }) as Record<string, string>[];
     expect(records.map((r) => Number(r.LP))).toEqual([17, 18, 19, 20, 21, 22, 23, 24]);
     const lp20 = records.find((r) => r.LP === '20')!;
-    expect(lp20['Tytuł']).toContain('Toruńskiej Agendy Kulturalnej');
+    expect(lp20.Tytuł).toContain('Toruńskiej Agendy Kulturalnej');
     expect(lp20.Status).toBe('nowa');
   });
 });

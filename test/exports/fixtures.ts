@@ -2,11 +2,16 @@ import { parseProposalFile } from '../../src/imports/format.js';
 import { importProposals } from '../../src/imports/service.js';
 import type { App } from '../helpers.js';
 
-const HEADER = 'lp,lp_deduced,in_source,table_no,table_theme,table_theme_legible,moderators,title,points,units,'
-  + 'remarks,source_notes';
+const HEADER =
+  'lp,lp_deduced,in_source,table_no,table_theme,table_theme_legible,moderators,title,points,units,' +
+  'remarks,source_notes';
 
 export type ProposalFields = {
-  title?: string; points?: string[]; remarks?: string[]; units?: string[]; table?: number;
+  title?: string;
+  points?: string[];
+  remarks?: string[];
+  units?: string[];
+  table?: number;
 };
 
 const quote = (v: string) => `"${v.replace(/"/g, '""')}"`;
@@ -15,11 +20,24 @@ const quote = (v: string) => `"${v.replace(/"/g, '""')}"`;
 export function importConsultation(app: App, slug: string, title: string, proposals: ProposalFields[]) {
   const lines = [HEADER];
   proposals.forEach((p, i) => {
-    lines.push([
-      String(i + 1), 'nie', 'tak', String(p.table ?? 1), 'Temat testowy', 'tak', 'Jan Kowalski – Biuro',
-      p.title ?? `propozycja numer ${i + 1}`, (p.points ?? []).join('\n'),
-      (p.units ?? ['Biuro Dialogu i Innowacji Miejskich']).join('|'), (p.remarks ?? []).join('|'), '',
-    ].map(quote).join(','));
+    lines.push(
+      [
+        String(i + 1),
+        'nie',
+        'tak',
+        String(p.table ?? 1),
+        'Temat testowy',
+        'tak',
+        'Jan Kowalski – Biuro',
+        p.title ?? `propozycja numer ${i + 1}`,
+        (p.points ?? []).join('\n'),
+        (p.units ?? ['Biuro Dialogu i Innowacji Miejskich']).join('|'),
+        (p.remarks ?? []).join('|'),
+        '',
+      ]
+        .map(quote)
+        .join(','),
+    );
   });
   return importProposals(app.database.db, { slug, title }, parseProposalFile(Buffer.from(lines.join('\n'), 'utf8')));
 }

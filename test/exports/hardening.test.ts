@@ -53,9 +53,15 @@ describe('the page cache is keyed on validated parameters, not the raw URL', () 
 describe('a large export', () => {
   const size = 1200;
   beforeAll(() => {
-    importConsultation(app, 'duza', 'Duże konsultacje', Array.from({ length: size }, (_, i) => ({
-      title: `propozycja numer ${i + 1}`, points: ['1) pierwszy punkt', '2) drugi punkt'],
-    })));
+    importConsultation(
+      app,
+      'duza',
+      'Duże konsultacje',
+      Array.from({ length: size }, (_, i) => ({
+        title: `propozycja numer ${i + 1}`,
+        points: ['1) pierwszy punkt', '2) drugi punkt'],
+      })),
+    );
   });
 
   it('is streamed whole in LP order and never held in the cache', async () => {
@@ -115,8 +121,8 @@ describe('rate limit on the export', () => {
     expect(refused.headers['content-type']).toContain('application/json');
     expect(refused.json()).toEqual({
       statusCode: 429,
-      error: 'Zbyt wiele pobrań eksportu z tego adresu (najwyżej 30 na minutę). '
-        + 'Odczekaj minutę i spróbuj ponownie.',
+      error:
+        'Zbyt wiele pobrań eksportu z tego adresu (najwyżej 30 na minutę). ' + 'Odczekaj minutę i spróbuj ponownie.',
     });
     expect(refused.headers['retry-after']).toBeTruthy();
     expect((await get('/export/proposals.json')).statusCode).toBe(200);
@@ -134,8 +140,10 @@ describe('CSV export', () => {
       { title: 'propozycja bez niespodzianek' },
     ]);
     // the importer trims cells; tab and carriage return only reach the database another way
-    app.database.sqlite.prepare(`UPDATE proposals SET source_notes = json_array(char(9) || '=1+1', char(13) || '=2')
-      WHERE lp = 3 AND consultation_id = (SELECT id FROM consultations WHERE slug = 'wstrzykniecie')`).run();
+    app.database.sqlite
+      .prepare(`UPDATE proposals SET source_notes = json_array(char(9) || '=1+1', char(13) || '=2')
+      WHERE lp = 3 AND consultation_id = (SELECT id FROM consultations WHERE slug = 'wstrzykniecie')`)
+      .run();
     app.database.sqlite.prepare("UPDATE meta SET value = value + 1 WHERE key = 'data_version'").run();
   });
 
@@ -146,7 +154,10 @@ describe('CSV export', () => {
       const json = (await get(url.replace('.csv', '.json'))).json() as unknown[];
       // a spreadsheet ends a row at any unquoted line break, not only at the file's first one (\r\n)
       const records = parse(res.rawPayload, {
-        delimiter: ';', bom: true, relax_column_count: true, record_delimiter: ['\r\n', '\n', '\r'],
+        delimiter: ';',
+        bom: true,
+        relax_column_count: true,
+        record_delimiter: ['\r\n', '\n', '\r'],
       }) as string[][];
       expect(records, url).toHaveLength(json.length + 1);
       const width = records[0]!.length;
@@ -160,12 +171,12 @@ describe('CSV export', () => {
     const records = parse(res.rawPayload, { delimiter: ';', bom: true, columns: true }) as Record<string, string>[];
     expect(records).toHaveLength(3);
     const [first, second, third] = records as [Record<string, string>, Record<string, string>, Record<string, string>];
-    expect(first['Tytuł']).toBe(`'${formula}`);
-    expect(first['Treść']).toBe(`'${formula}\n- pierwsza linia\n- druga linia\n- trzecia linia`);
+    expect(first.Tytuł).toBe(`'${formula}`);
+    expect(first.Treść).toBe(`'${formula}\n- pierwsza linia\n- druga linia\n- trzecia linia`);
     expect(first.Uwagi).toBe("'+48 123\n@SUM(A1)");
-    expect(second['Tytuł']).toBe('zwykła propozycja; ze średnikiem i "cudzysłowem"');
+    expect(second.Tytuł).toBe('zwykła propozycja; ze średnikiem i "cudzysłowem"');
     expect(second.Uwagi).toBe("'-1");
-    expect(third['Tytuł']).toBe('propozycja bez niespodzianek');
+    expect(third.Tytuł).toBe('propozycja bez niespodzianek');
     expect(third['Notatki o źródle']).toBe("'\t=1+1\n\r=2");
     for (const r of records) {
       for (const cell of Object.values(r)) expect(cell, JSON.stringify(r)).not.toMatch(/^[=+\-@\t\r]/);

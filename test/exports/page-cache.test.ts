@@ -14,14 +14,20 @@ beforeAll(async () => {
   app = Fastify();
   await app.register(dbPlugin, { path: tempDatabasePath() });
   // the page cache only needs to know whether someone is signed in
-  await app.register(fp(async (f) => {
-    f.decorateRequest('user', null);
-  }, { name: 'session' }));
+  await app.register(
+    fp(
+      async (f) => {
+        f.decorateRequest('user', null);
+      },
+      { name: 'session' },
+    ),
+  );
   await app.register(pageCache, { maxEntries: 3, maxBytes: 1000, maxEntryBytes: 400 });
   app.get('/body/:size', async (request, reply) => {
     const size = Number((request.params as { size: string }).size);
     return app.cachedResponse(request, reply, {
-      key: cacheKey('body', { size }), contentType: 'text/plain; charset=utf-8',
+      key: cacheKey('body', { size }),
+      contentType: 'text/plain; charset=utf-8',
       render: async () => {
         renders++;
         await new Promise((resolve) => setImmediate(resolve));
@@ -29,19 +35,25 @@ beforeAll(async () => {
       },
     });
   });
-  app.get('/stream', async (request, reply) => app.cachedResponse(request, reply, {
-    key: cacheKey('stream'), contentType: 'text/plain; charset=utf-8',
-    render: () => Readable.from(['a', 'b', 'c']),
-  }));
+  app.get('/stream', async (request, reply) =>
+    app.cachedResponse(request, reply, {
+      key: cacheKey('stream'),
+      contentType: 'text/plain; charset=utf-8',
+      render: () => Readable.from(['a', 'b', 'c']),
+    }),
+  );
   await app.ready();
 });
 afterAll(async () => {
   await app.close();
 });
 
-const bump = () => app.database.sqlite.prepare(
-  "INSERT INTO meta (key, value) VALUES ('data_version', 1) ON CONFLICT (key) DO UPDATE SET value = value + 1",
-).run();
+const bump = () =>
+  app.database.sqlite
+    .prepare(
+      "INSERT INTO meta (key, value) VALUES ('data_version', 1) ON CONFLICT (key) DO UPDATE SET value = value + 1",
+    )
+    .run();
 
 describe('page cache limits', () => {
   it('keeps at most maxEntries responses and at most maxBytes, least recently used out first', async () => {

@@ -28,8 +28,11 @@ async function importCli(databasePath: string, ...args: string[]) {
 function snapshot(databasePath: string): string {
   const db = new Database(databasePath, { readonly: true });
   try {
-    return JSON.stringify(['consultations', 'workshop_tables', 'units', 'proposals', 'proposal_units', 'meta']
-      .map((t) => db.prepare(`SELECT * FROM ${t}`).all()));
+    return JSON.stringify(
+      ['consultations', 'workshop_tables', 'units', 'proposals', 'proposal_units', 'meta'].map((t) =>
+        db.prepare(`SELECT * FROM ${t}`).all(),
+      ),
+    );
   } finally {
     db.close();
   }

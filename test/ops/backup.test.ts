@@ -48,12 +48,18 @@ afterAll(() => {
 
 /** One write transaction: an event and the counter that says how many such events exist. */
 function writeOne(n: number) {
-  writer.transaction(() => {
-    writer.prepare(`INSERT INTO events (proposal_id, type, public, note, created_at)
-      VALUES (?, 'test.burst', 0, ?, '2026-11-26T12:00:00Z')`).run(proposalIds[n % proposalIds.length], `zapis ${n}`);
-    writer.prepare(`INSERT INTO meta (key, value) VALUES ('test_burst', 1)
-      ON CONFLICT (key) DO UPDATE SET value = value + 1`).run();
-  }).immediate();
+  writer
+    .transaction(() => {
+      writer
+        .prepare(`INSERT INTO events (proposal_id, type, public, note, created_at)
+      VALUES (?, 'test.burst', 0, ?, '2026-11-26T12:00:00Z')`)
+        .run(proposalIds[n % proposalIds.length], `zapis ${n}`);
+      writer
+        .prepare(`INSERT INTO meta (key, value) VALUES ('test_burst', 1)
+      ON CONFLICT (key) DO UPDATE SET value = value + 1`)
+        .run();
+    })
+    .immediate();
 }
 
 describe('npm run backup -- FILE', { timeout: 120_000 }, () => {

@@ -33,7 +33,9 @@ describe('two processes writing to one database file', () => {
     expect(results.map((r) => r.ok)).toEqual([300, 300, 300]);
     const check = openDatabase(file);
     const notes = check.sqlite.prepare("SELECT count(*) n FROM events WHERE type = 'note.added'").get();
-    const version = check.sqlite.prepare("SELECT value FROM meta WHERE key = 'data_version'").get() as { value: number };
+    const version = check.sqlite.prepare("SELECT value FROM meta WHERE key = 'data_version'").get() as {
+      value: number;
+    };
     check.close();
     expect(notes).toEqual({ n: 900 });
     expect(version.value).toBeGreaterThanOrEqual(900);

@@ -10,10 +10,12 @@ afterAll(async () => {
   await app.close();
 });
 
-const outboxRow = (key: string, state: string) => app.database.sqlite.prepare(`INSERT INTO outbox
+const outboxRow = (key: string, state: string) =>
+  app.database.sqlite
+    .prepare(`INSERT INTO outbox
   (dedup_key, kind, recipient, payload, state, available_at, message_id, created_at)
   VALUES (?, 'test', 'a@t.test', '{}', ?, '2026-11-26T00:00:00Z', ?, '2026-11-26T00:00:00Z')`)
-  .run(key, state, `<${key}@t>`);
+    .run(key, state, `<${key}@t>`);
 
 describe('GET /healthz', () => {
   it('is 200 JSON, never cached, when the database answers and its migrations are current', async () => {
@@ -22,7 +24,10 @@ describe('GET /healthz', () => {
     expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
     expect(res.headers['cache-control']).toBe('no-store');
     expect(JSON.parse(res.body)).toEqual({
-      status: 'ok', database: 'ok', migrations: 'current', outbox: { pending: 0, dead: 0 },
+      status: 'ok',
+      database: 'ok',
+      migrations: 'current',
+      outbox: { pending: 0, dead: 0 },
     });
     const again = await app.inject({ url: '/healthz', headers: { 'if-none-match': String(res.headers.etag ?? '*') } });
     expect(again.statusCode).toBe(200);
@@ -40,8 +45,9 @@ describe('GET /healthz', () => {
 
   it('is 503 when a migration is pending', async () => {
     const sqlite = app.database.sqlite;
-    const last = sqlite.prepare('SELECT rowid, * FROM __drizzle_migrations ORDER BY created_at DESC LIMIT 1').get() as
-      Record<string, unknown>;
+    const last = sqlite
+      .prepare('SELECT rowid, * FROM __drizzle_migrations ORDER BY created_at DESC LIMIT 1')
+      .get() as Record<string, unknown>;
     sqlite.prepare('DELETE FROM __drizzle_migrations WHERE rowid = ?').run(last.rowid);
     try {
       const res = await app.inject('/healthz');
@@ -49,7 +55,8 @@ describe('GET /healthz', () => {
       expect(JSON.parse(res.body)).toMatchObject({ status: 'error', database: 'ok', migrations: 'pending' });
       expect(res.headers['cache-control']).toBe('no-store');
     } finally {
-      sqlite.prepare('INSERT INTO __drizzle_migrations (hash, created_at) VALUES (?, ?)')
+      sqlite
+        .prepare('INSERT INTO __drizzle_migrations (hash, created_at) VALUES (?, ?)')
         .run(last.hash, last.created_at);
     }
     expect((await app.inject('/healthz')).statusCode).toBe(200);

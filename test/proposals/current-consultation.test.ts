@@ -7,7 +7,8 @@ let app: App;
 beforeAll(async () => {
   app = await build();
   importConsultation(app, 'torun-2027', 'Program współpracy na 2027 rok', [
-    { title: 'propozycja na rok 2027' }, { title: 'druga propozycja na rok 2027' },
+    { title: 'propozycja na rok 2027' },
+    { title: 'druga propozycja na rok 2027' },
   ]);
 });
 afterAll(async () => {
@@ -16,7 +17,7 @@ afterAll(async () => {
 
 const TORUN = 'Program współpracy Gminy Miasta Toruń z organizacjami pozarządowymi na 2026 rok';
 const lps = (html: string) => [...html.matchAll(/<span class="lp">LP (\d+)<\/span>/g)].map((m) => Number(m[1]));
-const exported = async (url: string) => ((await app.inject(url)).json() as { consultation: string }[]);
+const exported = async (url: string) => (await app.inject(url)).json() as { consultation: string }[];
 
 describe('the current consultation', () => {
   it('stays the first imported one when another consultation is imported', async () => {
@@ -34,8 +35,10 @@ describe('the current consultation', () => {
     const other = await app.inject('/?consultation=torun-2027');
     expect(other.body).toContain('Program współpracy na 2027 rok');
     expect(lps(other.body)).toEqual([1, 2]);
-    expect((await exported('/export/proposals.json?consultation=torun-2027')).map((r) => r.consultation))
-      .toEqual(['torun-2027', 'torun-2027']);
+    expect((await exported('/export/proposals.json?consultation=torun-2027')).map((r) => r.consultation)).toEqual([
+      'torun-2027',
+      'torun-2027',
+    ]);
     const csv = await app.inject('/export/proposals.csv?consultation=torun-2027');
     expect(csv.body).toContain('druga propozycja na rok 2027');
     const unit = await app.inject('/units/biuro-dialogu-i-innowacji-miejskich?consultation=torun-2027');
@@ -54,8 +57,9 @@ describe('the current consultation', () => {
     const chosen = setCurrentConsultation(app.database.db, 'torun-2027');
     expect(chosen.slug).toBe('torun-2027');
     expect(version()).not.toEqual(versionBefore);
-    expect(app.database.sqlite.prepare("SELECT value FROM meta WHERE key = 'current_consultation_id'").get())
-      .toEqual({ value: chosen.id });
+    expect(app.database.sqlite.prepare("SELECT value FROM meta WHERE key = 'current_consultation_id'").get()).toEqual({
+      value: chosen.id,
+    });
     // the cached home page and its ETag are not served any more
     const after = await app.inject({ url: '/', headers: { 'if-none-match': before.headers.etag as string } });
     expect(after.statusCode).toBe(200);

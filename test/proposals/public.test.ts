@@ -39,9 +39,11 @@ describe('public list', () => {
     expect(lps((await app.inject('/?status=nowa&table=1')).body)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
   });
 
-  it('lists a unit\'s proposals also through the unit groups it belongs to', async () => {
+  it("lists a unit's proposals also through the unit groups it belongs to", async () => {
     const { sqlite } = app.database;
-    const group = sqlite.prepare("SELECT id FROM units WHERE name = 'działy, jednostki GMT posiadające dokumenty strategiczne'").get() as { id: number };
+    const group = sqlite
+      .prepare("SELECT id FROM units WHERE name = 'działy, jednostki GMT posiadające dokumenty strategiczne'")
+      .get() as { id: number };
     const unit = sqlite.prepare("SELECT id FROM units WHERE slug = 'wydzial-prawny'").get() as { id: number };
     const before = lps((await app.inject('/?unit=wydzial-prawny')).body);
     expect(before).toEqual([23, 51]);
@@ -56,13 +58,19 @@ describe('public list', () => {
   });
 
   it('returns only the results fragment when htmx targets it, the full page otherwise', async () => {
-    const fragment = await app.inject({ url: '/?q=mikrogranty', headers: { 'hx-request': 'true', 'hx-target': 'wyniki' } });
+    const fragment = await app.inject({
+      url: '/?q=mikrogranty',
+      headers: { 'hx-request': 'true', 'hx-target': 'wyniki' },
+    });
     expect(fragment.body).not.toContain('<html');
     expect(fragment.body).toContain('id="wyniki"');
     expect(lps(fragment.body)).toEqual([4, 24]);
     expect(fragment.headers.vary).toContain('HX-Request');
     // a boosted request or history restore without that target gets the whole page
-    const boosted = await app.inject({ url: '/?q=mikrogranty', headers: { 'hx-request': 'true', 'hx-boosted': 'true' } });
+    const boosted = await app.inject({
+      url: '/?q=mikrogranty',
+      headers: { 'hx-request': 'true', 'hx-boosted': 'true' },
+    });
     expect(boosted.body).toContain('<html lang="pl">');
   });
 
@@ -170,7 +178,7 @@ describe('units', () => {
     expect(res.body).toContain('Toruńska Agenda Kulturalna');
   });
 
-  it('a group\'s page lists the proposals addressed to it', async () => {
+  it("a group's page lists the proposals addressed to it", async () => {
     const res = await app.inject('/units/dzialy-jednostki-gmt-posiadajace-dokumenty-strategiczne');
     expect(lps(res.body)).toEqual([32]);
     expect(res.body).toContain('nie wskazano jeszcze jednostek należących do grupy');

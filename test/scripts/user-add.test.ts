@@ -18,8 +18,12 @@ function userAdd(args: string[], stdin?: string, database = databasePath): Promi
     });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d) => { stdout += d; });
-    child.stderr.on('data', (d) => { stderr += d; });
+    child.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
     child.stdin.end(stdin ?? '');
@@ -30,10 +34,20 @@ const accounts = () => ({
   users: app.database.sqlite.prepare('SELECT * FROM users ORDER BY id').all(),
   userUnits: app.database.sqlite.prepare('SELECT * FROM user_units ORDER BY user_id, unit_id').all(),
 });
-const row = (email: string) => app.database.sqlite.prepare('SELECT id, email, name, role, active, password_hash FROM users WHERE email = ?').get(email) as
-  { id: number; email: string; name: string; role: string; active: number; password_hash: string } | undefined;
+const row = (email: string) =>
+  app.database.sqlite
+    .prepare('SELECT id, email, name, role, active, password_hash FROM users WHERE email = ?')
+    .get(email) as
+    | { id: number; email: string; name: string; role: string; active: number; password_hash: string }
+    | undefined;
 const unitsOf = (id: number) =>
-  (app.database.sqlite.prepare('SELECT u.name FROM user_units uu JOIN units u ON u.id = uu.unit_id WHERE uu.user_id = ? ORDER BY u.name').all(id) as { name: string }[]).map((r) => r.name);
+  (
+    app.database.sqlite
+      .prepare(
+        'SELECT u.name FROM user_units uu JOIN units u ON u.id = uu.unit_id WHERE uu.user_id = ? ORDER BY u.name',
+      )
+      .all(id) as { name: string }[]
+  ).map((r) => r.name);
 
 beforeAll(async () => {
   databasePath = tempDatabasePath('cli');
@@ -44,19 +58,49 @@ afterAll(async () => {
 });
 
 const badRuns: [string[], string, string?][] = [
-  [['--email', 'nowy@torun.test', '--role', 'unit', '--unit', 'Wydział Magii'], 'Nie ma jednostki „Wydział Magii” w katalogu.'],
-  [['--email', 'nowy@torun.test', '--role', 'unit', '--unit', 'działy, jednostki GMT posiadające dokumenty strategiczne'], 'to grupa jednostek, a nie jednostka'],
+  [
+    ['--email', 'nowy@torun.test', '--role', 'unit', '--unit', 'Wydział Magii'],
+    'Nie ma jednostki „Wydział Magii” w katalogu.',
+  ],
+  [
+    [
+      '--email',
+      'nowy@torun.test',
+      '--role',
+      'unit',
+      '--unit',
+      'działy, jednostki GMT posiadające dokumenty strategiczne',
+    ],
+    'to grupa jednostek, a nie jednostka',
+  ],
   [['--email', 'nowy@torun.test', '--role', 'unit'], 'musi mieć przypisaną co najmniej jedną jednostkę'],
-  [['--email', 'jednostka@torun.test', '--role', 'unit', '--password', 'Dobre-haslo-1234'], 'musi mieć przypisaną co najmniej jedną jednostkę'],
+  [
+    ['--email', 'jednostka@torun.test', '--role', 'unit', '--password', 'Dobre-haslo-1234'],
+    'musi mieć przypisaną co najmniej jedną jednostkę',
+  ],
   [['--email', 'nowy@torun.test', '--role', 'boss'], 'Nieznana rola'],
   [['--email', 'nowy@torun.test'], 'Podaj rolę'],
   [['--role', 'admin'], 'Podaj adres e-mail'],
   [['--email', 'to-nie-adres', '--role', 'admin'], 'Podaj prawidłowy adres e-mail'],
-  [['--email', 'nowy@torun.test', '--role', 'admin', '--password', 'krotkie'], 'Hasło musi mieć co najmniej 12 znaków.'],
-  [['--email', 'nowy@torun.test', '--role', 'admin', '--password-stdin'], 'Hasło musi mieć co najmniej 12 znaków.', 'krotkie\n'],
+  [
+    ['--email', 'nowy@torun.test', '--role', 'admin', '--password', 'krotkie'],
+    'Hasło musi mieć co najmniej 12 znaków.',
+  ],
+  [
+    ['--email', 'nowy@torun.test', '--role', 'admin', '--password-stdin'],
+    'Hasło musi mieć co najmniej 12 znaków.',
+    'krotkie\n',
+  ],
   [['--email', 'nowy@torun.test', '--role', 'admin', '--password-stdin'], 'Pierwszy wiersz wejścia jest pusty', ''],
-  [['--email', 'nowy@torun.test', '--role', 'admin', '--password', 'Dobre-haslo-1234', '--password-stdin'], 'nie obiema opcjami', 'Dobre-haslo-1234\n'],
-  [['--email', 'nowy@torun.test', '--role', 'reviewer', '--unit', 'Wydział Kultury'], 'Opcja --unit dotyczy tylko roli unit'],
+  [
+    ['--email', 'nowy@torun.test', '--role', 'admin', '--password', 'Dobre-haslo-1234', '--password-stdin'],
+    'nie obiema opcjami',
+    'Dobre-haslo-1234\n',
+  ],
+  [
+    ['--email', 'nowy@torun.test', '--role', 'reviewer', '--unit', 'Wydział Kultury'],
+    'Opcja --unit dotyczy tylko roli unit',
+  ],
   [['--email', 'nowy@torun.test', '--role', 'admin', '--bogus'], 'Nieprawidłowe argumenty'],
 ];
 
@@ -79,10 +123,24 @@ describe('npm run user:add', () => {
   });
 
   it('creates unit staff with several units and a password read from standard input', async () => {
-    const run = await userAdd(['--email', 'kultura@torun.test', '--role', 'unit', '--unit', 'Wydział Kultury', '--unit', 'Toruńska Agenda Kulturalna', '--password-stdin'],
-      'Haslo-z-wejscia-123\nto jest drugi wiersz\n');
+    const run = await userAdd(
+      [
+        '--email',
+        'kultura@torun.test',
+        '--role',
+        'unit',
+        '--unit',
+        'Wydział Kultury',
+        '--unit',
+        'Toruńska Agenda Kulturalna',
+        '--password-stdin',
+      ],
+      'Haslo-z-wejscia-123\nto jest drugi wiersz\n',
+    );
     expect(run.code).toBe(0);
-    expect(run.stdout).toContain('Utworzono konto kultura@torun.test (pracownik jednostki: Wydział Kultury; Toruńska Agenda Kulturalna).');
+    expect(run.stdout).toContain(
+      'Utworzono konto kultura@torun.test (pracownik jednostki: Wydział Kultury; Toruńska Agenda Kulturalna).',
+    );
     expect(run.stdout).not.toContain('Hasło początkowe');
     const user = row('kultura@torun.test')!;
     expect(unitsOf(user.id)).toEqual(['Toruńska Agenda Kulturalna', 'Wydział Kultury']);
@@ -93,22 +151,46 @@ describe('npm run user:add', () => {
   it('updates the account on a second run, keeping the password unless one is given, and reactivates it', async () => {
     const before = row('kultura@torun.test')!;
     app.database.sqlite.prepare('UPDATE users SET active = 0 WHERE id = ?').run(before.id);
-    const run = await userAdd(['--email', 'KULTURA@torun.test', '--role', 'unit', '--unit', 'Wydział Edukacji', '--name', 'Ewa Kultura']);
+    const run = await userAdd([
+      '--email',
+      'KULTURA@torun.test',
+      '--role',
+      'unit',
+      '--unit',
+      'Wydział Edukacji',
+      '--name',
+      'Ewa Kultura',
+    ]);
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('Zaktualizowano konto kultura@torun.test');
     expect(run.stdout).not.toContain('Hasło');
     const after = row('kultura@torun.test')!;
-    expect(after).toMatchObject({ id: before.id, name: 'Ewa Kultura', role: 'unit', active: 1, password_hash: before.password_hash });
+    expect(after).toMatchObject({
+      id: before.id,
+      name: 'Ewa Kultura',
+      role: 'unit',
+      active: 1,
+      password_hash: before.password_hash,
+    });
     expect(unitsOf(after.id)).toEqual(['Wydział Edukacji']);
 
-    const withPassword = await userAdd(['--email', 'kultura@torun.test', '--role', 'reviewer', '--password', 'Calkiem-nowe-haslo']);
+    const withPassword = await userAdd([
+      '--email',
+      'kultura@torun.test',
+      '--role',
+      'reviewer',
+      '--password',
+      'Calkiem-nowe-haslo',
+    ]);
     expect(withPassword.code).toBe(0);
     expect(withPassword.stdout).toContain('Hasło zostało zmienione; otwarte sesje tego konta zostały zakończone.');
     const reviewer = row('kultura@torun.test')!;
     expect(reviewer).toMatchObject({ role: 'reviewer', name: 'Ewa Kultura' });
     expect(unitsOf(reviewer.id)).toEqual([]);
     await new Agent(app).login('kultura@torun.test', 'Calkiem-nowe-haslo');
-    expect(app.database.sqlite.prepare('SELECT count(*) AS n FROM users WHERE email = ?').get('kultura@torun.test')).toEqual({ n: 1 });
+    expect(
+      app.database.sqlite.prepare('SELECT count(*) AS n FROM users WHERE email = ?').get('kultura@torun.test'),
+    ).toEqual({ n: 1 });
   });
 
   describe('refuses bad input with a Polish message and exit code 1, leaving the database unchanged', () => {
@@ -140,8 +222,9 @@ describe('npm run user:add', () => {
     expect(run.code).toBe(0);
     expect(count()).toEqual({ n: 0 });
     expect((await first.get('/staff')).statusCode).toBe(303);
-    const entry = app.database.sqlite.prepare(
-      "SELECT actor_id, after FROM audit_log WHERE subject_id = ? AND action = 'account.password-changed'").get(id);
+    const entry = app.database.sqlite
+      .prepare("SELECT actor_id, after FROM audit_log WHERE subject_id = ? AND action = 'account.password-changed'")
+      .get(id);
     expect(entry).toEqual({ actor_id: null, after: JSON.stringify({ by: 'cli', endedSessions: 2 }) });
     await new Agent(app).login('sesje@torun.test', 'Nowe-haslo-z-konsoli');
   }, 60_000);

@@ -13,7 +13,8 @@ const agents: Record<string, Agent> = {};
 const ROLES = ['anonymous', 'otherUnit', 'unitMember', 'reviewer', 'admin'] as const;
 type Role = (typeof ROLES)[number];
 const unitId = (name: string) => unitIdByName(app, name);
-const version = () => (app.database.sqlite.prepare('SELECT version FROM proposals WHERE id = ?').get(pid) as { version: number }).version;
+const version = () =>
+  (app.database.sqlite.prepare('SELECT version FROM proposals WHERE id = ?').get(pid) as { version: number }).version;
 const writes = () => workflowSnapshot(app);
 
 beforeAll(async () => {
@@ -32,9 +33,15 @@ beforeAll(async () => {
   const page = await agents.admin!.get(`/staff/proposals/${pid}`);
   const v = Number(/name="version" value="(\d+)"/.exec(page.body)![1]);
   const due = todayInWarsaw(new Date(Date.now() + 30 * 86_400_000));
-  const res = await agents.admin!.post(`/proposals/${pid}/assignments`, { version: v, unitIds: String(unitId('Wydział Edukacji')), dueDate: due });
+  const res = await agents.admin!.post(`/proposals/${pid}/assignments`, {
+    version: v,
+    unitIds: String(unitId('Wydział Edukacji')),
+    dueDate: due,
+  });
   expect(res.statusCode).toBe(303);
-  assignmentId = (app.database.sqlite.prepare('SELECT id FROM assignments WHERE proposal_id = ?').get(pid) as { id: number }).id;
+  assignmentId = (
+    app.database.sqlite.prepare('SELECT id FROM assignments WHERE proposal_id = ?').get(pid) as { id: number }
+  ).id;
 });
 afterAll(async () => {
   await app.close();
@@ -42,10 +49,27 @@ afterAll(async () => {
 
 type Expect = Record<Role, number | number[]>;
 const GETS: { name: string; url: () => string; headers?: Record<string, string>; expect: Expect }[] = [
-  { name: 'staff home', url: () => '/staff', expect: { anonymous: 303, otherUnit: 200, unitMember: 200, reviewer: 200, admin: 200 } },
-  { name: 'staff proposal page', url: () => `/staff/proposals/${pid}`, expect: { anonymous: 303, otherUnit: 403, unitMember: 200, reviewer: 200, admin: 200 } },
-  { name: 'timeline fragment (htmx)', url: () => `/staff/proposals/${pid}`, headers: { 'hx-request': 'true', 'hx-target': 'zdarzenia' }, expect: { anonymous: 401, otherUnit: 403, unitMember: 200, reviewer: 200, admin: 200 } },
-  { name: 'unit-group picker', url: () => `/staff/proposals/${pid}/assignments/new?version=${version()}&unitIds=${unitId('Urbitor')}`, expect: { anonymous: 303, otherUnit: 403, unitMember: 403, reviewer: 403, admin: 200 } },
+  {
+    name: 'staff home',
+    url: () => '/staff',
+    expect: { anonymous: 303, otherUnit: 200, unitMember: 200, reviewer: 200, admin: 200 },
+  },
+  {
+    name: 'staff proposal page',
+    url: () => `/staff/proposals/${pid}`,
+    expect: { anonymous: 303, otherUnit: 403, unitMember: 200, reviewer: 200, admin: 200 },
+  },
+  {
+    name: 'timeline fragment (htmx)',
+    url: () => `/staff/proposals/${pid}`,
+    headers: { 'hx-request': 'true', 'hx-target': 'zdarzenia' },
+    expect: { anonymous: 401, otherUnit: 403, unitMember: 200, reviewer: 200, admin: 200 },
+  },
+  {
+    name: 'unit-group picker',
+    url: () => `/staff/proposals/${pid}/assignments/new?version=${version()}&unitIds=${unitId('Urbitor')}`,
+    expect: { anonymous: 303, otherUnit: 403, unitMember: 403, reviewer: 403, admin: 200 },
+  },
 ];
 
 describe.each(GETS)('GET $name', ({ url, headers, expect: expected }) => {
@@ -62,18 +86,86 @@ describe.each(GETS)('GET $name', ({ url, headers, expect: expected }) => {
   });
 });
 
-const POSTS: { name: string; url: () => string; form: () => Record<string, string | string[] | number>; headers?: Record<string, string>; expect: Expect }[] = [
-  { name: 'assign', url: () => `/proposals/${pid}/assignments`, form: () => ({ version: version(), unitIds: String(unitId('Wydział Kultury')), dueDate: '2099-01-01' }), expect: { anonymous: 401, otherUnit: 403, unitMember: 403, reviewer: 403, admin: 303 } },
-  { name: 'change assignment', url: () => `/proposals/${pid}/assignments/${assignmentId}`, form: () => ({ version: version(), dueDate: '2099-02-01', lead: 'on' }), expect: { anonymous: 401, otherUnit: 403, unitMember: 403, reviewer: 403, admin: 303 } },
-  { name: 'note (htmx)', url: () => `/proposals/${pid}/notes`, form: () => ({ text: 'notatka' }), headers: { 'hx-request': 'true', 'hx-target': 'zdarzenia' }, expect: { anonymous: 401, otherUnit: 403, unitMember: 200, reviewer: 403, admin: 200 } },
-  { name: 'note', url: () => `/proposals/${pid}/notes`, form: () => ({ text: 'notatka bez JS' }), expect: { anonymous: 401, otherUnit: 403, unitMember: 303, reviewer: 403, admin: 303 } },
-  { name: 'position', url: () => `/proposals/${pid}/positions`, form: () => ({ unitId: unitId('Wydział Edukacji'), positionVersion: 0, action: 'draft', outcome: 'uwzgledniona', justification: 'x' }), expect: { anonymous: 401, otherUnit: 403, unitMember: 303, reviewer: 403, admin: 403 } },
-  { name: 'decision', url: () => `/proposals/${pid}/decision`, form: () => ({ version: version(), outcome: 'uwzgledniona', text: 'x' }), expect: { anonymous: 401, otherUnit: 403, unitMember: 403, reviewer: 403, admin: 422 } },
-  { name: 'status', url: () => `/proposals/${pid}/status`, form: () => ({ version: version(), target: 'zrealizowana' }), expect: { anonymous: 401, otherUnit: 403, unitMember: 403, reviewer: 403, admin: 422 } },
-  { name: 'correction', url: () => `/proposals/${pid}/corrections`, form: () => ({ version: version(), field: 'tableTheme', value: 'Temat', reason: 'powód' }), expect: { anonymous: 401, otherUnit: 403, unitMember: 403, reviewer: 403, admin: 303 } },
-  { name: 'duplicate', url: () => `/proposals/${pid}/duplicate`, form: () => ({ version: version(), duplicateOfLp: '11' }), expect: { anonymous: 401, otherUnit: 403, unitMember: 403, reviewer: 403, admin: 303 } },
-  { name: 'undo duplicate', url: () => `/proposals/${pid}/duplicate/removal`, form: () => ({ version: version() }), expect: { anonymous: 401, otherUnit: 403, unitMember: 403, reviewer: 403, admin: 303 } },
-  { name: 'remove assignment', url: () => `/proposals/${pid}/assignments/${assignmentId}/removal`, form: () => ({ version: version() }), expect: { anonymous: 401, otherUnit: 403, unitMember: 403, reviewer: 403, admin: 303 } },
+const POSTS: {
+  name: string;
+  url: () => string;
+  form: () => Record<string, string | string[] | number>;
+  headers?: Record<string, string>;
+  expect: Expect;
+}[] = [
+  {
+    name: 'assign',
+    url: () => `/proposals/${pid}/assignments`,
+    form: () => ({ version: version(), unitIds: String(unitId('Wydział Kultury')), dueDate: '2099-01-01' }),
+    expect: { anonymous: 401, otherUnit: 403, unitMember: 403, reviewer: 403, admin: 303 },
+  },
+  {
+    name: 'change assignment',
+    url: () => `/proposals/${pid}/assignments/${assignmentId}`,
+    form: () => ({ version: version(), dueDate: '2099-02-01', lead: 'on' }),
+    expect: { anonymous: 401, otherUnit: 403, unitMember: 403, reviewer: 403, admin: 303 },
+  },
+  {
+    name: 'note (htmx)',
+    url: () => `/proposals/${pid}/notes`,
+    form: () => ({ text: 'notatka' }),
+    headers: { 'hx-request': 'true', 'hx-target': 'zdarzenia' },
+    expect: { anonymous: 401, otherUnit: 403, unitMember: 200, reviewer: 403, admin: 200 },
+  },
+  {
+    name: 'note',
+    url: () => `/proposals/${pid}/notes`,
+    form: () => ({ text: 'notatka bez JS' }),
+    expect: { anonymous: 401, otherUnit: 403, unitMember: 303, reviewer: 403, admin: 303 },
+  },
+  {
+    name: 'position',
+    url: () => `/proposals/${pid}/positions`,
+    form: () => ({
+      unitId: unitId('Wydział Edukacji'),
+      positionVersion: 0,
+      action: 'draft',
+      outcome: 'uwzgledniona',
+      justification: 'x',
+    }),
+    expect: { anonymous: 401, otherUnit: 403, unitMember: 303, reviewer: 403, admin: 403 },
+  },
+  {
+    name: 'decision',
+    url: () => `/proposals/${pid}/decision`,
+    form: () => ({ version: version(), outcome: 'uwzgledniona', text: 'x' }),
+    expect: { anonymous: 401, otherUnit: 403, unitMember: 403, reviewer: 403, admin: 422 },
+  },
+  {
+    name: 'status',
+    url: () => `/proposals/${pid}/status`,
+    form: () => ({ version: version(), target: 'zrealizowana' }),
+    expect: { anonymous: 401, otherUnit: 403, unitMember: 403, reviewer: 403, admin: 422 },
+  },
+  {
+    name: 'correction',
+    url: () => `/proposals/${pid}/corrections`,
+    form: () => ({ version: version(), field: 'tableTheme', value: 'Temat', reason: 'powód' }),
+    expect: { anonymous: 401, otherUnit: 403, unitMember: 403, reviewer: 403, admin: 303 },
+  },
+  {
+    name: 'duplicate',
+    url: () => `/proposals/${pid}/duplicate`,
+    form: () => ({ version: version(), duplicateOfLp: '11' }),
+    expect: { anonymous: 401, otherUnit: 403, unitMember: 403, reviewer: 403, admin: 303 },
+  },
+  {
+    name: 'undo duplicate',
+    url: () => `/proposals/${pid}/duplicate/removal`,
+    form: () => ({ version: version() }),
+    expect: { anonymous: 401, otherUnit: 403, unitMember: 403, reviewer: 403, admin: 303 },
+  },
+  {
+    name: 'remove assignment',
+    url: () => `/proposals/${pid}/assignments/${assignmentId}/removal`,
+    form: () => ({ version: version() }),
+    expect: { anonymous: 401, otherUnit: 403, unitMember: 403, reviewer: 403, admin: 303 },
+  },
 ];
 
 describe.each(POSTS)('POST $name', ({ url, form, headers, expect: expected }) => {

@@ -14,8 +14,7 @@ afterAll(async () => {
   await app.close();
 });
 
-const count = (sql: string, ...args: unknown[]) =>
-  (app.database.sqlite.prepare(sql).get(...args) as { n: number }).n;
+const count = (sql: string, ...args: unknown[]) => (app.database.sqlite.prepare(sql).get(...args) as { n: number }).n;
 
 describe('the Obserwuj form on public pages', () => {
   it('is a GET form to /subscriptions/new with the scope, an e-mail field and a link to the clause', async () => {
@@ -56,12 +55,23 @@ describe('the Obserwuj form on public pages', () => {
     expect(res.body).toContain('value="ala@example.pl"');
     expect(res.body).toContain('name="frequency" value="immediate" checked');
     expect(res.body).toContain('name="frequency" value="daily"');
-    for (const part of ['Administrator danych', 'art. 6 ust. 1 lit. a RODO', 'Jak długo', 'Twoje prawa',
-      'Jak wycofać zgodę', 'Prezesa Urzędu Ochrony Danych Osobowych']) expect(res.body).toContain(part);
+    for (const part of [
+      'Administrator danych',
+      'art. 6 ust. 1 lit. a RODO',
+      'Jak długo',
+      'Twoje prawa',
+      'Jak wycofać zgodę',
+      'Prezesa Urzędu Ochrony Danych Osobowych',
+    ])
+      expect(res.body).toContain(part);
     expect(res.body).toMatch(/<form method="post" action="\/subscriptions"[\s\S]*name="_csrf" value="[^"]+"/);
     expect(res.headers['cache-control']).toBe('no-store');
-    const unit = await agent.get(`/subscriptions/new?scope=unit&id=${app.database.sqlite
-      .prepare(`SELECT id FROM units WHERE name = 'Wydział Kultury'`).pluck().get()}`);
+    const unit = await agent.get(
+      `/subscriptions/new?scope=unit&id=${app.database.sqlite
+        .prepare(`SELECT id FROM units WHERE name = 'Wydział Kultury'`)
+        .pluck()
+        .get()}`,
+    );
     expect(unit.body).toContain('<dd><a href="/units/wydzial-kultury">Wydział Kultury</a></dd>');
     const consultation = await agent.get('/subscriptions/new?scope=consultation&id=1');
     expect(consultation.body).toContain('Wszystkie propozycje konsultacji „Program współpracy');
@@ -80,7 +90,10 @@ describe('the Obserwuj form on public pages', () => {
     expect((await agent.get('/subscriptions/new?scope=wszystko&id=1')).statusCode).toBe(400);
     await agent.get(`/subscriptions/new?scope=proposal&id=${lp7.id}`);
     const post = await postFrom(agent, '/subscriptions', {
-      scope: 'proposal', id: 999999, email: 'ala@example.pl', clauseVersion: currentClause().version,
+      scope: 'proposal',
+      id: 999999,
+      email: 'ala@example.pl',
+      clauseVersion: currentClause().version,
     });
     expect(post.statusCode).toBe(404);
     expect(count('SELECT count(*) n FROM subscriptions WHERE scope_id = 999999')).toBe(0);
@@ -91,8 +104,9 @@ describe('the clause', () => {
   it('is stored the first time its version is shown, and each subscription records the version shown', async () => {
     const { version, text } = currentClause();
     await new Agent(app).get('/subscriptions/clause');
-    const stored = app.database.sqlite.prepare('SELECT * FROM clause_versions WHERE version = ?')
-      .get(version) as { text: string };
+    const stored = app.database.sqlite.prepare('SELECT * FROM clause_versions WHERE version = ?').get(version) as {
+      text: string;
+    };
     expect(stored.text).toBe(text);
     expect(version).toMatch(/^[0-9a-f]{12}$/);
     await follow(new Agent(app), lp7, 'klauzula@example.pl', { ip: '10.1.0.1' });
@@ -102,7 +116,8 @@ describe('the clause', () => {
   it('refuses a form shown with another version of the clause, and shows the current one', async () => {
     const agent = new Agent(app);
     const res = await follow(agent, lp7, 'stara-klauzula@example.pl', {
-      clauseVersion: '0123456789ab', ip: '10.1.0.2',
+      clauseVersion: '0123456789ab',
+      ip: '10.1.0.2',
     });
     expect(res.statusCode).toBe(409);
     expect(res.body).toContain('Treść klauzuli informacyjnej zmieniła się');
@@ -161,7 +176,9 @@ describe('POST /subscriptions', () => {
   it('re-sends to a pending address at most once per 10 minutes, with the next dedup number', () => {
     const t0 = new Date('2026-11-20T10:00:00Z');
     const req = {
-      email: 'ponownie@example.pl', scope: { kind: 'proposal' as const, id: lp7.id }, frequency: 'immediate' as const,
+      email: 'ponownie@example.pl',
+      scope: { kind: 'proposal' as const, id: lp7.id },
+      frequency: 'immediate' as const,
       clause: currentClause(),
     };
     const db = app.database.db;
@@ -169,8 +186,10 @@ describe('POST /subscriptions', () => {
     expect(requestFollow(db, req, new Date(t0.getTime() + RESEND_AFTER_MS - 1000))).toBe('pending-recently-mailed');
     expect(requestFollow(db, { ...req, frequency: 'daily' }, new Date(t0.getTime() + RESEND_AFTER_MS))).toBe('resent');
     const sub = subscriptionsOf(app, 'ponownie@example.pl')[0]!;
-    expect(confirmationRows(app, 'ponownie@example.pl').map((r) => r.dedup_key))
-      .toEqual([`confirm:${sub.id}:1`, `confirm:${sub.id}:2`]);
+    expect(confirmationRows(app, 'ponownie@example.pl').map((r) => r.dedup_key)).toEqual([
+      `confirm:${sub.id}:1`,
+      `confirm:${sub.id}:2`,
+    ]);
     expect(sub.frequency).toBe('daily');
   });
 
@@ -191,9 +210,17 @@ describe('POST /subscriptions', () => {
     await agent.get(`/subscriptions/new?scope=proposal&id=${lp7.id}`);
     const statuses: number[] = [];
     for (let i = 0; i < 21; i++) {
-      const res = await postFrom(agent, '/subscriptions', {
-        scope: 'proposal', id: lp7.id, email: `ip${i}@example.pl`, clauseVersion: currentClause().version,
-      }, { ip: '10.5.0.1' });
+      const res = await postFrom(
+        agent,
+        '/subscriptions',
+        {
+          scope: 'proposal',
+          id: lp7.id,
+          email: `ip${i}@example.pl`,
+          clauseVersion: currentClause().version,
+        },
+        { ip: '10.5.0.1' },
+      );
       statuses.push(res.statusCode);
       if (res.statusCode === 429) expect(res.body).toContain('zbyt wiele zgłoszeń');
     }
@@ -224,9 +251,17 @@ describe('POST /subscriptions', () => {
   it('refuses a form without the CSRF token', async () => {
     const agent = new Agent(app);
     await agent.get(`/subscriptions/new?scope=proposal&id=${lp7.id}`);
-    const res = await postFrom(agent, '/subscriptions', {
-      scope: 'proposal', id: lp7.id, email: 'bez-tokenu@example.pl', clauseVersion: currentClause().version,
-    }, { csrf: false, ip: '10.7.0.1' });
+    const res = await postFrom(
+      agent,
+      '/subscriptions',
+      {
+        scope: 'proposal',
+        id: lp7.id,
+        email: 'bez-tokenu@example.pl',
+        clauseVersion: currentClause().version,
+      },
+      { csrf: false, ip: '10.7.0.1' },
+    );
     expect(res.statusCode).toBe(403);
     expect(subscriptionsOf(app, 'bez-tokenu@example.pl')).toEqual([]);
   });

@@ -15,13 +15,15 @@ afterAll(async () => {
 
 const rows = (sql: string, ...args: unknown[]) =>
   app.database.sqlite.prepare(sql).all(...args) as Record<string, unknown>[];
-const withdrawals = () => rows(`SELECT scope_kind, scope_id, how, confirmed_at IS NOT NULL AS confirmed
+const withdrawals = () =>
+  rows(`SELECT scope_kind, scope_id, how, confirmed_at IS NOT NULL AS confirmed
   FROM subscription_withdrawals ORDER BY id`);
 const trace = (scopeId: number, how: string) => ({ scope_kind: 'proposal', scope_id: scopeId, how, confirmed: 1 });
 
 /** Queues a public-event mail for a subscription, as the fan-out would. */
 function queueSubscriberMail(sub: { id: number; email: string }, key: string) {
-  app.database.sqlite.prepare(`INSERT INTO outbox (dedup_key, kind, recipient, subscription_id, payload, available_at,
+  app.database.sqlite
+    .prepare(`INSERT INTO outbox (dedup_key, kind, recipient, subscription_id, payload, available_at,
     message_id, created_at) VALUES (?, 'subscriber', ?, ?, '{}', '2026-11-26T10:00:00Z', ?, '2026-11-26T10:00:00Z')`)
     .run(key, sub.email, sub.id, `m-${key}`);
 }
@@ -87,9 +89,16 @@ describe('unconfirmed requests', () => {
   it('expire after 7 days: deleted with their queued mail, an anonymous trace how "expired"', () => {
     const t0 = new Date('2026-11-01T08:00:00Z');
     const clause = currentClause();
-    requestFollow(app.database.db, {
-      email: 'zapomnialem@example.pl', scope: { kind: 'proposal', id: idOfLp(app, 11) }, frequency: 'immediate', clause,
-    }, t0);
+    requestFollow(
+      app.database.db,
+      {
+        email: 'zapomnialem@example.pl',
+        scope: { kind: 'proposal', id: idOfLp(app, 11) },
+        frequency: 'immediate',
+        clause,
+      },
+      t0,
+    );
     const sub = subscriptionsOf(app, 'zapomnialem@example.pl')[0]!;
     token(app, 'confirm', sub, t0);
     const before = withdrawals().length;
@@ -108,7 +117,7 @@ describe('unconfirmed requests', () => {
 });
 
 describe('Twoje subskrypcje', () => {
-  it('lists only the subscriptions of the token\'s own address', async () => {
+  it("lists only the subscriptions of the token's own address", async () => {
     const agent = new Agent(app);
     const a = await followConfirmed(agent, scope(20), 'ola@example.pl', '10.1.0.1');
     await follow(agent, { kind: 'unit', id: 1 }, 'ola@example.pl', { ip: '10.1.0.1' });
@@ -133,7 +142,8 @@ describe('Twoje subskrypcje', () => {
     const foreign = await postFrom(agent, `/subscriptions/${a.id}/removal`, { token: b.manageToken });
     expect(foreign.statusCode).toBe(404);
     const change = await postFrom(agent, `/subscriptions/${a.id}/frequency`, {
-      token: b.manageToken, frequency: 'daily',
+      token: b.manageToken,
+      frequency: 'daily',
     });
     expect(change.statusCode).toBe(404);
     expect(subscriptionsOf(app, 'ola@example.pl').find((s) => s.id === a.id)).toMatchObject({ frequency: 'immediate' });
@@ -146,7 +156,8 @@ describe('Twoje subskrypcje', () => {
     const sub = await followConfirmed(agent, scope(22), 'czestotliwosc@example.pl', '10.1.0.3');
     await agent.get(`/subscriptions/manage?token=${sub.manageToken}`);
     const res = await postFrom(agent, `/subscriptions/${sub.id}/frequency`, {
-      token: sub.manageToken, frequency: 'daily',
+      token: sub.manageToken,
+      frequency: 'daily',
     });
     expect(res.statusCode).toBe(303);
     expect(res.headers.location).toBe(`/subscriptions/manage?token=${sub.manageToken}&ok=frequency`);
@@ -176,8 +187,9 @@ describe('Twoje subskrypcje', () => {
     expect(page.body).toContain('Propozycja LP 24');
 
     expect(subscriptionsOf(app, 'jedno@example.pl').map((s) => s.id)).toEqual([two.id]);
-    expect(rows('SELECT dedup_key FROM outbox WHERE recipient = ? AND kind = ?', 'jedno@example.pl', 'subscriber'))
-      .toEqual([{ dedup_key: 'event:test-2' }]);
+    expect(
+      rows('SELECT dedup_key FROM outbox WHERE recipient = ? AND kind = ?', 'jedno@example.pl', 'subscriber'),
+    ).toEqual([{ dedup_key: 'event:test-2' }]);
     expect(withdrawals().slice(before)).toEqual([trace(one.scope_id, 'link')]);
   });
 
@@ -203,10 +215,15 @@ describe('Twoje subskrypcje', () => {
     const like = `%${email}%`;
     expect(rows('SELECT * FROM subscriptions WHERE email LIKE ?', like)).toEqual([]);
     expect(rows('SELECT * FROM subscriber_tokens WHERE email LIKE ?', like)).toEqual([]);
-    expect(rows(`SELECT * FROM outbox WHERE state = 'queued' AND (recipient LIKE ? OR payload LIKE ?)`, like, like))
-      .toEqual([]);
+    expect(
+      rows(`SELECT * FROM outbox WHERE state = 'queued' AND (recipient LIKE ? OR payload LIKE ?)`, like, like),
+    ).toEqual([]);
     expect(rows('SELECT dedup_key FROM outbox WHERE recipient = ?', email)).toEqual([{ dedup_key: 'event:erase-2' }]);
-    expect(withdrawals().slice(before).map((w) => w.how)).toEqual(['erase', 'erase', 'erase']);
+    expect(
+      withdrawals()
+        .slice(before)
+        .map((w) => w.how),
+    ).toEqual(['erase', 'erase', 'erase']);
     expect(JSON.stringify(rows('SELECT * FROM subscription_withdrawals'))).not.toContain(email);
     // the old links stop working
     expect((await agent.get(`/subscriptions/manage?token=${one.manageToken}`)).statusCode).toBe(404);
@@ -223,8 +240,10 @@ describe('RFC 8058 one-click unsubscribe', () => {
 
     // as a mail provider sends it: no cookie at all
     const res = await app.inject({
-      method: 'POST', url: `/subscriptions/unsubscribe?token=${t}`,
-      headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: 'List-Unsubscribe=One-Click',
+      method: 'POST',
+      url: `/subscriptions/unsubscribe?token=${t}`,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: 'List-Unsubscribe=One-Click',
     });
     expect(res.statusCode).toBe(200);
     expect(res.body).toContain('<h1>Wypisano</h1>');
@@ -238,11 +257,14 @@ describe('RFC 8058 one-click unsubscribe', () => {
     const sub = await followConfirmed(new Agent(app), scope(42), 'multipart@example.pl', '10.2.0.2');
     const t = token(app, 'manage', sub);
     const boundary = '----granica';
-    const payload = `--${boundary}\r\nContent-Disposition: form-data; name="List-Unsubscribe"\r\n\r\n`
-      + `One-Click\r\n--${boundary}--\r\n`;
+    const payload =
+      `--${boundary}\r\nContent-Disposition: form-data; name="List-Unsubscribe"\r\n\r\n` +
+      `One-Click\r\n--${boundary}--\r\n`;
     const res = await app.inject({
-      method: 'POST', url: `/subscriptions/unsubscribe?token=${t}`,
-      headers: { 'content-type': `multipart/form-data; boundary=${boundary}` }, payload,
+      method: 'POST',
+      url: `/subscriptions/unsubscribe?token=${t}`,
+      headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
+      payload,
     });
     expect(res.statusCode).toBe(200);
     expect(subscriptionsOf(app, 'multipart@example.pl')).toEqual([]);
@@ -252,8 +274,10 @@ describe('RFC 8058 one-click unsubscribe', () => {
     const sub = await followConfirmed(new Agent(app), scope(43), 'przycisk@example.pl', '10.2.0.3');
     const t = token(app, 'manage', sub);
     const plain = await app.inject({
-      method: 'POST', url: `/subscriptions/unsubscribe?token=${t}`,
-      headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: 'cokolwiek=1',
+      method: 'POST',
+      url: `/subscriptions/unsubscribe?token=${t}`,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: 'cokolwiek=1',
     });
     expect(plain.statusCode).toBe(400);
     const empty = await app.inject({ method: 'POST', url: `/subscriptions/unsubscribe?token=${t}` });
@@ -267,9 +291,14 @@ describe('RFC 8058 one-click unsubscribe', () => {
     expect(subscriptionsOf(app, 'przycisk@example.pl')).toHaveLength(1);
 
     // the button (a plain browser form post) works
-    const click = await postFrom(agent, `/subscriptions/unsubscribe?token=${t}`, {
-      'List-Unsubscribe': 'One-Click',
-    }, { csrf: false });
+    const click = await postFrom(
+      agent,
+      `/subscriptions/unsubscribe?token=${t}`,
+      {
+        'List-Unsubscribe': 'One-Click',
+      },
+      { csrf: false },
+    );
     expect(click.statusCode).toBe(200);
     expect(subscriptionsOf(app, 'przycisk@example.pl')).toEqual([]);
     // the link is spent
@@ -279,8 +308,10 @@ describe('RFC 8058 one-click unsubscribe', () => {
   it('other state-changing routes still require the CSRF token', async () => {
     const sub = await followConfirmed(new Agent(app), scope(44), 'csrf@example.pl', '10.2.0.4');
     const res = await app.inject({
-      method: 'POST', url: '/subscriptions/erasure',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: `token=${sub.manageToken}`,
+      method: 'POST',
+      url: '/subscriptions/erasure',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: `token=${sub.manageToken}`,
     });
     expect(res.statusCode).toBe(403);
     expect(subscriptionsOf(app, 'csrf@example.pl')).toHaveLength(1);

@@ -2,13 +2,29 @@ import { describe, expect, it } from 'vitest';
 import { PROPOSAL_STATUSES } from '../../src/db/schema/proposals.js';
 import { STATUS_LABELS } from '../../src/proposals/status.js';
 import {
-  assertTransition, canTransition, collectingStatus, compareForUnit, isOpen, isOverdue, justificationRequired, manualTargets, TRANSITIONS, WorkflowError,
+  assertTransition,
+  canTransition,
+  collectingStatus,
+  compareForUnit,
+  isOpen,
+  isOverdue,
+  justificationRequired,
+  manualTargets,
+  TRANSITIONS,
+  WorkflowError,
 } from '../../src/workflow/workflow.js';
 import { canAddNote, canManage, canViewProposalAsStaff, canWritePosition } from '../../src/auth/policy.js';
 
 describe('status workflow', () => {
   it('follows nowa → przekazana → stanowiska zebrane → rozstrzygnięta → w realizacji → zrealizowana', () => {
-    const path = ['nowa', 'przekazana', 'stanowiska-zebrane', 'rozstrzygnieta', 'w-realizacji', 'zrealizowana'] as const;
+    const path = [
+      'nowa',
+      'przekazana',
+      'stanowiska-zebrane',
+      'rozstrzygnieta',
+      'w-realizacji',
+      'zrealizowana',
+    ] as const;
     for (let i = 0; i < path.length - 1; i++) expect(canTransition(path[i]!, path[i + 1]!)).toBe(true);
   });
 
@@ -17,7 +33,9 @@ describe('status workflow', () => {
     expect(canTransition('przekazana', 'rozstrzygnieta')).toBe(false);
     expect(canTransition('zrealizowana', 'nowa')).toBe(false);
     expect(canTransition('rozstrzygnieta', 'duplikat')).toBe(false);
-    expect(() => assertTransition('nowa', 'zrealizowana', STATUS_LABELS)).toThrow(new WorkflowError('Nie można zmienić statusu z „nowa” na „zrealizowana”.'));
+    expect(() => assertTransition('nowa', 'zrealizowana', STATUS_LABELS)).toThrow(
+      new WorkflowError('Nie można zmienić statusu z „nowa” na „zrealizowana”.'),
+    );
     expect(() => assertTransition('nowa', 'nowa', STATUS_LABELS)).toThrow(WorkflowError);
   });
 
@@ -77,7 +95,7 @@ describe('who may do what', () => {
   it('lets only admins manage', () => {
     expect([admin, reviewer, unit, null].map(canManage)).toEqual([true, false, false, false]);
   });
-  it('shows unit staff only their units\' proposals', () => {
+  it("shows unit staff only their units' proposals", () => {
     expect(canViewProposalAsStaff(unit, [10, 11])).toBe(true);
     expect(canViewProposalAsStaff(unit, [11])).toBe(false);
     expect(canViewProposalAsStaff(reviewer, [])).toBe(true);
