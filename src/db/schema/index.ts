@@ -5,3 +5,4 @@ export * from './accounts.js';
 export * from './workflow.js';
 export * from './notifications.js';
 export * from './audit.js';
+export * from './reports.js';
