@@ -36,7 +36,10 @@ export type RenderContext = {
   /** MAIL_FROM as configured, e.g. "Konsultacje Toruń <konsultacje@torun.pl>" */
   from: string;
   replyTo?: string;
-  /** mints real tokens when sending; the "Poczta" preview passes a placeholder */
+  /**
+   * A token for a link. The worker hands out placeholders while it renders a batch, then mints the real tokens
+   * for all its mails at once and puts them in; the "Poczta" preview passes a placeholder that never works.
+   */
   token: TokenSource;
   /**
    * Reads shared by the mails of one batch (10,000 followers of one proposal read the same events): events never
@@ -56,6 +59,16 @@ const headsOf = (db: DbOrTx, ctx: RenderContext, ids: number[]) =>
   memo(ctx, `heads:${ids.join(',')}`, () => proposalHeads(db, ids));
 const labelOf = (db: DbOrTx, ctx: RenderContext, kind: ScopeKind, id: number) =>
   memo(ctx, `scope:${kind}:${id}`, () => scopeLabel(db, kind, id));
+
+/** Subscriptions the worker already read for the whole batch (checking who still follows) are not read again. */
+export function primeSubscriptions(memo: Map<string, unknown>, subs: Iterable<SubscriptionRef>) {
+  for (const s of subs) memo.set(`subscription:${s.id}`, s);
+}
+function subscriptionsOf(db: DbOrTx, ctx: RenderContext, ids: number[]): Map<number, SubscriptionRef> {
+  const known = ids.map((id) => ctx.memo?.get(`subscription:${id}`) as SubscriptionRef | undefined);
+  if (known.every((s) => s)) return new Map(known.map((s) => [s!.id, s!]));
+  return subscriptionsByIds(db, ids);
+}
 
 /** "Name <local@domain>" or "local@domain" → the address and its domain. */
 export function mailAddress(from: string): { address: string; domain: string } {
@@ -190,30 +203,43 @@ function footerFor(db: DbOrTx, ctx: RenderContext, recipient: string, subs: Subs
   };
 }
 
+/** What an events mail says about its proposals: the same for every recipient of the same events. */
+function eventsView(db: DbOrTx, ctx: RenderContext, kind: MailGroup['kind'], eventIds: number[]) {
+  return memo(ctx, `events-view:${kind}:${eventIds.join(',')}`, () => {
+    const events = eventsOf(db, ctx, eventIds);
+    if (!events.length) return null;
+    const heads = headsOf(db, ctx, [...new Set(events.map((e) => e.proposalId))]);
+    const byProposal = new Map<number, MailEvent[]>();
+    for (const e of events) byProposal.set(e.proposalId, [...(byProposal.get(e.proposalId) ?? []), e]);
+    // newest first: the proposal with the latest event leads (a coalesced mail has only one)
+    const proposals = [...byProposal.entries()]
+      .sort((a, b) => b[1].at(-1)!.id - a[1].at(-1)!.id)
+      .map(([id, list]) => ({
+        ...heads.get(id)!, url: `${ctx.baseUrl}/proposals/${id}`, items: mailItems(list, ctx.baseUrl),
+      }));
+    const digest = kind === 'digest';
+    const subject = digest
+      ? `Podsumowanie dnia: zmiany w ${proposals.length} ${proposals.length === 1 ? 'propozycji' : 'propozycjach'}`
+      : eventsSubject(proposals[0]!, proposals[0]!.items);
+    return { key: `${kind}:${eventIds.join(',')}`, proposals, subject, digest };
+  });
+}
+
 function composeEventsMail(db: DbOrTx, group: MailGroup, ctx: RenderContext): OutgoingMail | null {
-  const events = eventsOf(db, ctx, group.rows.map((r) => r.eventId).filter((id): id is number => id !== null));
-  if (!events.length) return null;
-  const heads = headsOf(db, ctx, [...new Set(events.map((e) => e.proposalId))]);
-  const byProposal = new Map<number, MailEvent[]>();
-  for (const e of events) byProposal.set(e.proposalId, [...(byProposal.get(e.proposalId) ?? []), e]);
-  // newest first: the proposal with the latest event leads (a coalesced mail has only one)
-  const proposals = [...byProposal.entries()]
-    .sort((a, b) => b[1].at(-1)!.id - a[1].at(-1)!.id)
-    .map(([id, list]) => ({
-      ...heads.get(id)!, url: `${ctx.baseUrl}/proposals/${id}`, items: mailItems(list, ctx.baseUrl),
-    }));
+  const view = eventsView(db, ctx, group.kind, group.rows.map((r) => r.eventId).filter((id) => id !== null));
+  if (!view) return null;
+  const { proposals, subject, digest } = view;
 
   const subIds = [...new Set(group.rows.map((r) => r.subscriptionId).filter((id): id is number => id !== null))];
-  const subsMap = subscriptionsByIds(db, subIds);
+  const subsMap = subscriptionsOf(db, ctx, subIds);
   const subs = subIds.map((id) => subsMap.get(id)).filter((s): s is SubscriptionRef => !!s);
   if (!subs.length) return null;
   const { token, footer } = footerFor(db, ctx, group.recipient, subs);
 
-  const digest = group.kind === 'digest';
-  const subject = digest
-    ? `Podsumowanie dnia: zmiany w ${proposals.length} ${proposals.length === 1 ? 'propozycji' : 'propozycjach'}`
-    : eventsSubject(proposals[0]!, proposals[0]!.items);
-  const { html, text } = render('events', { subject, digest, proposals, footer, baseUrl: ctx.baseUrl });
+  // the body depends only on the events and the footer (its links hold the token the source handed out, within
+  // one batch a placeholder the worker fills in per mail): followers of the same events share one rendering
+  const { html, text } = memo(ctx, `events-mail:${view.key}:${JSON.stringify(footer)}`,
+    () => render('events', { subject, digest, proposals, footer, baseUrl: ctx.baseUrl }));
   const single = proposals.length === 1 ? proposals[0]!.id : null;
   return {
     ...envelope(ctx, group, single),
@@ -225,7 +251,7 @@ function composeEventsMail(db: DbOrTx, group: MailGroup, ctx: RenderContext): Ou
 function composeConfirmation(db: DbOrTx, group: MailGroup, ctx: RenderContext): OutgoingMail | null {
   const row = group.rows[0]!;
   if (row.subscriptionId === null) return null;
-  const sub = subscriptionsByIds(db, [row.subscriptionId]).get(row.subscriptionId);
+  const sub = subscriptionsOf(db, ctx, [row.subscriptionId]).get(row.subscriptionId);
   if (!sub) return null;
   const confirmToken = ctx.token('confirm', group.recipient, sub.id);
   const manageToken = ctx.token('manage', group.recipient, sub.id);

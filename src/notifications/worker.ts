@@ -1,12 +1,14 @@
 import { sql } from 'drizzle-orm';
+import type BetterSqlite3 from 'better-sqlite3';
 import type { FastifyBaseLogger } from 'fastify';
 import type { MailConfig } from '../config.js';
-import type { Db, DbOrTx } from '../db/client.js';
+import type { Db } from '../db/client.js';
 import type { Mailer, OutgoingMail } from '../plugins/mail.js';
-import { mintToken } from '../subscriptions/tokens.js';
+import { randomBytes } from 'node:crypto';
+import { mintTokens, type TokenInput } from '../subscriptions/tokens.js';
 import { backoffSeconds, classifyFailure, describeFailure } from './delivery.js';
-import { outboxRow, rowsSentWith, type OutboxRow } from './queries.js';
-import { composeMail, type MailGroup, type RenderContext } from './render.js';
+import { outboxRow, rowsSentWith, type OutboxRow, type SubscriptionRef } from './queries.js';
+import { composeMail, primeSubscriptions, type MailGroup, type RenderContext } from './render.js';
 import { enqueueWeeklyReminders } from './reminders.js';
 
 export type RunCounts = {
@@ -37,6 +39,8 @@ export type MailWorker = {
 
 export type WorkerOptions = {
   db: Db;
+  /** the connection under `db`: the statements the worker runs per mail are prepared on it once */
+  sqlite: BetterSqlite3.Database;
   mailer: Mailer;
   config: MailConfig;
   baseUrl: string;
@@ -55,8 +59,23 @@ const HOUSEKEEPING_EVERY_MS = 10 * 60_000;
 /** A row whose events are not public (never expected): given up on at once, never mailed. */
 const NOTHING_PUBLIC = { responseCode: 554, message: 'Brak publicznej treści do wysłania.' };
 
+/** Stands for a token while a batch renders; random per process, so no text of a mail can contain it by chance. */
+const TOKEN_PLACEHOLDER = `tokenplaceholder${randomBytes(8).toString('hex')}`;
+
+function fillTokens(mail: OutgoingMail, placeholders: string[], tokens: string[]) {
+  const fill = (s: string) => {
+    placeholders.forEach((p, i) => {
+      if (s.includes(p)) s = s.split(p).join(tokens[i]!);
+    });
+    return s;
+  };
+  mail.text = fill(mail.text);
+  mail.html = fill(mail.html);
+  for (const [name, value] of Object.entries(mail.headers)) mail.headers[name] = fill(value);
+}
+
 export function createMailWorker(opts: WorkerOptions): MailWorker {
-  const { db, mailer, config } = opts;
+  const { db, sqlite, mailer, config } = opts;
   const leaseMs = (opts.leaseSeconds ?? 300) * 1000;
   const batchSize = opts.batchSize ?? 200;
   const concurrency = opts.concurrency ?? 20;
@@ -111,40 +130,57 @@ export function createMailWorker(opts: WorkerOptions): MailWorker {
     return [...groups.values()];
   }
 
-  const idList = (ids: number[]) => sql.join(ids.map((id) => sql`${id}`), sql`, `);
+  const inIds = `IN (SELECT value FROM json_each(?))`;
+  // prepared once: the worker runs them once per mail (outcomes) or per batch
+  const statements = {
+    following: sqlite.prepare<[string], { rowId: number; id: number | null; email: string | null;
+      scopeKind: SubscriptionRef['scopeKind'] | null; scopeId: number | null; frequency: string | null;
+      state: string | null; wanted: string; recipient: string }>(`
+      SELECT o.id AS rowId, o.recipient, CASE o.kind WHEN 'confirmation' THEN 'pending' ELSE 'confirmed' END AS wanted,
+        s.id, s.email, s.scope_kind AS scopeKind, s.scope_id AS scopeId, s.frequency, s.state
+      FROM outbox o LEFT JOIN subscriptions s ON s.id = o.subscription_id
+      WHERE o.id ${inIds} AND o.kind IN ('subscriber', 'digest', 'confirmation')`),
+    dropQueued: sqlite.prepare<[string]>(`DELETE FROM outbox WHERE id ${inIds} AND state = 'queued'`),
+    markSent: sqlite.prepare<[string, string, number, string]>(`UPDATE outbox SET state = 'sent', sent_at = ?,
+      subject = ?, sent_in_id = ?, locked_until = NULL, last_error = NULL WHERE id ${inIds}`),
+    markFailed: sqlite.prepare<[number, string, string, string, string]>(`UPDATE outbox SET attempts = ?,
+      last_error = ?, locked_until = NULL, state = ?, available_at = ? WHERE id ${inIds}`),
+  };
+  const idsJson = (group: MailGroup) => JSON.stringify(group.rows.map((r) => r.id));
 
   /**
    * An address that stopped following gets nothing, even if rows were queued for it: rows whose subscription is
-   * gone (or no longer confirmed, or already confirmed for a confirmation mail) are deleted unsent.
+   * gone (or no longer confirmed, or already confirmed for a confirmation mail) are deleted unsent. One query for
+   * the whole batch; the subscriptions it reads are handed to rendering.
    */
-  function dropUnsubscribed(tx: DbOrTx, group: MailGroup): MailGroup {
-    if (!['subscriber', 'digest', 'confirmation'].includes(group.kind)) return group;
-    const ids = group.rows.map((r) => r.id);
-    const gone = new Set(tx.all<{ id: number }>(sql`
-      SELECT o.id FROM outbox o LEFT JOIN subscriptions s ON s.id = o.subscription_id
-      WHERE o.id IN (${idList(ids)}) AND (s.id IS NULL OR s.email <> o.recipient
-        OR s.state <> CASE o.kind WHEN 'confirmation' THEN 'pending' ELSE 'confirmed' END)`).map((r) => r.id));
-    if (!gone.size) return group;
-    tx.run(sql`DELETE FROM outbox WHERE id IN (${idList([...gone])}) AND state = 'queued'`);
-    return { ...group, rows: group.rows.filter((r) => !gone.has(r.id)) };
+  function dropUnsubscribed(groups: MailGroup[], memo: Map<string, unknown>, counts: RunCounts): MailGroup[] {
+    const gone = new Set<number>();
+    const subs = new Map<number, SubscriptionRef>();
+    const ids = groups.flatMap((g) => g.rows.map((r) => r.id));
+    for (const r of statements.following.all(JSON.stringify(ids))) {
+      if (r.id === null || r.email !== r.recipient || r.state !== r.wanted) gone.add(r.rowId);
+      else subs.set(r.id, { id: r.id, email: r.email, scopeKind: r.scopeKind!, scopeId: r.scopeId!,
+        frequency: r.frequency!, state: r.state });
+    }
+    primeSubscriptions(memo, subs.values());
+    if (!gone.size) return groups;
+    statements.dropQueued.run(JSON.stringify([...gone]));
+    counts.dropped += gone.size;
+    return groups.map((g) => ({ ...g, rows: g.rows.filter((r) => !gone.has(r.id)) }));
   }
 
-  function markSent(tx: DbOrTx, group: MailGroup, subject: string, now: Date) {
-    tx.run(sql`UPDATE outbox SET state = 'sent', sent_at = ${now.toISOString()}, subject = ${subject},
-        sent_in_id = ${group.rows[0]!.id}, locked_until = NULL, last_error = NULL
-      WHERE id IN (${idList(group.rows.map((r) => r.id))})`);
+  function markSent(group: MailGroup, subject: string, now: Date) {
+    statements.markSent.run(now.toISOString(), subject, group.rows[0]!.id, idsJson(group));
   }
 
   /** Returns whether the group is now dead. */
-  function markFailed(tx: DbOrTx, group: MailGroup, err: unknown, now: Date): boolean {
+  function markFailed(group: MailGroup, err: unknown, now: Date): boolean {
     const permanent = classifyFailure(err) === 'permanent';
     const attempts = Math.max(...group.rows.map((r) => r.attempts)) + 1;
     const dead = permanent || attempts >= config.maxAttempts;
     const retryAt = new Date(now.getTime() + backoffSeconds(attempts, config.retryBaseSeconds) * 1000).toISOString();
     const message = describeFailure(err);
-    tx.run(sql`UPDATE outbox SET attempts = ${attempts}, last_error = ${message}, locked_until = NULL,
-        state = ${dead ? 'dead' : 'queued'}, available_at = ${retryAt}
-      WHERE id IN (${idList(group.rows.map((r) => r.id))})`);
+    statements.markFailed.run(attempts, message, dead ? 'dead' : 'queued', retryAt, idsJson(group));
     if (dead) opts.log?.warn({ outboxIds: group.rows.map((r) => r.id), error: message }, 'mail dead');
     return dead;
   }
@@ -162,16 +198,16 @@ export function createMailWorker(opts: WorkerOptions): MailWorker {
       const batch = pending;
       pending = [];
       scheduled = undefined;
-      db.transaction((tx) => {
+      sqlite.transaction(() => {
         for (const o of batch) {
           if (o.subject !== undefined) {
-            markSent(tx, o.group, o.subject, now);
+            markSent(o.group, o.subject, now);
             counts.sent++;
             counts.rows += o.group.rows.length;
-          } else if (markFailed(tx, o.group, o.error, now)) counts.dead++;
+          } else if (markFailed(o.group, o.error, now)) counts.dead++;
           else counts.retrying++;
         }
-      });
+      })();
     };
     return {
       record(o: Outcome) {
@@ -187,28 +223,47 @@ export function createMailWorker(opts: WorkerOptions): MailWorker {
     };
   }
 
-  /** Renders a claimed batch in one transaction (tokens are minted here, at send time), then sends it. */
+  /**
+   * Renders a claimed batch in one transaction, then sends it. While rendering, each mail's token source hands out
+   * placeholders (the same ones in every mail, so followers of the same events share one rendering); the real
+   * tokens are then minted for the whole batch at once (at send time, as before) and put in their places.
+   */
   async function deliverBatch(groups: MailGroup[], now: Date, counts: RunCounts) {
     const outcomes = outcomeRecorder(now, counts);
     const ready: { group: MailGroup; mail: OutgoingMail }[] = [];
     const memo = new Map<string, unknown>();
     db.transaction((tx) => {
-      const ctx: RenderContext = {
-        ...baseContext, memo,
-        token: (purpose, email, subscriptionId) => mintToken(tx, { purpose, email, subscriptionId, now }),
-      };
-      for (const claimed of groups) {
-        const group = dropUnsubscribed(tx, claimed);
-        counts.dropped += claimed.rows.length - group.rows.length;
+      const asked: { mail: OutgoingMail; placeholders: string[]; inputs: TokenInput[] }[] = [];
+      for (const group of dropUnsubscribed(groups, memo, counts)) {
         if (!group.rows.length) continue;
+        const placeholders: string[] = [];
+        const inputs: TokenInput[] = [];
+        const ctx: RenderContext = {
+          ...baseContext, memo,
+          token: (purpose, email, subscriptionId) => {
+            inputs.push({ purpose, email, subscriptionId });
+            placeholders.push(`${TOKEN_PLACEHOLDER}${purpose}${placeholders.length}x`);
+            return placeholders.at(-1)!;
+          },
+        };
         try {
           const mail = composeMail(tx, group, ctx);
-          if (mail) ready.push({ group, mail });
-          else outcomes.record({ group, error: NOTHING_PUBLIC });
+          if (!mail) {
+            outcomes.record({ group, error: NOTHING_PUBLIC });
+            continue;
+          }
+          ready.push({ group, mail });
+          if (inputs.length) asked.push({ mail, placeholders, inputs });
         } catch (err) {
           opts.log?.error({ err, outboxIds: group.rows.map((r) => r.id) }, 'mail could not be rendered');
           outcomes.record({ group, error: err });
         }
+      }
+      const tokens = mintTokens(tx, asked.flatMap((a) => a.inputs), now);
+      let t = 0;
+      for (const { mail, placeholders } of asked) {
+        fillTokens(mail, placeholders, tokens.slice(t, t + placeholders.length));
+        t += placeholders.length;
       }
     });
     let next = 0;

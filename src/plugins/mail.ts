@@ -105,7 +105,7 @@ export type MailPluginOptions = {
 export default fp<MailPluginOptions>(async (app, opts) => {
   const mailer = createMailer(opts.config);
   const worker = createMailWorker({
-    db: app.database.db, mailer, config: opts.config, baseUrl: opts.baseUrl, log: app.log,
+    db: app.database.db, sqlite: app.database.sqlite, mailer, config: opts.config, baseUrl: opts.baseUrl, log: app.log,
   });
   app.decorate('mailer', mailer);
   app.decorate('mailWorker', worker);
