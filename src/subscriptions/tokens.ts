@@ -31,14 +31,18 @@ export function mintTokens(tx: DbOrTx, inputs: TokenInput[], now = new Date()): 
   const tokens = inputs.map((_, i) => random.toString('base64url', i * 24, i * 24 + 24));
   const createdAt = now.toISOString();
   for (let start = 0; start < inputs.length; start += 500) {
-    tx.insert(subscriberTokens).values(inputs.slice(start, start + 500).map((input, i) => ({
-      tokenHash: hashToken(tokens[start + i]!),
-      purpose: input.purpose,
-      email: input.email.trim().toLowerCase(),
-      subscriptionId: input.subscriptionId,
-      createdAt,
-      expiresAt: new Date(now.getTime() + TOKEN_LIFETIME_DAYS[input.purpose] * 86_400_000).toISOString(),
-    }))).run();
+    tx.insert(subscriberTokens)
+      .values(
+        inputs.slice(start, start + 500).map((input, i) => ({
+          tokenHash: hashToken(tokens[start + i]!),
+          purpose: input.purpose,
+          email: input.email.trim().toLowerCase(),
+          subscriptionId: input.subscriptionId,
+          createdAt,
+          expiresAt: new Date(now.getTime() + TOKEN_LIFETIME_DAYS[input.purpose] * 86_400_000).toISOString(),
+        })),
+      )
+      .run();
   }
   return tokens;
 }
