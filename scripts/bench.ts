@@ -11,6 +11,9 @@
  *
  * Two opt-in experiments change only the temporary database, to measure proposed changes before
  * they become a migration / configuration: --with-proposed-index, --sqlite-cache-mb N.
+ *
+ * Mail: after the page runs it measures the outbox worker (scripts/bench-mail.ts: N followers of one proposal, one
+ * decision, mails/s into a local SMTP sink); --mail runs only that, --mail-subscribers 0 leaves it out.
  */
 import fs from 'node:fs';
 import http from 'node:http';
@@ -25,6 +28,7 @@ import { importTorun2026, DEFAULT_UNITS_FILE } from '../src/imports/seed.js';
 import { parseProposalFile, parseUnitFile } from '../src/imports/format.js';
 import { importProposals } from '../src/imports/service.js';
 import { toFtsQuery } from '../src/lib/text.js';
+import { benchMail } from './bench-mail.js';
 
 // ---------------------------------------------------------------------------------------------
 // autocannon has no bundled types; declare the small part of its API used here.
@@ -73,6 +77,8 @@ const { values: args } = parseArgs({
     'sqlite-cache-mb': { type: 'string', default: '0' },
     'export-attack': { type: 'boolean', default: false },
     'attack-requests': { type: 'string', default: '300' },
+    mail: { type: 'boolean', default: false },
+    'mail-subscribers': { type: 'string', default: '10000' },
     help: { type: 'boolean', short: 'h' },
   },
 });
@@ -86,6 +92,8 @@ if (args.help) {
   --scale               also generate, import and benchmark this many synthetic proposals
   --search-queries      distinct uncached search queries timed at --scale (default 200)
   --export-connections  connections for the JSON export of the --scale consultation (default 2)
+  --mail                only the mail benchmark (outbox worker → local SMTP sink)
+  --mail-subscribers N  followers of LP 7 in the mail benchmark that ends every run (default 10000; 0 = none)
   --export-attack       only the export attack at --scale proposals (default 100000): --attack-requests
                         junk-query exports (default 300; from one address, then from many), heap/RSS before
                         and after, and the latency of /static/style.css while an export is being sent
@@ -114,13 +122,16 @@ const SEARCH_QUERIES = Math.floor(num('search-queries', args['search-queries'], 
 const EXPORT_CONNECTIONS = Math.floor(num('export-connections', args['export-connections'], 1));
 const WITH_PROPOSED_INDEX = Boolean(args['with-proposed-index']);
 const SQLITE_CACHE_MB = num('sqlite-cache-mb', args['sqlite-cache-mb'], 0);
+const MAIL_ONLY = Boolean(args.mail);
+const MAIL_SUBSCRIBERS = Math.floor(num('mail-subscribers', args['mail-subscribers'], 0)) || (MAIL_ONLY ? 10_000 : 0);
 const HOST = '127.0.0.1';
 const FETCH_TIMEOUT_MS = 120_000;
 
 // A benchmark must end: give up loudly if something hangs.
-const LOAD_RUNS = EXPORT_ATTACK ? 0 : 10 + (SCALE ? 5 : 0);
+const LOAD_RUNS = EXPORT_ATTACK || MAIL_ONLY ? 0 : 10 + (SCALE ? 5 : 0);
+const RUNS_MAIL = MAIL_ONLY || (!EXPORT_ATTACK && MAIL_SUBSCRIBERS > 0);
 const budgetMs = (120 + LOAD_RUNS * (DURATION + WARMUP + 15) + (SCALE ? 120 + SCALE * 0.005 : 0)
-  + (EXPORT_ATTACK ? 600 + ATTACK_REQUESTS * 2 : 0)) * 1000;
+  + (EXPORT_ATTACK ? 600 + ATTACK_REQUESTS * 2 : 0) + (RUNS_MAIL ? 60 + MAIL_SUBSCRIBERS * 0.02 : 0)) * 1000;
 setTimeout(() => {
   process.stderr.write(`bench: exceeded its time budget of ${Math.round(budgetMs / 1000)} s, aborting\n`);
   process.exit(3);
@@ -317,6 +328,15 @@ function percentile(sorted: number[], p: number): number {
 // ---------------------------------------------------------------------------------------------
 
 async function main() {
+  if (!MAIL_ONLY) await pages();
+  if (RUNS_MAIL) {
+    out();
+    global.gc?.();
+    await benchMail({ subscribers: MAIL_SUBSCRIBERS, log: out });
+  }
+}
+
+async function pages() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'konsultacje-bench-'));
   const databasePath = path.join(dir, 'bench.sqlite');
   const servers: FastifyInstance[] = [];
