@@ -19,6 +19,7 @@ import positionRoutes from './positions/routes.js';
 import decisionRoutes from './decisions/routes.js';
 import subscriptionRoutes from './subscriptions/routes.js';
 import healthRoutes from './health/routes.js';
+import reportRoutes from './reports/routes.js';
 import { HttpError, RouteMethods } from './lib/http.js';
 import { MESSAGES, frameworkErrorMessage, statusTitle, storageTrouble, wantsJson } from './lib/errors.js';
 import { DEFAULT_SCRYPT_COST } from './auth/password.js';
@@ -74,6 +75,7 @@ const app: FastifyPluginAsync<AppOptions> = async (fastify, opts) => {
   await fastify.register(mailRoutes);
   await fastify.register(subscriptionRoutes);
   await fastify.register(healthRoutes);
+  await fastify.register(reportRoutes);
 };
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
