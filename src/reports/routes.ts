@@ -41,8 +41,6 @@ const routes: FastifyPluginAsync = async (app) => {
     const consultation = consultationOf(request);
     const render = async () => {
       const report = loadReport(db, consultation);
-      const query = request.query as Record<string, unknown>;
-      const suffix = query.consultation ? `?consultation=${consultation.slug}` : '';
       return app.view('reports/report.njk', {
         ...(await app.pageContext(request, reply)),
         report,
@@ -53,7 +51,8 @@ const routes: FastifyPluginAsync = async (app) => {
         generated: generatedLine(report),
         columns: COLUMNS,
         notes: report.rows.filter((r) => r.sourceNotes.length || r.lpDeduced),
-        suffix,
+        // explicit, so a saved or printed page links to the files of the same consultation
+        suffix: `?consultation=${consultation.slug}`,
         canEdit: canManage(request.user),
       });
     };

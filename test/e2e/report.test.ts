@@ -82,7 +82,7 @@ describe.skipIf(skipBrowserTests)('the consultation report in Chromium', () => {
     });
   });
 
-  test('keyboard and no JavaScript: the table scrolls by keyboard, the form saves and the report shows it', async () => {
+  test('keyboard, no JavaScript: the table region takes focus, the form saves and the report shows it', async () => {
     const context = await newContext(browser, { javaScriptEnabled: false, storageState: adminState });
     try {
       const page = await context.newPage();

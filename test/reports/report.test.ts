@@ -52,6 +52,9 @@ describe('the report with no decisions: a draft', () => {
     expect(res.body).toContain('data-watermark="PROJEKT"');
     expect(res.body).toContain('rozpatrzono 0 z 71 propozycji');
     expect(res.body).toContain('<link rel="stylesheet" href="/static/print.css">');
+    // the files of the same consultation, whichever address the page was opened at (the page is cached)
+    expect(res.body).toContain('href="/raport.xlsx?consultation=torun-2026"');
+    expect(res.body).toContain('href="/raport.docx?consultation=torun-2026"');
     expect(res.body).toMatch(POLISH_DATE);
     const rows = htmlRows(res.body);
     expect(rows.map((r) => Number(r[0]))).toEqual(allProposals(app).map((p) => p.lp));
