@@ -1,21 +1,24 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { requireStaff, requireAdmin } from '../auth/guards.js';
-import { canManage } from '../auth/policy.js';
 import { todayInWarsaw } from '../lib/dates.js';
 import { asArray } from '../lib/forms.js';
 import { HttpError, parseOr, wantsFragment } from '../lib/http.js';
 import { listUnits, membersOfGroup } from '../proposals/queries.js';
 import { idParamSchema } from '../proposals/schema.js';
-import { STATUS_LABELS } from '../proposals/status.js';
 import { compareForUnit, isOverdue } from '../workflow/workflow.js';
 import { EVENTS_ID, eventsFragment, loadStaffProposal, renderStaffProposal } from './page.js';
-import { proposalsForUnits, queue, statusCounts } from './queries.js';
+import progressRoutes, { renderProgress } from './progress-routes.js';
+import { proposalsForUnits } from './queries.js';
+import rdppRoutes from '../rdpp/routes.js';
 
 const routes: FastifyPluginAsync = async (app) => {
   const { db } = app.database;
+  // registered here rather than in app.ts: the progress page, its lists and exports, and the RDPP's opinion
+  await app.register(progressRoutes);
+  await app.register(rdppRoutes);
 
-  // Staff home: the queue for the office and RDPP, "our proposals" for unit staff.
+  // Staff home: "Postęp konsultacji" for the office and the RDPP, "our proposals" for unit staff.
   app.get('/staff', { preHandler: requireStaff }, async (request, reply) => {
     const user = request.user!;
     const today = todayInWarsaw();
@@ -32,18 +35,7 @@ const routes: FastifyPluginAsync = async (app) => {
         .type('text/html; charset=utf-8')
         .send(await app.view('staff/unit-home.njk', { ...ctx, nav: 'staff', rows, myUnits }));
     }
-    const q = queue(db, today);
-    const counts = statusCounts(db);
-    const progress = Object.entries(STATUS_LABELS).map(([status, label]) => ({
-      status,
-      label,
-      n: counts.find((c) => c.status === status)?.n ?? 0,
-    }));
-    return reply
-      .type('text/html; charset=utf-8')
-      .send(
-        await app.view('staff/queue.njk', { ...ctx, nav: 'staff', q, progress, canManage: canManage(user), today }),
-      );
+    return renderProgress(app, request, reply);
   });
 
   app.get('/staff/proposals/:id', { preHandler: requireStaff }, async (request, reply) => {
