@@ -6,6 +6,7 @@ import { cacheKey } from '../plugins/page-cache.js';
 import { listQuerySchema, type ListQuery } from '../proposals/schema.js';
 import { proposalIdsForExport } from '../proposals/service.js';
 import { withNotFound } from '../proposals/routes.js';
+import type { MatchKind } from '../search/index.js';
 import { csvHead, csvRows, exportRecords } from './records.js';
 import { Slots, SlotsBusy } from './slots.js';
 
@@ -29,14 +30,24 @@ type Format = 'json' | 'csv';
 
 const nextTick = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-/** The export as text chunks of at most CHUNK_ROWS proposals, yielding to the event loop between them. */
-async function* exportChunks(db: Db, format: Format, ids: number[], consultationSlug: string, baseUrl: string) {
+/**
+ * The export as text chunks of at most CHUNK_ROWS proposals, yielding to the event loop between them. Each JSON
+ * record says whether it matched the search fully or partially (`match`, as the list's heading does).
+ */
+async function* exportChunks(
+  db: Db,
+  format: Format,
+  ids: number[],
+  consultationSlug: string,
+  baseUrl: string,
+  match: MatchKind,
+) {
   yield format === 'json' ? '[' : csvHead();
   for (let i = 0; i < ids.length; i += CHUNK_ROWS) {
     if (i > 0) await nextTick();
     const records = exportRecords(db, ids.slice(i, i + CHUNK_ROWS), consultationSlug, baseUrl);
     if (format === 'csv') yield csvRows(records);
-    else yield (i > 0 ? ',' : '') + records.map((r) => JSON.stringify(r)).join(',');
+    else yield (i > 0 ? ',' : '') + records.map((r) => JSON.stringify({ ...r, match })).join(',');
   }
   if (format === 'json') yield ']';
 }
@@ -48,8 +59,8 @@ async function* asBuffers(chunks: AsyncIterable<string>) {
 /** A small export whole (cacheable); a large one as a stream that never holds more than a chunk or two. */
 async function renderExport(db: Db, slots: Slots, format: Format, query: ListQuery, baseUrl: string) {
   // only ids are held for the whole export; an unknown consultation or unit is a 404 before any byte is sent
-  const { consultation, ids } = withNotFound(() => proposalIdsForExport(db, query));
-  const chunks = exportChunks(db, format, ids, consultation.slug, baseUrl);
+  const { consultation, ids, match } = withNotFound(() => proposalIdsForExport(db, query));
+  const chunks = exportChunks(db, format, ids, consultation.slug, baseUrl, match);
   if (ids.length > CACHE_MAX_ROWS) {
     const release = await slots.acquire();
     const stream = Readable.from(asBuffers(chunks), { objectMode: false, highWaterMark: 1 });

@@ -15,6 +15,8 @@ import { proposalSearch } from '../db/search-table.js';
 export type ProposalFilter = {
   consultationId: number;
   ftsQuery?: string | null;
+  /** the LP typed in the search box (src/search) */
+  lp?: number;
   tableNumber?: number;
   unitId?: number;
   status?: ProposalStatus;
@@ -73,6 +75,7 @@ function filterConditions(f: ProposalFilter, ftsJoined = false): SQL {
         : sql`${proposals.id} IN (SELECT rowid FROM proposal_search WHERE proposal_search MATCH ${f.ftsQuery})`,
     );
   }
+  if (f.lp !== undefined) conds.push(eq(proposals.lp, f.lp));
   if (f.tableNumber !== undefined) {
     // same rows as joining workshop_tables and testing its number, but usable without the join
     conds.push(
@@ -104,13 +107,21 @@ const listColumns = {
   moderators: workshopTables.moderators,
 };
 
+/** A search counts its matches up to this many and no further ("ponad 1000"): broad words stay fast. */
+export const SEARCH_COUNT_CAP = 1000;
+
 export function countProposals(db: DbOrTx, f: ProposalFilter): number {
   if (f.ftsQuery) {
     // Start from the full-text matches (CROSS JOIN fixes that order in SQLite) and look each one up
-    // by rowid: the cost follows the number of matches, not the size of the consultation.
-    return (
-      db.select({ n: count() }).from(proposalSearch).crossJoin(proposals).where(filterConditions(f, true)).get()?.n ?? 0
-    );
+    // by rowid: the cost follows the number of matches, not the size of the consultation; stop past the cap.
+    const matches = db
+      .select({ one: sql`1` })
+      .from(proposalSearch)
+      .crossJoin(proposals)
+      .where(filterConditions(f, true))
+      .limit(SEARCH_COUNT_CAP + 1)
+      .as('matches');
+    return db.select({ n: count() }).from(matches).get()?.n ?? 0;
   }
   return db.select({ n: count() }).from(proposals).where(filterConditions(f)).get()?.n ?? 0;
 }
@@ -156,6 +167,30 @@ export function listProposalIds(db: DbOrTx, f: ProposalFilter): number[] {
     : db.select({ id: proposals.id }).from(proposals).where(filterConditions(f));
   return q
     .orderBy(asc(proposals.lp))
+    .all()
+    .map((r) => r.id);
+}
+
+/** Full-text matches best first (bm25), for partial matches: the proposals sharing most and rarest words lead. */
+export function listRankedProposals(db: DbOrTx, f: ProposalFilter, page?: { limit: number; offset: number }) {
+  const q = db
+    .select(listColumns)
+    .from(proposalSearch)
+    .crossJoin(proposals)
+    .leftJoin(workshopTables, eq(workshopTables.id, proposals.workshopTableId))
+    .where(filterConditions(f, true))
+    .orderBy(sql`bm25(proposal_search)`, asc(proposals.lp));
+  return page ? q.limit(page.limit).offset(page.offset).all() : q.all();
+}
+
+/** Ids of listRankedProposals, for the export. */
+export function listRankedProposalIds(db: DbOrTx, f: ProposalFilter): number[] {
+  return db
+    .select({ id: proposals.id })
+    .from(proposalSearch)
+    .crossJoin(proposals)
+    .where(filterConditions(f, true))
+    .orderBy(sql`bm25(proposal_search)`, asc(proposals.lp))
     .all()
     .map((r) => r.id);
 }

@@ -1,7 +1,7 @@
 import { recordAudit } from '../admin/audit.js';
 import type { Db } from '../db/client.js';
 import { bumpDataVersion } from '../db/version.js';
-import { toFtsQuery } from '../lib/text.js';
+import { resolveSearch } from '../search/index.js';
 import {
   countProposals,
   findConsultation,
@@ -9,6 +9,8 @@ import {
   listConsultations,
   listProposalIds,
   listProposals,
+  listRankedProposalIds,
+  listRankedProposals,
   listSourceGaps,
   listUnits,
   listWorkshopTables,
@@ -33,25 +35,28 @@ export function resolveFilter(db: Db, query: ListQuery) {
     );
   const unit = query.unit ? findUnitBySlug(db, query.unit) : undefined;
   if (query.unit && !unit) throw new NotFound(`Nie ma jednostki o identyfikatorze „${query.unit}”.`);
-  const ftsQuery = query.q ? toFtsQuery(query.q) : null;
-  const filter: ProposalFilter = {
+  const base: ProposalFilter = {
     consultationId: consultation.id,
-    ftsQuery,
     tableNumber: query.table,
     unitId: unit?.id,
     status: query.status,
   };
-  // a query of only punctuation matches nothing rather than everything
-  const emptySearch = Boolean(query.q) && ftsQuery === null;
-  return { consultation, unit, filter, emptySearch };
+  // the search box: an LP, all words, typos corrected or some words (src/search); counted on the way
+  const search = query.q ? resolveSearch(db, base, query.q) : null;
+  const filter = search ? search.filter : base;
+  // a query that finds nothing (only punctuation included) lists nothing rather than everything
+  const emptySearch = search !== null && search.total === 0;
+  return { consultation, unit, filter, emptySearch, search };
 }
 
 export function proposalList(db: Db, query: ListQuery) {
-  const { consultation, unit, filter, emptySearch } = resolveFilter(db, query);
-  const total = emptySearch ? 0 : countProposals(db, filter);
+  const { consultation, unit, filter, emptySearch, search } = resolveFilter(db, query);
+  const total = search ? search.total : countProposals(db, filter);
   const pages = Math.max(1, Math.ceil(total / PAGE_SIZE));
   const page = Math.min(query.page ?? 1, pages);
-  const rows = emptySearch ? [] : listProposals(db, filter, { limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE });
+  const slice = { limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE };
+  const ranked = search?.match === 'partial';
+  const rows = emptySearch ? [] : ranked ? listRankedProposals(db, filter, slice) : listProposals(db, filter, slice);
   const unitMap = unitsForProposals(
     db,
     rows.map((r) => r.id),
@@ -89,13 +94,17 @@ export function proposalList(db: Db, query: ListQuery) {
     tables: listWorkshopTables(db, consultation.id),
     units: listUnits(db),
     gaps: listSourceGaps(db, consultation.id),
+    // partial matches, or the query as searched after correcting typos (views/proposals/_results.njk)
+    search: search && { match: search.match, shownAs: search.shownAs },
   };
 }
 
-/** Ids of all matching proposals (no paging), in LP order: the export reads their rows in chunks. */
+/** Ids of all matching proposals (no paging), in LP order (partial matches: best first); read in chunks. */
 export function proposalIdsForExport(db: Db, query: ListQuery) {
-  const { consultation, filter, emptySearch } = resolveFilter(db, query);
-  return { consultation, ids: emptySearch ? [] : listProposalIds(db, filter) };
+  const { consultation, filter, emptySearch, search } = resolveFilter(db, query);
+  const match = search?.match ?? 'full';
+  const ids = emptySearch ? [] : match === 'partial' ? listRankedProposalIds(db, filter) : listProposalIds(db, filter);
+  return { consultation, ids, match };
 }
 
 /**
