@@ -12,7 +12,7 @@ import { encode as qpEncode, wrap as qpWrap } from 'nodemailer/lib/qp';
 import type { OutgoingMail } from '../plugins/mail.js';
 
 /** Caches that never grow past this many entries (cleared when full: they refill from the next mails). */
-const CACHE_LIMIT = 20_000;
+const CACHE_LIMIT = 5_000;
 
 function cached(cache: Map<string, string>, key: string, make: (key: string) => string): string {
   let value = cache.get(key);
@@ -74,9 +74,10 @@ function encodeAddresses(value: string): string | null {
   return out;
 }
 
-/** The bare address of "Name <local@domain>" (the SMTP envelope sender). */
+const envelopeAddresses = new Map<string, string>();
+/** The bare address of "Name <local@domain>" (the SMTP envelope sender; the same for every mail). */
 export function envelopeAddress(value: string): string {
-  return addressparser(value, { flatten: true })[0]?.address ?? value;
+  return cached(envelopeAddresses, value, (v) => addressparser(v, { flatten: true })[0]?.address ?? v);
 }
 
 let lastSecond = -1;

@@ -69,6 +69,7 @@ function fillTokens(mail: OutgoingMail, placeholders: string[], tokens: string[]
     });
     return s;
   };
+  mail.subject = fill(mail.subject);
   mail.text = fill(mail.text);
   mail.html = fill(mail.html);
   for (const [name, value] of Object.entries(mail.headers)) mail.headers[name] = fill(value);

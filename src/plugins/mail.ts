@@ -53,7 +53,9 @@ export function createMailer(config: Pick<MailConfig, 'smtpUrl' | 'dir'>): Maile
         // the message is built here in one piece; nodemailer's composer only for what buildMime leaves to it
         const raw = buildMime(mail);
         if (raw === null) await transport.sendMail(mail);
-        else await transport.sendMail({ envelope: { from: envelopeAddress(mail.from), to: [mail.to] }, raw });
+        // the Message-ID only spares nodemailer generating one for its log (the raw message carries its own)
+        else await transport.sendMail({ envelope: { from: envelopeAddress(mail.from), to: [mail.to] }, raw,
+          messageId: mail.messageId });
       },
       close: () => transport.close(),
     };
