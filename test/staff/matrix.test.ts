@@ -15,7 +15,9 @@ type Role = (typeof ROLES)[number];
 const unitId = (name: string) => unitIdByName(app, name);
 const version = () =>
   (app.database.sqlite.prepare('SELECT version FROM proposals WHERE id = ?').get(pid) as { version: number }).version;
-const writes = () => workflowSnapshot(app);
+const consultationId = () => (app.database.sqlite.prepare('SELECT id FROM consultations').get() as { id: number }).id;
+const writes = () =>
+  workflowSnapshot(app) + JSON.stringify(app.database.sqlite.prepare('SELECT * FROM rdpp_opinions').all());
 
 beforeAll(async () => {
   app = await build();
@@ -53,6 +55,31 @@ const GETS: { name: string; url: () => string; headers?: Record<string, string>;
     name: 'staff home',
     url: () => '/staff',
     expect: { anonymous: 303, otherUnit: 200, unitMember: 200, reviewer: 200, admin: 200 },
+  },
+  {
+    name: 'Postęp konsultacji',
+    url: () => '/staff/progress?sort=overdue',
+    expect: { anonymous: 303, otherUnit: 403, unitMember: 403, reviewer: 200, admin: 200 },
+  },
+  {
+    name: 'list behind a progress count',
+    url: () => '/staff/proposals?unit=wydzial-edukacji&position=czeka',
+    expect: { anonymous: 303, otherUnit: 403, unitMember: 403, reviewer: 200, admin: 200 },
+  },
+  {
+    name: 'queue',
+    url: () => '/staff/queue',
+    expect: { anonymous: 303, otherUnit: 403, unitMember: 403, reviewer: 200, admin: 200 },
+  },
+  {
+    name: 'progress export (XLSX)',
+    url: () => '/staff/progress.xlsx',
+    expect: { anonymous: 303, otherUnit: 403, unitMember: 403, reviewer: 200, admin: 200 },
+  },
+  {
+    name: 'RDPP opinion form',
+    url: () => '/staff/rdpp-opinions/new',
+    expect: { anonymous: 303, otherUnit: 403, unitMember: 403, reviewer: 403, admin: 200 },
   },
   {
     name: 'staff proposal page',
@@ -158,6 +185,12 @@ const POSTS: {
     name: 'undo duplicate',
     url: () => `/proposals/${pid}/duplicate/removal`,
     form: () => ({ version: version() }),
+    expect: { anonymous: 401, otherUnit: 403, unitMember: 403, reviewer: 403, admin: 303 },
+  },
+  {
+    name: 'RDPP opinion',
+    url: () => '/rdpp-opinions',
+    form: () => ({ consultationId: consultationId(), date: '2026-11-20', text: 'Opinia RDPP.' }),
     expect: { anonymous: 401, otherUnit: 403, unitMember: 403, reviewer: 403, admin: 303 },
   },
   {
