@@ -8,17 +8,23 @@ import { publicEventsFor } from '../events/queries.js';
 import { describeEvent, eventBody } from '../events/present.js';
 import { OUTCOME_LABELS } from '../workflow/workflow.js';
 import { exportChunkRows } from './queries.js';
+import { duplicateOriginalsFor, proposalUnitsFor } from '../proposals/queries.js';
 
 /** One proposal as the open-data export publishes it (JSON record; the CSV row is built from it). */
 export type ExportRecord = ReturnType<typeof exportRecords>[number];
 
 /** The export records of these proposals, in the order of `ids` (callers pass a bounded chunk). */
 export function exportRecords(db: Db, ids: number[], consultationSlug: string, baseUrl: string) {
-  const { rows, unitNames } = exportChunkRows(db, ids);
+  const { rows } = exportChunkRows(db, ids);
   const decisionsById = currentDecisions(db, ids);
   const eventsById = publicEventsFor(db, ids);
+  // the units of a proposal as the pages show them (src/proposals/queries.ts proposalUnitsFor)
+  const unitsById = proposalUnitsFor(db, ids);
+  const originals = duplicateOriginalsFor(db, ids);
   return rows.map((r) => {
     const d = decisionsById.get(r.id);
+    const pu = unitsById.get(r.id);
+    const original = originals.get(r.id);
     const table =
       r.tableNumber === null
         ? null
@@ -38,10 +44,20 @@ export function exportRecords(db: Db, ids: number[], consultationSlug: string, b
       title: r.title,
       text: fullText(r),
       points: r.points,
-      units: (unitNames.get(r.id) ?? []).map((u) => u.name),
+      units: (pu?.source ?? []).map((u) => u.name),
+      assignedUnits: (pu?.assigned ?? []).map((u) => ({
+        unit: u.name,
+        slug: u.slug,
+        lead: u.lead,
+        dueDate: u.dueDate,
+        positionSubmitted: u.positionSubmitted,
+      })),
       remarks: r.remarks,
       status: r.status,
       statusLabel: STATUS_LABELS[r.status],
+      outcome: d?.outcome ?? null,
+      outcomeLabel: d ? OUTCOME_LABELS[d.outcome] : null,
+      duplicateOf: original ? { lp: original.lp, url: `${baseUrl}/proposals/${original.id}` } : null,
       sourceNotes: r.sourceNotes,
       decision: d
         ? { outcome: d.outcome, outcomeLabel: OUTCOME_LABELS[d.outcome], text: d.text, date: d.publishedAt }
@@ -81,6 +97,8 @@ export const CSV_COLUMNS = [
   'Data decyzji',
   'Notatki o źródle',
   'Adres',
+  'Przekazano do',
+  'Duplikat propozycji LP',
 ] as const;
 
 /**
@@ -107,6 +125,8 @@ function csvRow(r: ExportRecord): (string | number)[] {
     r.decision ? formatDatePl(r.decision.date) : '',
     r.sourceNotes.join('\n'),
     r.url,
+    r.assignedUnits.map((u) => (u.lead ? `${u.unit} (jednostka wiodąca)` : u.unit)).join('\n'),
+    r.duplicateOf?.lp ?? '',
   ];
   return cells.map((c) => (typeof c === 'string' ? neutralizeFormula(c) : c));
 }

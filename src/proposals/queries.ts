@@ -1,8 +1,12 @@
 import { and, asc, count, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import type { DbOrTx } from '../db/client.js';
 import {
+  assignments,
   consultations,
+  decisions,
+  events,
   meta,
+  positions,
   proposals,
   proposalUnits,
   unitGroupMembers,
@@ -10,6 +14,7 @@ import {
   workshopTables,
 } from '../db/schema/index.js';
 import type { ProposalStatus } from '../db/schema/proposals.js';
+import type { Outcome } from '../db/schema/workflow.js';
 import { proposalSearch } from '../db/search-table.js';
 
 export type ProposalFilter = {
@@ -20,6 +25,8 @@ export type ProposalFilter = {
   tableNumber?: number;
   unitId?: number;
   status?: ProposalStatus;
+  /** the outcome of the decision in force */
+  outcome?: Outcome;
 };
 
 export type UnitRef = { id: number; name: string; slug: string; kind: string };
@@ -57,6 +64,24 @@ export function listWorkshopTables(db: DbOrTx, consultationId: number) {
 }
 
 /**
+ * The units of a proposal, defined once: the units the office assigned it to, and the addressees the
+ * workshop named in the source row (directly, or through a unit group the unit belongs to). The list's
+ * `unit` filter, the unit pages and their counts, the proposal page and the export all read this.
+ */
+export function proposalsOfUnit(unitId: number): SQL {
+  return sql`(SELECT ${assignments.proposalId} FROM ${assignments} WHERE ${assignments.unitId} = ${unitId}
+    UNION SELECT ${proposalUnits.proposalId} FROM ${proposalUnits} WHERE ${proposalUnits.unitId} = ${unitId}
+      OR ${proposalUnits.unitId} IN (SELECT ${unitGroupMembers.groupId} FROM ${unitGroupMembers}
+        WHERE ${unitGroupMembers.unitId} = ${unitId}))`;
+}
+
+/** Proposals whose decision in force has this outcome. */
+function decidedWith(outcome: Outcome): SQL {
+  return sql`(SELECT ${decisions.proposalId} FROM ${decisions}
+    WHERE ${decisions.retractedAt} IS NULL AND ${decisions.outcome} = ${outcome})`;
+}
+
+/**
  * Conditions on proposals alone (no join needed). With `ftsJoined` the query is driven by
  * proposal_search (see countProposals) and the search becomes a rowid join instead of IN.
  */
@@ -83,11 +108,8 @@ function filterConditions(f: ProposalFilter, ftsJoined = false): SQL {
     );
   }
   if (f.status) conds.push(byTable ? sql`+${proposals.status} = ${f.status}` : eq(proposals.status, f.status));
-  if (f.unitId !== undefined) {
-    // addressed directly, or through a unit group the unit belongs to
-    conds.push(sql`${proposals.id} IN (SELECT ${proposalUnits.proposalId} FROM ${proposalUnits} WHERE ${proposalUnits.unitId} = ${f.unitId}
-      OR ${proposalUnits.unitId} IN (SELECT ${unitGroupMembers.groupId} FROM ${unitGroupMembers} WHERE ${unitGroupMembers.unitId} = ${f.unitId}))`);
-  }
+  if (f.outcome) conds.push(sql`${proposals.id} IN ${decidedWith(f.outcome)}`);
+  if (f.unitId !== undefined) conds.push(sql`${proposals.id} IN ${proposalsOfUnit(f.unitId)}`);
   return and(...conds)!;
 }
 
@@ -195,7 +217,7 @@ export function listRankedProposalIds(db: DbOrTx, f: ProposalFilter): number[] {
     .map((r) => r.id);
 }
 
-/** Units named by each proposal, in source order. */
+/** Units named by each proposal's source row (the workshop's addressees), in source order. */
 export function unitsForProposals(db: DbOrTx, proposalIds: number[]): Map<number, UnitRef[]> {
   const out = new Map<number, UnitRef[]>();
   for (let i = 0; i < proposalIds.length; i += 900) {
@@ -212,13 +234,84 @@ export function unitsForProposals(db: DbOrTx, proposalIds: number[]): Map<number
       .where(inArray(proposalUnits.proposalId, proposalIds.slice(i, i + 900)))
       .orderBy(asc(proposalUnits.proposalId), asc(proposalUnits.ordinal))
       .all();
-    for (const { proposalId, ...u } of rows) {
-      const list = out.get(proposalId) ?? [];
-      list.push(u);
-      out.set(proposalId, list);
+    for (const { proposalId, ...u } of rows) pushTo(out, proposalId, u);
+  }
+  return out;
+}
+
+export type AssignedUnit = UnitRef & { lead: boolean; dueDate: string; positionSubmitted: boolean };
+
+/** The units the office assigned each proposal to: the lead first, then by name; whether each has answered. */
+export function assignedUnitsFor(db: DbOrTx, proposalIds: number[]): Map<number, AssignedUnit[]> {
+  const out = new Map<number, AssignedUnit[]>();
+  for (let i = 0; i < proposalIds.length; i += 900) {
+    const rows = db
+      .select({
+        proposalId: assignments.proposalId,
+        id: units.id,
+        name: units.name,
+        slug: units.slug,
+        kind: units.kind,
+        lead: assignments.lead,
+        dueDate: assignments.dueDate,
+        submittedAt: positions.submittedAt,
+      })
+      .from(assignments)
+      .innerJoin(units, eq(units.id, assignments.unitId))
+      .leftJoin(
+        positions,
+        and(eq(positions.proposalId, assignments.proposalId), eq(positions.unitId, assignments.unitId)),
+      )
+      .where(inArray(assignments.proposalId, proposalIds.slice(i, i + 900)))
+      .orderBy(asc(assignments.proposalId), desc(assignments.lead), asc(units.name))
+      .all();
+    for (const { proposalId, submittedAt, ...u } of rows) {
+      pushTo(out, proposalId, { ...u, positionSubmitted: submittedAt !== null });
     }
   }
   return out;
+}
+
+export type ProposalUnits = {
+  /** assigned by the office (who answers) */
+  assigned: AssignedUnit[];
+  /** named by the workshop in the source row ("Adresaci wskazani na warsztacie") */
+  source: UnitRef[];
+  /** positions submitted of those assigned, e.g. 2 of 3 */
+  progress: { submitted: number; assigned: number };
+  /** the earliest due date of a position not yet submitted (null: none pending) */
+  dueDate: string | null;
+};
+
+/** The units of each proposal (see proposalsOfUnit): assigned and named in the source, with progress. */
+export function proposalUnitsFor(db: DbOrTx, proposalIds: number[]): Map<number, ProposalUnits> {
+  const assigned = assignedUnitsFor(db, proposalIds);
+  const source = unitsForProposals(db, proposalIds);
+  const out = new Map<number, ProposalUnits>();
+  for (const id of proposalIds) {
+    const a = assigned.get(id) ?? [];
+    const pending = a.filter((u) => !u.positionSubmitted).map((u) => u.dueDate);
+    out.set(id, {
+      assigned: a,
+      source: source.get(id) ?? [],
+      progress: { submitted: a.filter((u) => u.positionSubmitted).length, assigned: a.length },
+      dueDate: pending.length ? pending.sort()[0]! : null,
+    });
+  }
+  return out;
+}
+
+/** Whether a unit is among a proposal's assigned units, its source addressees (directly or through a group), both. */
+export function unitRole(units: ProposalUnits, unitId: number, groupIds: number[]) {
+  const assigned = units.assigned.some((u) => u.id === unitId);
+  const named = units.source.some((u) => u.id === unitId || groupIds.includes(u.id));
+  return { assigned, named };
+}
+
+function pushTo<T>(map: Map<number, T[]>, key: number, value: T) {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
 }
 
 export function getProposal(db: DbOrTx, id: number) {
@@ -279,16 +372,102 @@ export function membersOfGroup(db: DbOrTx, groupId: number) {
     .all();
 }
 
-/** How many proposals (of a consultation) name each unit directly. */
+/**
+ * How many proposals (of a consultation) each unit has: assigned to it or naming it in the source row
+ * (directly or through a unit group it belongs to) – the same rows its unit page lists.
+ */
 export function proposalCountsByUnit(db: DbOrTx, consultationId: number): Map<number, number> {
-  const rows = db
-    .select({ unitId: proposalUnits.unitId, n: count() })
-    .from(proposalUnits)
-    .innerJoin(proposals, eq(proposals.id, proposalUnits.proposalId))
-    .where(and(eq(proposals.consultationId, consultationId), eq(proposals.inSource, true)))
-    .groupBy(proposalUnits.unitId)
-    .all();
+  const rows = db.all<{ unitId: number; n: number }>(sql`
+    WITH links(unit_id, proposal_id) AS (
+      SELECT ${assignments.unitId}, ${assignments.proposalId} FROM ${assignments}
+      UNION SELECT ${proposalUnits.unitId}, ${proposalUnits.proposalId} FROM ${proposalUnits}
+      UNION SELECT ${unitGroupMembers.unitId}, ${proposalUnits.proposalId} FROM ${proposalUnits}
+        JOIN ${unitGroupMembers} ON ${unitGroupMembers.groupId} = ${proposalUnits.unitId}
+    )
+    SELECT links.unit_id AS unitId, count(DISTINCT links.proposal_id) AS n FROM links
+    JOIN ${proposals} ON ${proposals.id} = links.proposal_id
+    WHERE ${proposals.consultationId} = ${consultationId} AND ${proposals.inSource} = 1
+    GROUP BY links.unit_id`);
   return new Map(rows.map((r) => [r.unitId, r.n]));
+}
+
+/** Public duplicate events of other proposals naming this one as the original (merged into it, or taken out). */
+export function mergedIntoEvents(db: DbOrTx, proposalId: number) {
+  return db
+    .select({
+      id: events.id,
+      type: events.type,
+      before: events.before,
+      after: events.after,
+      note: events.note,
+      createdAt: events.createdAt,
+      proposalId: proposals.id,
+      proposalLp: proposals.lp,
+    })
+    .from(events)
+    .innerJoin(proposals, eq(proposals.id, events.proposalId))
+    .where(
+      and(
+        eq(events.public, true),
+        sql`((${events.type} = 'duplicate.marked' AND json_extract(${events.after}, '$.duplicateOfId') = ${proposalId})
+          OR (${events.type} = 'duplicate.unmarked'
+            AND json_extract(${events.before}, '$.duplicateOfId') = ${proposalId}))`,
+      ),
+    )
+    .orderBy(asc(events.id))
+    .all();
+}
+
+/** For proposals closed as duplicates: the original each repeats (id and LP). */
+export function duplicateOriginalsFor(db: DbOrTx, proposalIds: number[]): Map<number, { id: number; lp: number }> {
+  const out = new Map<number, { id: number; lp: number }>();
+  for (let i = 0; i < proposalIds.length; i += 900) {
+    const rows = db.all<{ proposalId: number; id: number; lp: number }>(sql`
+      SELECT d.id AS proposalId, o.id AS id, o.lp AS lp FROM ${proposals} d
+      JOIN ${proposals} o ON o.id = d.duplicate_of_id
+      WHERE d.status = 'duplikat' AND d.id IN (SELECT value FROM json_each(${JSON.stringify(
+        proposalIds.slice(i, i + 900),
+      )}))`);
+    for (const r of rows) out.set(r.proposalId, { id: r.id, lp: r.lp });
+  }
+  return out;
+}
+
+/** Proposals currently merged into this one as its duplicates. */
+export function duplicatesOf(db: DbOrTx, proposalId: number) {
+  return db
+    .select({ id: proposals.id, lp: proposals.lp, title: proposals.title })
+    .from(proposals)
+    .where(and(eq(proposals.duplicateOfId, proposalId), eq(proposals.status, 'duplikat')))
+    .orderBy(asc(proposals.lp))
+    .all();
+}
+
+/** The latest decision withdrawn by reopening while none is in force (null otherwise). */
+export function retractedDecision(db: DbOrTx, proposalId: number) {
+  return (
+    db
+      .select({ outcome: decisions.outcome, publishedAt: decisions.publishedAt, retractedAt: decisions.retractedAt })
+      .from(decisions)
+      .where(and(eq(decisions.proposalId, proposalId), sql`${decisions.retractedAt} IS NOT NULL`))
+      .orderBy(desc(decisions.id))
+      .limit(1)
+      .get() ?? null
+  );
+}
+
+/** How many proposals of a consultation the office assigned to this unit. */
+export function assignedCountForUnit(db: DbOrTx, consultationId: number, unitId: number): number {
+  return (
+    db
+      .select({ n: count() })
+      .from(assignments)
+      .innerJoin(proposals, eq(proposals.id, assignments.proposalId))
+      .where(
+        and(eq(assignments.unitId, unitId), eq(proposals.consultationId, consultationId), eq(proposals.inSource, true)),
+      )
+      .get()?.n ?? 0
+  );
 }
 
 /** A unit's name by id (events record names, so the timeline reads right after renames). */

@@ -1,34 +1,51 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { HttpError, parseOr, queryString, wantsFragment } from '../lib/http.js';
-import { getProposal, groupsOfUnit, unitsForProposals } from './queries.js';
-import { idParamSchema, listQuerySchema } from './schema.js';
+import {
+  duplicatesOf,
+  getProposal,
+  groupsOfUnit,
+  mergedIntoEvents,
+  proposalUnitsFor,
+  retractedDecision,
+} from './queries.js';
+import { idParamSchema, listQuerySchema, type ListQuery } from './schema.js';
 import { NotFound, proposalList } from './service.js';
 import { pointBlocks } from './text.js';
 import { listEvents } from '../events/queries.js';
-import { describeEvent, eventBody } from '../events/present.js';
+import { publicHistory } from '../events/present.js';
 import { currentDecision } from '../decisions/service.js';
 import { OUTCOME_LABELS } from '../workflow/workflow.js';
 import { duplicateOriginal } from '../staff/queries.js';
 import { cacheKey } from '../plugins/page-cache.js';
+import { todayInWarsaw } from '../lib/dates.js';
+import progressRoutes from '../progress/routes.js';
 
 export const RESULTS_ID = 'wyniki';
 const HTML = 'text/html; charset=utf-8';
 
+/** The list's filters (what a link back to the list carries), in one order. */
+export function listFilters(query: ListQuery) {
+  return {
+    q: query.q,
+    table: query.table,
+    unit: query.unit,
+    status: query.status,
+    outcome: query.outcome,
+    consultation: query.consultation,
+  };
+}
+
 const routes: FastifyPluginAsync = async (app) => {
   const { db } = app.database;
+  // the consultation's progress page and "Jak czytać statusy" belong with the public list
+  await app.register(progressRoutes);
 
   app.get('/', async (request, reply) => {
     const query = parseOr(listQuerySchema, request.query);
     const fragment = wantsFragment(request, RESULTS_ID);
     const render = async () => {
       const model = withNotFound(() => proposalList(db, query));
-      const filters = {
-        q: query.q,
-        table: query.table,
-        unit: query.unit,
-        status: query.status,
-        consultation: query.consultation,
-      };
+      const filters = listFilters(query);
       const view = {
         ...(await app.pageContext(request, reply)),
         ...model,
@@ -36,7 +53,11 @@ const routes: FastifyPluginAsync = async (app) => {
         resultsId: RESULTS_ID,
         pageUrl: (n: number) => `/${queryString({ ...filters, page: n > 1 ? n : undefined })}`,
         exportQuery: queryString(filters),
-        filtered: Boolean(query.q || query.table || query.unit || query.status),
+        // links to a proposal carry the filters (and page), so its breadcrumb leads back to these results
+        backQuery: queryString({ ...filters, page: model.page > 1 ? model.page : undefined }),
+        clearUrl: `/${queryString({ consultation: query.consultation })}`,
+        filtered: Boolean(query.q || query.table || query.unit || query.status || query.outcome),
+        outcomeLabels: OUTCOME_LABELS,
       };
       return app.view(fragment ? 'proposals/_results.njk' : 'proposals/list.njk', { ...view, fragment });
     };
@@ -47,29 +68,43 @@ const routes: FastifyPluginAsync = async (app) => {
 
   app.get('/proposals/:id', async (request, reply) => {
     const { id } = parseOr(idParamSchema, request.params, 404);
+    // the list's filters, validated like the list's, only to lead the breadcrumb back to the same results
+    const back = parseOr(listQuerySchema, request.query);
     const render = async () => {
       const proposal = getProposal(db, id);
       if (!proposal) throw new HttpError(404, 'Nie ma propozycji o takim numerze.');
-      const units = unitsForProposals(db, [id]).get(id) ?? [];
-      const unitsWithGroups = units.map((u) => ({ ...u, memberOf: groupsOfUnit(db, u.id) }));
-      const timeline = listEvents(db, id, { publicOnly: true }).map((e) => ({
-        createdAt: e.createdAt,
-        text: describeEvent(e),
-        body: eventBody(e),
-        note: e.type === 'status.changed' || e.type === 'duplicate.marked' ? e.note : '',
-      }));
+      const units = proposalUnitsFor(db, [id]).get(id)!;
+      const source = units.source.map((u) => ({ ...u, memberOf: groupsOfUnit(db, u.id) }));
+      const decision = currentDecision(db, id);
+      const history = publicHistory(
+        listEvents(db, id, { publicOnly: true }),
+        mergedIntoEvents(db, id),
+        decision?.publishedAt ?? null,
+      );
+      const backQuery = queryString({
+        ...listFilters(back),
+        consultation: back.consultation ?? proposal.consultationSlug,
+        page: back.page,
+      });
+      const filtered = Boolean(back.q || back.table || back.unit || back.status || back.outcome || back.page);
       return app.view('proposals/show.njk', {
         ...(await app.pageContext(request, reply)),
         proposal,
-        units: unitsWithGroups,
+        units,
+        source,
+        today: todayInWarsaw(),
         blocks: pointBlocks(proposal.points),
-        timeline,
-        decision: currentDecision(db, id),
+        history,
+        decision,
+        retracted: decision ? null : retractedDecision(db, id),
         outcomeLabels: OUTCOME_LABELS,
         duplicateOf: duplicateOriginal(db, proposal.duplicateOfId),
+        duplicates: duplicatesOf(db, id),
+        back: { href: `/${backQuery}`, filtered },
       });
     };
-    return app.cachedResponse(request, reply, { key: cacheKey('proposal', { id }), contentType: HTML, render });
+    const key = cacheKey('proposal', { ...back, id, today: todayInWarsaw() });
+    return app.cachedResponse(request, reply, { key, contentType: HTML, render });
   });
 };
 

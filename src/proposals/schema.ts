@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { PROPOSAL_STATUSES } from '../db/schema/proposals.js';
+import { OUTCOMES } from '../db/schema/workflow.js';
 import { plainText, strictId } from '../lib/forms.js';
 
 const emptyToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
@@ -29,6 +30,10 @@ export const listQuerySchema = z.object({
   status: z.preprocess(
     emptyToUndefined,
     z.enum(PROPOSAL_STATUSES, { error: 'Nieznany status propozycji.' }).optional(),
+  ),
+  outcome: z.preprocess(
+    emptyToUndefined,
+    z.enum(OUTCOMES, { error: 'Nieznany sposób rozpatrzenia propozycji.' }).optional(),
   ),
   consultation: z.preprocess(
     emptyToUndefined,

@@ -14,10 +14,14 @@ import {
   listSourceGaps,
   listUnits,
   listWorkshopTables,
+  groupsOfUnit,
+  proposalUnitsFor,
   setCurrentConsultationId,
-  unitsForProposals,
+  unitRole,
   type ProposalFilter,
 } from './queries.js';
+import { currentDecisions } from '../decisions/service.js';
+import { consultationProgress } from '../progress/counts.js';
 import type { ListQuery } from './schema.js';
 
 export const PAGE_SIZE = 100;
@@ -40,6 +44,7 @@ export function resolveFilter(db: Db, query: ListQuery) {
     tableNumber: query.table,
     unitId: unit?.id,
     status: query.status,
+    outcome: query.outcome,
   };
   // the search box: an LP, all words, typos corrected or some words (src/search); counted on the way
   const search = query.q ? resolveSearch(db, base, query.q) : null;
@@ -57,11 +62,20 @@ export function proposalList(db: Db, query: ListQuery) {
   const slice = { limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE };
   const ranked = search?.match === 'partial';
   const rows = emptySearch ? [] : ranked ? listRankedProposals(db, filter, slice) : listProposals(db, filter, slice);
-  const unitMap = unitsForProposals(
-    db,
-    rows.map((r) => r.id),
-  );
-  const items = rows.map((r) => ({ ...r, units: unitMap.get(r.id) ?? [] }));
+  const ids = rows.map((r) => r.id);
+  const unitMap = proposalUnitsFor(db, ids);
+  const decisionMap = currentDecisions(db, ids);
+  const unitGroups = unit ? groupsOfUnit(db, unit.id).map((g) => g.id) : [];
+  const items = rows.map((r) => {
+    const units = unitMap.get(r.id)!;
+    return {
+      ...r,
+      units,
+      outcome: decisionMap.get(r.id)?.outcome ?? null,
+      // with a unit filter: why this proposal is the unit's (assigned to it, named by the workshop, or both)
+      unitMatch: unit ? unitRole(units, unit.id, unitGroups) : null,
+    };
+  });
   const groups: {
     number: number | null;
     theme: string;
@@ -94,6 +108,7 @@ export function proposalList(db: Db, query: ListQuery) {
     tables: listWorkshopTables(db, consultation.id),
     units: listUnits(db),
     gaps: listSourceGaps(db, consultation.id),
+    progress: consultationProgress(db, consultation.id),
     // partial matches, or the query as searched after correcting typos (views/proposals/_results.njk)
     search: search && { match: search.match, shownAs: search.shownAs },
   };

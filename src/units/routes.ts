@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { HttpError, parseOr, queryString } from '../lib/http.js';
 import { cacheKey } from '../plugins/page-cache.js';
 import {
+  assignedCountForUnit,
   findConsultation,
   findUnitBySlug,
   groupsOfUnit,
@@ -13,6 +14,7 @@ import { listQuerySchema, slugParamSchema } from '../proposals/schema.js';
 import { proposalList } from '../proposals/service.js';
 import { withNotFound } from '../proposals/routes.js';
 import { UNIT_KINDS } from '../db/schema/units.js';
+import { OUTCOME_LABELS } from '../workflow/workflow.js';
 
 const HTML = 'text/html; charset=utf-8';
 
@@ -49,6 +51,9 @@ const routes: FastifyPluginAsync = async (app) => {
         unit,
         memberOf: groupsOfUnit(db, unit.id),
         members: unit.kind === 'grupa' ? membersOfGroup(db, unit.id) : [],
+        assignedCount: assignedCountForUnit(db, model.consultation.id, unit.id),
+        outcomeLabels: OUTCOME_LABELS,
+        backQuery: queryString({ unit: slug, consultation: query.consultation }),
         pageUrl: (n: number) =>
           `/units/${slug}${queryString({ consultation: query.consultation, page: n > 1 ? n : undefined })}`,
       });

@@ -73,7 +73,7 @@ describe('GET /export/proposals.csv', () => {
     const text = raw.toString('utf8').slice(1);
     expect(text.split('\r\n')[0]).toBe(
       'LP;LP ustalone;Stolik;Temat stolika;Tytuł;Treść;Jednostki;Uwagi;Status;Rozstrzygnięcie;Sposób ' +
-        'wykorzystania;Data decyzji;Notatki o źródle;Adres',
+        'wykorzystania;Data decyzji;Notatki o źródle;Adres;Przekazano do;Duplikat propozycji LP',
     );
     const records = parse(text, { delimiter: ';', columns: true }) as Record<string, string>[];
     expect(records.map((r) => Number(r.LP))).toEqual([17, 18, 19, 20, 21, 22, 23, 24]);

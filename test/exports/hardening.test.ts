@@ -78,7 +78,7 @@ describe('a large export', () => {
     expect(csv.statusCode).toBe(200);
     const records = parse(csv.rawPayload, { delimiter: ';', bom: true, relax_column_count: true }) as string[][];
     expect(records).toHaveLength(size + 1);
-    expect(new Set(records.map((r) => r.length))).toEqual(new Set([14]));
+    expect(new Set(records.map((r) => r.length))).toEqual(new Set([16]));
     expect(app.pageCacheStats()).toEqual(before);
   });
 
@@ -161,7 +161,7 @@ describe('CSV export', () => {
       }) as string[][];
       expect(records, url).toHaveLength(json.length + 1);
       const width = records[0]!.length;
-      expect(width).toBe(14);
+      expect(width).toBe(16);
       for (const r of records) expect(r, url).toHaveLength(width);
     }
   });

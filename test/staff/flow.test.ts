@@ -70,7 +70,7 @@ describe('from proposal to published decision (LP 7)', () => {
       ]),
     );
     const pub = await app.inject(`/proposals/${lp7}`);
-    expect(pub.body).toContain('Zmiana statusu: nowa → przekazana do jednostek');
+    expect(pub.body).toContain(`Przekazano do: ${BDIM} (wiodące), ${ZGM} – termin stanowisk`);
   });
 
   it('unit staff see it among "our proposals", awaiting their position', async () => {
@@ -234,7 +234,7 @@ describe('from proposal to published decision (LP 7)', () => {
     expect(status(lp7)).toBe('stanowiska-zebrane');
     const pub = await app.inject(`/proposals/${lp7}`);
     expect(pub.body).toContain('ZGM zmienia zasady najmu.');
-    expect(pub.body).toContain('Decyzja nie została jeszcze opublikowana');
+    expect(pub.body).toContain('gdy propozycję otwarto ponownie; nowa decyzja nie została jeszcze opublikowana');
   });
 });
 

@@ -1,0 +1,91 @@
+import { and, asc, eq, isNull } from 'drizzle-orm';
+import type { DbOrTx } from '../db/client.js';
+import { decisions, proposals, workshopTables } from '../db/schema/index.js';
+import type { ProposalStatus } from '../db/schema/proposals.js';
+import { OUTCOMES, type Outcome } from '../db/schema/workflow.js';
+
+/** The public stages of progress; every status falls into exactly one. */
+export const STAGES = ['decided', 'inProgress', 'waiting', 'merged'] as const;
+export type Stage = (typeof STAGES)[number];
+
+export const STAGE_LABELS: Record<Stage, string> = {
+  decided: 'rozstrzygnięte',
+  inProgress: 'w toku (czekają na stanowiska lub decyzję)',
+  waiting: 'czekają na przekazanie do jednostek',
+  merged: 'połączone z inną propozycją (duplikaty)',
+};
+
+/** The list's `status` filter values behind each stage (for links from the counts). */
+export const STAGE_STATUSES: Record<Stage, readonly ProposalStatus[]> = {
+  decided: ['rozstrzygnieta', 'w-realizacji', 'zrealizowana'],
+  inProgress: ['przekazana', 'stanowiska-zebrane'],
+  waiting: ['nowa'],
+  merged: ['duplikat'],
+};
+
+export function stageOf(status: ProposalStatus): Stage {
+  return STAGES.find((s) => STAGE_STATUSES[s].includes(status))!;
+}
+
+export type StageCounts = Record<Stage, number> & { total: number };
+
+const emptyCounts = (): StageCounts => ({ total: 0, decided: 0, inProgress: 0, waiting: 0, merged: 0 });
+
+export type TableProgress = StageCounts & { number: number; theme: string; themeLegible: boolean };
+
+export type ConsultationProgress = {
+  overall: StageCounts;
+  /** decisions in force by outcome, in the order of OUTCOMES (zeros kept) */
+  byOutcome: { outcome: Outcome; count: number }[];
+  byTable: TableProgress[];
+};
+
+/** Percent of a whole, rounded; 0 of nothing is 0. */
+export function percent(part: number, whole: number): number {
+  return whole === 0 ? 0 : Math.round((100 * part) / whole);
+}
+
+/** Public progress of one consultation: where its proposals stand, by outcome and by workshop table. */
+export function consultationProgress(db: DbOrTx, consultationId: number): ConsultationProgress {
+  const rows = db
+    .select({
+      status: proposals.status,
+      tableNumber: workshopTables.number,
+      tableTheme: workshopTables.theme,
+      tableThemeLegible: workshopTables.themeLegible,
+      outcome: decisions.outcome,
+    })
+    .from(proposals)
+    .leftJoin(workshopTables, eq(workshopTables.id, proposals.workshopTableId))
+    .leftJoin(decisions, and(eq(decisions.proposalId, proposals.id), isNull(decisions.retractedAt)))
+    .where(and(eq(proposals.consultationId, consultationId), eq(proposals.inSource, true)))
+    .orderBy(asc(workshopTables.number), asc(proposals.lp))
+    .all();
+  const overall = emptyCounts();
+  const outcomes = new Map<Outcome, number>();
+  const tables = new Map<number, TableProgress>();
+  for (const r of rows) {
+    const stage = stageOf(r.status);
+    overall.total++;
+    overall[stage]++;
+    if (stage === 'decided' && r.outcome) outcomes.set(r.outcome, (outcomes.get(r.outcome) ?? 0) + 1);
+    if (r.tableNumber === null) continue;
+    let t = tables.get(r.tableNumber);
+    if (!t) {
+      t = {
+        ...emptyCounts(),
+        number: r.tableNumber,
+        theme: r.tableTheme ?? '',
+        themeLegible: r.tableThemeLegible ?? true,
+      };
+      tables.set(r.tableNumber, t);
+    }
+    t.total++;
+    t[stage]++;
+  }
+  return {
+    overall,
+    byOutcome: OUTCOMES.map((outcome) => ({ outcome, count: outcomes.get(outcome) ?? 0 })),
+    byTable: [...tables.values()],
+  };
+}
