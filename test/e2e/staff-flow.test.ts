@@ -118,9 +118,9 @@ describe.skipIf(skipBrowserTests)('staff workflow in Chromium: triage → positi
     });
   });
 
-  test('admin logs in; axe on the queue, the untouched proposal page and its error state', async () => {
+  test('admin logs in; axe on the progress page, the untouched proposal page and its error state', async () => {
     const admin = await loginAs('admin', ADMIN);
-    expect(await admin.locator('h1').innerText()).toBe('Panel pracowników');
+    expect(await admin.locator('h1').innerText()).toBe('Postęp konsultacji');
     await expectNoAxeViolations('admin', '/staff');
     await expectNoAxeViolations('admin', `/staff/proposals/${lp7}`, async (page) => {
       // before any assignment the triage and housekeeping forms are all there
@@ -276,7 +276,7 @@ describe.skipIf(skipBrowserTests)('staff workflow in Chromium: triage → positi
     expect(await zgm.locator('main .status').first().innerText()).toBe('stanowiska zebrane');
   });
 
-  test('axe: the reviewer’s queue and proposal page', async () => {
+  test('axe: the reviewer’s home (Postęp konsultacji) and proposal page', async () => {
     const page = await loginAs('reviewer', REVIEWER);
     expect(await page.getByText('Widok tylko do odczytu').count()).toBe(1);
     await expectNoAxeViolations('reviewer', '/staff');
