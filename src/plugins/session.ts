@@ -6,7 +6,7 @@ import cookie from '@fastify/cookie';
 import session from '@fastify/session';
 import csrf from '@fastify/csrf-protection';
 import rateLimit from '@fastify/rate-limit';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler, onSendHookHandler } from 'fastify';
 import type { Actor } from '../auth/policy.js';
 import { SqliteSessionStore } from '../auth/session-store.js';
 import { loadActor } from '../auth/queries.js';
@@ -39,6 +39,16 @@ export type SessionOptions = {
 };
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+/** The session cookie: only signed-in people have one. */
+export const SESSION_COOKIE = 'sid';
+/** Where a request's session lives once it has one (request.session makes it on first use). */
+const kSession = Symbol('session');
+type WithSlot = FastifyRequest & { [kSession]: FastifyRequest['session'] | null };
+/** Route config of responses that do not depend on who asks (static files): the session is not even read. */
+export type SessionRouteConfig = { session?: false };
+declare module 'fastify' {
+  interface FastifyContextConfig extends SessionRouteConfig {}
+}
 /** Pages that show account details or carry a login form: never kept by a browser or proxy cache. */
 const PRIVATE_PATHS = /^\/(staff|admin|account|login|logout)(\/|\?|$)/;
 /** The cookie holding the CSRF secret (signed, httpOnly): forms work without a server-side session. */
@@ -76,9 +86,9 @@ export default fp<SessionOptions>(
 
     const secret = sessionSecret(opts);
     await app.register(cookie, { secret });
-    await app.register(session, {
+    lazySession(app, {
       secret,
-      cookieName: 'sid',
+      cookieName: SESSION_COOKIE,
       store,
       saveUninitialized: false,
       rolling: true,
@@ -93,9 +103,9 @@ export default fp<SessionOptions>(
 
     app.decorateRequest('user', null);
 
-    app.addHook('preHandler', async (request) => {
-      const { userId, lastSeen, loginAt } = request.session;
-      if (userId === undefined) return;
+    /** The signed-in user of a session with an account, unless the session has run out. */
+    const restoreUser = async (request: FastifyRequest, userId: number) => {
+      const { lastSeen, loginAt } = request.session;
       const now = Date.now();
       // a session from before login times were kept has no loginAt: it ends too
       const expired =
@@ -111,20 +121,32 @@ export default fp<SessionOptions>(
       }
       request.user = actor;
       request.session.lastSeen = now;
+    };
+
+    // a callback hook, not an async one: an anonymous request does not even wait for a promise here
+    app.addHook('preHandler', (request, _reply, done) => {
+      // an anonymous request has no session, and reading request.session would make one
+      const userId = (request as WithSlot)[kSession]?.userId;
+      if (userId === undefined) return done();
+      restoreUser(request, userId).then(() => done(), done);
     });
 
     // CSRF on every state-changing request: forms send _csrf, htmx sends the X-CSRF-Token header
     app.addHook('preHandler', (request, reply, done) => {
       // a route may opt out (only the RFC 8058 one-click unsubscribe, whose URL token is its authority)
+      if (SAFE_METHODS.has(request.method)) return done();
+      // (routeOptions is built anew on each read: only for the few unsafe requests)
       const config = request.routeOptions.config as { csrf?: boolean } | undefined;
-      if (SAFE_METHODS.has(request.method) || config?.csrf === false) return done();
+      if (config?.csrf === false) return done();
       app.csrfProtection(request, reply, done);
     });
 
-    app.addHook('onSend', async (request, reply) => {
-      if (!request.user && !PRIVATE_PATHS.test(request.url)) return;
-      const current = reply.getHeader('Cache-Control');
-      if (typeof current !== 'string' || !current.includes('no-store')) reply.header('Cache-Control', 'no-store');
+    app.addHook('onSend', (request, reply, payload, done) => {
+      if (request.user || PRIVATE_PATHS.test(request.url)) {
+        const current = reply.getHeader('Cache-Control');
+        if (typeof current !== 'string' || !current.includes('no-store')) reply.header('Cache-Control', 'no-store');
+      }
+      done(null, payload);
     });
 
     app.decorate('pageContext', async (request: FastifyRequest, reply: FastifyReply) => {
@@ -134,3 +156,53 @@ export default fp<SessionOptions>(
   },
   { name: 'session', dependencies: ['db'] },
 );
+
+type SessionPluginOptions = Parameters<typeof session>[1];
+
+/**
+ * @fastify/session, except that a request without a session cookie costs nothing: the library makes
+ * a session object for every request (a random id, its HMAC signature, a hash of its contents)
+ * although only people who log in ever keep one. Its two hooks are taken from it and run only for a
+ * request that brings the cookie, or whose code touches `request.session` (the login form's POST),
+ * which then gets its session on first use exactly as the library would have made it.
+ */
+function lazySession(app: FastifyInstance, options: SessionPluginOptions) {
+  const hooks: { onRequest?: onRequestHookHandler; onSend?: onSendHookHandler } = {};
+  const captor = {
+    decorate: (name: string, value: unknown) => app.decorate(name, value),
+    // request.session is ours: a getter over the slot below
+    decorateRequest: (name: string, value: unknown) => (name === 'session' ? captor : app.decorateRequest(name, value)),
+    addHook: (name: 'onRequest' | 'onSend', hook: onRequestHookHandler & onSendHookHandler) => {
+      hooks[name] = hook;
+      return captor;
+    },
+  };
+  session(captor as unknown as FastifyInstance, options, (err?: Error) => {
+    if (err) throw err;
+  });
+  const { onRequest, onSend } = hooks;
+  if (!onRequest || !onSend) throw new Error('@fastify/session registered no onRequest/onSend hook');
+
+  const noop = () => {};
+  app.decorateRequest(kSession, null);
+  app.decorateRequest('session', {
+    getter(this: FastifyRequest) {
+      const request = this as WithSlot;
+      // without a cookie the library's hook makes a new session synchronously
+      if (request[kSession] === null) onRequest.call(app, request, undefined as unknown as FastifyReply, noop);
+      return request[kSession] as FastifyRequest['session'];
+    },
+    setter(this: FastifyRequest, value: FastifyRequest['session']) {
+      (this as WithSlot)[kSession] = value;
+    },
+  });
+  app.addHook('onRequest', (request, reply, done) => {
+    if (request.cookies[SESSION_COOKIE] === undefined) return done();
+    if (request.routeOptions.config.session === false) return done();
+    return onRequest.call(app, request, reply, done);
+  });
+  app.addHook('onSend', (request, reply, payload, done) => {
+    if ((request as WithSlot)[kSession] === null) return done(null, payload);
+    return onSend.call(app, request, reply, payload, done);
+  });
+}
