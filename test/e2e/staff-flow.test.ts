@@ -326,8 +326,10 @@ describe.skipIf(skipBrowserTests)('staff workflow in Chromium: triage → positi
       expect(decision).toContain(`${BDIM}: uwzględniona – ${BDIM_JUSTIFICATION}`);
       expect(decision).toContain(`${ZGM}: częściowo uwzględniona – ${ZGM_JUSTIFICATION}`);
       const history = await page.getByRole('region', { name: 'Historia' }).innerText();
-      expect(history).toContain('Opublikowano decyzję: propozycja uwzględniona');
-      expect(history).toContain(`Opublikowano stanowisko jednostki ${BDIM}`);
+      expect(history).toContain('Rozstrzygnięto: propozycja uwzględniona');
+      expect(history).toContain(`Na podstawie stanowisk: ${BDIM} (uwzględniona)`);
+      // the decision's text is shown once, in "Sposób wykorzystania", not again in the history
+      expect(history).not.toContain(DECISION_TEXT);
       // nothing internal leaks to the public
       expect(await page.locator('body').innerText()).not.toContain('Otwórz w panelu pracowników');
 
