@@ -24,6 +24,10 @@ export default fp<{ cache: boolean }>(
           env.addFilter('dateTimePl', (v: string | null | undefined) => (v ? formatDateTimePl(v) : ''));
           env.addFilter('statusLabel', (v: string) => STATUS_LABELS[v as keyof typeof STATUS_LABELS] ?? v);
           env.addGlobal('statusLabels', STATUS_LABELS);
+          // {{ asset('style.css') }}: the content-hashed URL the static plugin serves for a year
+          env.addGlobal('asset', (name: string) =>
+            app.hasDecorator('assetPath') ? app.assetPath(name) : `/static/${name}`,
+          );
         },
       },
     });
