@@ -95,7 +95,10 @@ export function createMailWorker(opts: WorkerOptions): MailWorker {
     const coalesceCut = new Date(now.getTime() - config.coalesceSeconds * 1000).toISOString();
     const until = new Date(now.getTime() + leaseMs).toISOString();
     const free = sql.raw(`state = 'queued'`);
-    return db.transaction((tx) => tx.all<OutboxRow & { payload: string }>(sql`
+    return db
+      .transaction(
+        (tx) =>
+          tx.all<OutboxRow & { payload: string }>(sql`
       WITH seed AS (
         SELECT id, kind, recipient, proposal_id FROM outbox
         WHERE ${free} AND available_at <= ${nowIso} AND (locked_until IS NULL OR locked_until < ${nowIso})
@@ -114,7 +117,9 @@ export function createMailWorker(opts: WorkerOptions): MailWorker {
       )
       RETURNING id, kind, recipient, subscription_id AS subscriptionId, proposal_id AS proposalId,
         event_id AS eventId, payload, state, attempts, available_at AS availableAt, message_id AS messageId,
-        created_at AS createdAt`), { behavior: 'immediate' })
+        created_at AS createdAt`),
+        { behavior: 'immediate' },
+      )
       .map((r) => ({ ...r, payload: JSON.parse(r.payload || '{}') as Record<string, unknown> }))
       .sort((a, b) => a.id - b.id);
   }
@@ -122,8 +127,12 @@ export function createMailWorker(opts: WorkerOptions): MailWorker {
   function groupRows(rows: OutboxRow[]): MailGroup[] {
     const groups = new Map<string, MailGroup>();
     for (const r of rows) {
-      const key = r.kind === 'subscriber' || r.kind === 'staff-assigned' ? `${r.kind}|${r.recipient}|${r.proposalId}`
-        : r.kind === 'digest' ? `digest|${r.recipient}` : `row|${r.id}`;
+      const key =
+        r.kind === 'subscriber' || r.kind === 'staff-assigned'
+          ? `${r.kind}|${r.recipient}|${r.proposalId}`
+          : r.kind === 'digest'
+            ? `digest|${r.recipient}`
+            : `row|${r.id}`;
       const g = groups.get(key);
       if (g) g.rows.push(r);
       else groups.set(key, { kind: r.kind, recipient: r.recipient, rows: [r] });
@@ -134,9 +143,20 @@ export function createMailWorker(opts: WorkerOptions): MailWorker {
   const inIds = `IN (SELECT value FROM json_each(?))`;
   // prepared once: the worker runs them once per mail (outcomes) or per batch
   const statements = {
-    following: sqlite.prepare<[string], { rowId: number; id: number | null; email: string | null;
-      scopeKind: SubscriptionRef['scopeKind'] | null; scopeId: number | null; frequency: string | null;
-      state: string | null; wanted: string; recipient: string }>(`
+    following: sqlite.prepare<
+      [string],
+      {
+        rowId: number;
+        id: number | null;
+        email: string | null;
+        scopeKind: SubscriptionRef['scopeKind'] | null;
+        scopeId: number | null;
+        frequency: string | null;
+        state: string | null;
+        wanted: string;
+        recipient: string;
+      }
+    >(`
       SELECT o.id AS rowId, o.recipient, CASE o.kind WHEN 'confirmation' THEN 'pending' ELSE 'confirmed' END AS wanted,
         s.id, s.email, s.scope_kind AS scopeKind, s.scope_id AS scopeId, s.frequency, s.state
       FROM outbox o LEFT JOIN subscriptions s ON s.id = o.subscription_id
@@ -160,8 +180,15 @@ export function createMailWorker(opts: WorkerOptions): MailWorker {
     const ids = groups.flatMap((g) => g.rows.map((r) => r.id));
     for (const r of statements.following.all(JSON.stringify(ids))) {
       if (r.id === null || r.email !== r.recipient || r.state !== r.wanted) gone.add(r.rowId);
-      else subs.set(r.id, { id: r.id, email: r.email, scopeKind: r.scopeKind!, scopeId: r.scopeId!,
-        frequency: r.frequency!, state: r.state });
+      else
+        subs.set(r.id, {
+          id: r.id,
+          email: r.email,
+          scopeKind: r.scopeKind!,
+          scopeId: r.scopeId!,
+          frequency: r.frequency!,
+          state: r.state,
+        });
     }
     primeSubscriptions(memo, subs.values());
     if (!gone.size) return groups;
@@ -199,24 +226,28 @@ export function createMailWorker(opts: WorkerOptions): MailWorker {
       const batch = pending;
       pending = [];
       scheduled = undefined;
-      sqlite.transaction(() => {
-        for (const o of batch) {
-          if (o.subject !== undefined) {
-            markSent(o.group, o.subject, now);
-            counts.sent++;
-            counts.rows += o.group.rows.length;
-          } else if (markFailed(o.group, o.error, now)) counts.dead++;
-          else counts.retrying++;
-        }
-      })();
+      sqlite
+        .transaction(() => {
+          for (const o of batch) {
+            if (o.subject !== undefined) {
+              markSent(o.group, o.subject, now);
+              counts.sent++;
+              counts.rows += o.group.rows.length;
+            } else if (markFailed(o.group, o.error, now)) counts.dead++;
+            else counts.retrying++;
+          }
+        })
+        .immediate();
     };
     return {
       record(o: Outcome) {
         pending.push(o);
-        scheduled ??= new Promise<void>((resolve) => setImmediate(() => {
-          flush();
-          resolve();
-        }));
+        scheduled ??= new Promise<void>((resolve) =>
+          setImmediate(() => {
+            flush();
+            resolve();
+          }),
+        );
       },
       async settled() {
         while (scheduled) await scheduled;
@@ -233,40 +264,48 @@ export function createMailWorker(opts: WorkerOptions): MailWorker {
     const outcomes = outcomeRecorder(now, counts);
     const ready: { group: MailGroup; mail: OutgoingMail }[] = [];
     const memo = new Map<string, unknown>();
-    db.transaction((tx) => {
-      const asked: { mail: OutgoingMail; placeholders: string[]; inputs: TokenInput[] }[] = [];
-      for (const group of dropUnsubscribed(groups, memo, counts)) {
-        if (!group.rows.length) continue;
-        const placeholders: string[] = [];
-        const inputs: TokenInput[] = [];
-        const ctx: RenderContext = {
-          ...baseContext, memo,
-          token: (purpose, email, subscriptionId) => {
-            inputs.push({ purpose, email, subscriptionId });
-            placeholders.push(`${TOKEN_PLACEHOLDER}${purpose}${placeholders.length}x`);
-            return placeholders.at(-1)!;
-          },
-        };
-        try {
-          const mail = composeMail(tx, group, ctx);
-          if (!mail) {
-            outcomes.record({ group, error: NOTHING_PUBLIC });
-            continue;
+    db.transaction(
+      (tx) => {
+        const asked: { mail: OutgoingMail; placeholders: string[]; inputs: TokenInput[] }[] = [];
+        for (const group of dropUnsubscribed(groups, memo, counts)) {
+          if (!group.rows.length) continue;
+          const placeholders: string[] = [];
+          const inputs: TokenInput[] = [];
+          const ctx: RenderContext = {
+            ...baseContext,
+            memo,
+            token: (purpose, email, subscriptionId) => {
+              inputs.push({ purpose, email, subscriptionId });
+              placeholders.push(`${TOKEN_PLACEHOLDER}${purpose}${placeholders.length}x`);
+              return placeholders.at(-1)!;
+            },
+          };
+          try {
+            const mail = composeMail(tx, group, ctx);
+            if (!mail) {
+              outcomes.record({ group, error: NOTHING_PUBLIC });
+              continue;
+            }
+            ready.push({ group, mail });
+            if (inputs.length) asked.push({ mail, placeholders, inputs });
+          } catch (err) {
+            opts.log?.error({ err, outboxIds: group.rows.map((r) => r.id) }, 'mail could not be rendered');
+            outcomes.record({ group, error: err });
           }
-          ready.push({ group, mail });
-          if (inputs.length) asked.push({ mail, placeholders, inputs });
-        } catch (err) {
-          opts.log?.error({ err, outboxIds: group.rows.map((r) => r.id) }, 'mail could not be rendered');
-          outcomes.record({ group, error: err });
         }
-      }
-      const tokens = mintTokens(tx, asked.flatMap((a) => a.inputs), now);
-      let t = 0;
-      for (const { mail, placeholders } of asked) {
-        fillTokens(mail, placeholders, tokens.slice(t, t + placeholders.length));
-        t += placeholders.length;
-      }
-    });
+        const tokens = mintTokens(
+          tx,
+          asked.flatMap((a) => a.inputs),
+          now,
+        );
+        let t = 0;
+        for (const { mail, placeholders } of asked) {
+          fillTokens(mail, placeholders, tokens.slice(t, t + placeholders.length));
+          t += placeholders.length;
+        }
+      },
+      { behavior: 'immediate' },
+    );
     let next = 0;
     const lane = async () => {
       while (next < ready.length) {
@@ -321,5 +360,13 @@ export function createMailWorker(opts: WorkerOptions): MailWorker {
     return { row, mail: composeMail(db, group, ctx) };
   }
 
-  return { runOnce, housekeep, enqueueReminders, preview, stop: () => { stopped = true; } };
+  return {
+    runOnce,
+    housekeep,
+    enqueueReminders,
+    preview,
+    stop: () => {
+      stopped = true;
+    },
+  };
 }
