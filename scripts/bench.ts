@@ -130,8 +130,13 @@ const FETCH_TIMEOUT_MS = 120_000;
 // A benchmark must end: give up loudly if something hangs.
 const LOAD_RUNS = EXPORT_ATTACK || MAIL_ONLY ? 0 : 10 + (SCALE ? 5 : 0);
 const RUNS_MAIL = MAIL_ONLY || (!EXPORT_ATTACK && MAIL_SUBSCRIBERS > 0);
-const budgetMs = (120 + LOAD_RUNS * (DURATION + WARMUP + 15) + (SCALE ? 120 + SCALE * 0.005 : 0)
-  + (EXPORT_ATTACK ? 600 + ATTACK_REQUESTS * 2 : 0) + (RUNS_MAIL ? 60 + MAIL_SUBSCRIBERS * 0.02 : 0)) * 1000;
+const budgetMs =
+  (120 +
+    LOAD_RUNS * (DURATION + WARMUP + 15) +
+    (SCALE ? 120 + SCALE * 0.005 : 0) +
+    (EXPORT_ATTACK ? 600 + ATTACK_REQUESTS * 2 : 0) +
+    (RUNS_MAIL ? 60 + MAIL_SUBSCRIBERS * 0.02 : 0)) *
+  1000;
 setTimeout(() => {
   process.stderr.write(`bench: exceeded its time budget of ${Math.round(budgetMs / 1000)} s, aborting\n`);
   process.exit(3);
@@ -143,8 +148,24 @@ const ms = (n: number) => (n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.
 // ---------------------------------------------------------------------------------------------
 // load generation
 
-type Target = { name: string; url: string; connections?: number; duration?: number; timeout?: number; headers?: Record<string, string> };
-type Row = { name: string; firstMs: number | null; status: number; bytes: number; rps: number; p50: number; p99: number; bad: number };
+type Target = {
+  name: string;
+  url: string;
+  connections?: number;
+  duration?: number;
+  timeout?: number;
+  headers?: Record<string, string>;
+};
+type Row = {
+  name: string;
+  firstMs: number | null;
+  status: number;
+  bytes: number;
+  rps: number;
+  p50: number;
+  p99: number;
+  bad: number;
+};
 
 /** One plain GET (warms the page cache; its time is the uncached cost when the URL is new). */
 async function fetchOnce(url: string, headers: Record<string, string> = {}) {
@@ -158,22 +179,51 @@ async function load(t: Target): Promise<Row> {
   const first = await fetchOnce(t.url, t.headers);
   const connections = t.connections ?? CONNECTIONS;
   const duration = t.duration ?? DURATION;
-  const common = { url: t.url, connections, workers: WORKERS || undefined, timeout: t.timeout ?? 30, headers: t.headers };
+  const common = {
+    url: t.url,
+    connections,
+    workers: WORKERS || undefined,
+    timeout: t.timeout ?? 30,
+    headers: t.headers,
+  };
   if (WARMUP > 0) await autocannon({ ...common, duration: Math.min(WARMUP, duration) });
   const r = await autocannon({ ...common, duration });
   const bad = r.errors + r.timeouts + r.non2xx - (r.statusCodeStats['304']?.count ?? 0);
   return {
     // completed requests over the run's duration (autocannon's per-second average reads 0 below 1 req/s)
-    name: t.name, firstMs: first.ms, status: first.status, bytes: first.bytes,
-    rps: r.requests.total / Math.max(r.duration, 0.001), p50: r.latency.p50, p99: r.latency.p99, bad,
+    name: t.name,
+    firstMs: first.ms,
+    status: first.status,
+    bytes: first.bytes,
+    rps: r.requests.total / Math.max(r.duration, 0.001),
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    bad,
   };
 }
 
 function printTable(title: string, rows: Row[], baselineRps: number) {
-  const header = ['page', 'first GET ms', 'status', 'body KiB', 'req/s', 'p50 ms', 'p99 ms', 'vs baseline', 'errors/non-2xx'];
+  const header = [
+    'page',
+    'first GET ms',
+    'status',
+    'body KiB',
+    'req/s',
+    'p50 ms',
+    'p99 ms',
+    'vs baseline',
+    'errors/non-2xx',
+  ];
   const cells = rows.map((r) => [
-    r.name, r.firstMs === null ? '-' : ms(r.firstMs), String(r.status), (r.bytes / 1024).toFixed(1),
-    r.rps.toFixed(r.rps >= 100 ? 0 : r.rps >= 10 ? 1 : 2), ms(r.p50), ms(r.p99), `${((r.rps / baselineRps) * 100).toFixed(1)} %`, String(r.bad),
+    r.name,
+    r.firstMs === null ? '-' : ms(r.firstMs),
+    String(r.status),
+    (r.bytes / 1024).toFixed(1),
+    r.rps.toFixed(r.rps >= 100 ? 0 : r.rps >= 10 ? 1 : 2),
+    ms(r.p50),
+    ms(r.p99),
+    `${((r.rps / baselineRps) * 100).toFixed(1)} %`,
+    String(r.bad),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
   const line = (c: string[]) => c.map((v, i) => (i === 0 ? v.padEnd(widths[i]!) : v.padStart(widths[i]!))).join('  ');
@@ -199,7 +249,7 @@ function rng(seed: number) {
 }
 
 // Everyday vocabulary of NGO consultations; order ≈ frequency rank (a Zipf draw favours the start).
-const VOCABULARY = (`
+const VOCABULARY = `
 organizacje organizacji pozarządowych miasta urzędu współpracy wsparcie działań mieszkańców lokalnych
 programu konkursów dotacji projektów środków finansowych szkolenia szkoleń szkolenie spotkań informacji
 przestrzeni dostępności młodzieży seniorów rodzin kultury sportu edukacji zdrowia społecznej ekologii
@@ -221,17 +271,71 @@ zwierząt schroniska kotów psów adopcji sterylizacji weterynarii ochrony przyr
 żywności jadłodzielni marnowania zbiórek darów pomocy sąsiedzkiej międzypokoleniowej aktywizacji
 gwarancji pożyczek płynności finansowej zaliczek transz rozliczania faktur kosztów kwalifikowanych
 ewaluacji monitoringu wskaźników rezultatów efektów trwałości sieciowania federacji partnerstwa koalicji
-`).trim().split(/\s+/);
+`
+  .trim()
+  .split(/\s+/);
 
 const SENTENCE_STARTS = [
-  'zwiększenie', 'utworzenie', 'rozszerzenie', 'uproszczenie', 'wprowadzenie', 'zapewnienie', 'organizacja',
-  'finansowanie', 'udostępnienie', 'wydłużenie', 'przygotowanie', 'poprawa', 'stworzenie', 'wsparcie', 'ograniczenie',
+  'zwiększenie',
+  'utworzenie',
+  'rozszerzenie',
+  'uproszczenie',
+  'wprowadzenie',
+  'zapewnienie',
+  'organizacja',
+  'finansowanie',
+  'udostępnienie',
+  'wydłużenie',
+  'przygotowanie',
+  'poprawa',
+  'stworzenie',
+  'wsparcie',
+  'ograniczenie',
 ];
 const JOINERS = ['dla', 'w', 'oraz', 'i', 'na rzecz', 'z udziałem', 'w zakresie', 'przez', 'do', 'bez', 'podczas'];
-const REMARKS = ['brak możliwości prawnych', 'do rozważenia w kolejnym roku', 'realizowane', 'w kompetencji innej jednostki', 'wymaga zmiany uchwały'];
-const FIRST_NAMES = ['Anna', 'Małgorzata', 'Łukasz', 'Zofia', 'Grzegorz', 'Jolanta', 'Paweł', 'Agnieszka', 'Michał', 'Elżbieta', 'Tomasz', 'Katarzyna'];
-const LAST_NAMES = ['Kowalska', 'Wiśniewski', 'Zielińska', 'Dąbrowski', 'Lewandowska', 'Wójcik', 'Kamińska', 'Żak', 'Szymański', 'Woźniak', 'Kaczmarek', 'Piątek'];
-const AFFILIATIONS = ['Wydział Kultury', 'Fundacja Kosmos', 'Stowarzyszenie Pomocy Sąsiedzkiej', 'Biuro Dialogu i Innowacji Miejskich', 'Toruńskie Centrum Usług Społecznych', 'Fundacja Ośrodka Łączności'];
+const REMARKS = [
+  'brak możliwości prawnych',
+  'do rozważenia w kolejnym roku',
+  'realizowane',
+  'w kompetencji innej jednostki',
+  'wymaga zmiany uchwały',
+];
+const FIRST_NAMES = [
+  'Anna',
+  'Małgorzata',
+  'Łukasz',
+  'Zofia',
+  'Grzegorz',
+  'Jolanta',
+  'Paweł',
+  'Agnieszka',
+  'Michał',
+  'Elżbieta',
+  'Tomasz',
+  'Katarzyna',
+];
+const LAST_NAMES = [
+  'Kowalska',
+  'Wiśniewski',
+  'Zielińska',
+  'Dąbrowski',
+  'Lewandowska',
+  'Wójcik',
+  'Kamińska',
+  'Żak',
+  'Szymański',
+  'Woźniak',
+  'Kaczmarek',
+  'Piątek',
+];
+const AFFILIATIONS = [
+  'Wydział Kultury',
+  'Fundacja Kosmos',
+  'Stowarzyszenie Pomocy Sąsiedzkiej',
+  'Biuro Dialogu i Innowacji Miejskich',
+  'Toruńskie Centrum Usług Społecznych',
+  'Fundacja Ośrodka Łączności',
+];
 const TABLES = 20;
 
 function makeDraw(rand: () => number) {
@@ -240,14 +344,18 @@ function makeDraw(rand: () => number) {
   const total = weights.reduce((a, b) => a + b, 0);
   const cdf: number[] = [];
   let acc = 0;
-  for (const w of weights) cdf.push((acc += w / total));
+  for (const w of weights) {
+    acc += w / total;
+    cdf.push(acc);
+  }
   const zipf = () => {
     const x = rand();
     let lo = 0;
     let hi = cdf.length - 1;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if (cdf[mid]! < x) lo = mid + 1; else hi = mid;
+      if (cdf[mid]! < x) lo = mid + 1;
+      else hi = mid;
     }
     return VOCABULARY[lo]!;
   };
@@ -274,11 +382,17 @@ function generateProposalCsv(n: number, unitNames: string[]): Buffer {
     theme: `${pick(SENTENCE_STARTS)} ${phrase(2, 5)}`,
     moderators: [0, 1].map(() => `${pick(FIRST_NAMES)} ${pick(LAST_NAMES)} – ${pick(AFFILIATIONS)}`).join(' | '),
   }));
-  const lines = ['lp,lp_deduced,in_source,table_no,table_theme,table_theme_legible,moderators,title,points,units,remarks,source_notes'];
+  const lines = [
+    'lp,lp_deduced,in_source,table_no,table_theme,table_theme_legible,moderators,title,points,units,remarks,source_notes',
+  ];
   for (let lp = 1; lp <= n; lp++) {
     const table = tables[Math.min(TABLES - 1, Math.floor(((lp - 1) * TABLES) / n))]!;
     if (rand() < 0.0005) {
-      lines.push([lp, 'nie', 'nie', '', '', '', '', '', '', '', '', 'Brak wiersza o tym LP w źródle (luka w numeracji)'].map((v) => csvField(String(v))).join(','));
+      lines.push(
+        [lp, 'nie', 'nie', '', '', '', '', '', '', '', '', 'Brak wiersza o tym LP w źródle (luka w numeracji)']
+          .map((v) => csvField(String(v)))
+          .join(','),
+      );
       continue;
     }
     const deduced = rand() < 0.01;
@@ -292,10 +406,24 @@ function generateProposalCsv(n: number, unitNames: string[]): Buffer {
     while (units.size < nUnits) units.add(pick(unitNames));
     const remarks = rand() < 0.1 ? [pick(REMARKS)] : [];
     const notes = deduced ? ['LP nieczytelny w skanie; ustalony z kolejności wierszy'] : [];
-    lines.push([
-      lp, deduced ? 'tak' : 'nie', 'tak', table.number, table.theme, 'tak', table.moderators, title,
-      points.join('\n'), [...units].join('|'), remarks.join('|'), notes.join('|'),
-    ].map((v) => csvField(String(v))).join(','));
+    lines.push(
+      [
+        lp,
+        deduced ? 'tak' : 'nie',
+        'tak',
+        table.number,
+        table.theme,
+        'tak',
+        table.moderators,
+        title,
+        points.join('\n'),
+        [...units].join('|'),
+        remarks.join('|'),
+        notes.join('|'),
+      ]
+        .map((v) => csvField(String(v)))
+        .join(','),
+    );
   }
   return Buffer.from(`${lines.join('\n')}\n`, 'utf8');
 }
@@ -341,12 +469,17 @@ async function pages() {
   const databasePath = path.join(dir, 'bench.sqlite');
   const servers: FastifyInstance[] = [];
   try {
-    out(`bench: node ${process.version}, ${os.cpus().length} CPU(s) (${os.cpus()[0]?.model.trim() ?? '?'}), ${os.platform()} ${os.release()}`);
-    out(`       duration ${DURATION} s per page (+${WARMUP} s warm-up), ${CONNECTIONS} connections, load from ${WORKERS ? `${WORKERS} autocannon worker thread(s)` : 'the server\'s own event loop'}`);
+    out(
+      `bench: node ${process.version}, ${os.cpus().length} CPU(s) (${os.cpus()[0]?.model.trim() ?? '?'}), ${os.platform()} ${os.release()}`,
+    );
+    out(
+      `       duration ${DURATION} s per page (+${WARMUP} s warm-up), ${CONNECTIONS} connections, load from ${WORKERS ? `${WORKERS} autocannon worker thread(s)` : "the server's own event loop"}`,
+    );
     out(`       database ${databasePath}`);
 
     const baseline = Fastify({ logger: false });
-    const html = '<!doctype html><html lang="pl"><head><meta charset="utf-8"><title>baseline</title></head><body><p>Zażółć gęślą jaźń</p></body></html>';
+    const html =
+      '<!doctype html><html lang="pl"><head><meta charset="utf-8"><title>baseline</title></head><body><p>Zażółć gęślą jaźń</p></body></html>';
     baseline.get('/', async (_request, reply) => reply.type('text/html; charset=utf-8').send(html));
     // the same bytes as the app's list page, served bare: separates payload cost from app overhead
     let sized = html;
@@ -363,7 +496,9 @@ async function pages() {
     servers.push(app);
     if (WITH_PROPOSED_INDEX) {
       app.database.sqlite.exec(PROPOSED_INDEX.sql);
-      out(`       EXPERIMENT: created ${PROPOSED_INDEX.name} (consultation_id, in_source, lp) in the temporary database`);
+      out(
+        `       EXPERIMENT: created ${PROPOSED_INDEX.name} (consultation_id, in_source, lp) in the temporary database`,
+      );
     }
     if (SQLITE_CACHE_MB > 0) {
       app.database.sqlite.pragma(`cache_size = -${Math.round(SQLITE_CACHE_MB * 1024)}`);
@@ -387,7 +522,9 @@ async function pages() {
     }
     const idOf = (slug: string, lp: number) => {
       const row = app.database.sqlite
-        .prepare('SELECT p.id FROM proposals p JOIN consultations c ON c.id = p.consultation_id WHERE c.slug = ? AND p.in_source = 1 AND p.lp >= ? ORDER BY p.lp LIMIT 1')
+        .prepare(
+          'SELECT p.id FROM proposals p JOIN consultations c ON c.id = p.consultation_id WHERE c.slug = ? AND p.in_source = 1 AND p.lp >= ? ORDER BY p.lp LIMIT 1',
+        )
         .get(slug, lp) as { id: number } | undefined;
       if (!row) throw new Error(`no proposal at LP ≥ ${lp} in ${slug}`);
       return row.id;
@@ -405,16 +542,26 @@ async function pages() {
       { name: 'search ?q=szkolen', url: `${appUrl}/?q=szkolen` },
       { name: 'proposal page', url: `${appUrl}/proposals/${idOf('torun-2026', 3)}` },
       { name: 'JSON export', url: `${appUrl}/export/proposals.json` },
-      ...(listEtag ? [{ name: 'list / (If-None-Match → 304)', url: `${appUrl}/`, headers: { 'if-none-match': listEtag } }] : []),
-    ]) rows.push(await load(t));
+      ...(listEtag
+        ? [{ name: 'list / (If-None-Match → 304)', url: `${appUrl}/`, headers: { 'if-none-match': listEtag } }]
+        : []),
+    ])
+      rows.push(await load(t));
     const base2 = await load({ name: 'baseline (bare Fastify), run 2', url: `${baseUrl}/` });
     rows.push(base2);
     const baseRps = (base1.rps + base2.rps) / 2;
-    printTable(`Toruń dataset (${seed.created} proposals); pages come from the in-memory page cache after the first GET`, rows, baseRps);
+    printTable(
+      `Toruń dataset (${seed.created} proposals); pages come from the in-memory page cache after the first GET`,
+      rows,
+      baseRps,
+    );
     out(`"vs baseline" = req/s ÷ ${baseRps.toFixed(0)} (mean of the two baseline runs).`);
-    out('"baseline, list-sized body" is the bare server sending the list page\'s exact bytes: the ceiling for that payload here.');
+    out(
+      '"baseline, list-sized body" is the bare server sending the list page\'s exact bytes: the ceiling for that payload here.',
+    );
 
-    if (SCALE > 0) await scaled(app, appUrl, { ...base1, name: 'baseline (mean of runs 1, 2)', rps: baseRps, firstMs: null }, idOf);
+    if (SCALE > 0)
+      await scaled(app, appUrl, { ...base1, name: 'baseline (mean of runs 1, 2)', rps: baseRps, firstMs: null }, idOf);
   } finally {
     for (const s of servers) await s.close();
     fs.rmSync(dir, { recursive: true, force: true });
@@ -429,8 +576,13 @@ async function importSynthetic(app: FastifyInstance) {
   out();
   out(`Synthetic consultation "${slug}": ${SCALE} proposals over ${TABLES} tables`);
   let t = performance.now();
-  const csv = generateProposalCsv(SCALE, unitRows.map((u) => u.name));
-  out(`  generate CSV        ${ms(performance.now() - t).padStart(8)} ms   (${(csv.length / 1024 / 1024).toFixed(1)} MiB, not part of the import)`);
+  const csv = generateProposalCsv(
+    SCALE,
+    unitRows.map((u) => u.name),
+  );
+  out(
+    `  generate CSV        ${ms(performance.now() - t).padStart(8)} ms   (${(csv.length / 1024 / 1024).toFixed(1)} MiB, not part of the import)`,
+  );
 
   t = performance.now();
   const parsed = parseProposalFile(csv);
@@ -440,8 +592,12 @@ async function importSynthetic(app: FastifyInstance) {
   const importMs = performance.now() - t;
   const totalMs = parseMs + importMs;
   out(`  parse + validate    ${ms(parseMs).padStart(8)} ms   (parseProposalFile)`);
-  out(`  import (one tx)     ${ms(importMs).padStart(8)} ms   (importProposals: created ${report.created}, updated ${report.updated}, unchanged ${report.unchanged})`);
-  out(`  import total        ${ms(totalMs).padStart(8)} ms   = ${Math.round(parsed.length / (totalMs / 1000))} rows/s (database part alone: ${Math.round(parsed.length / (importMs / 1000))} rows/s)`);
+  out(
+    `  import (one tx)     ${ms(importMs).padStart(8)} ms   (importProposals: created ${report.created}, updated ${report.updated}, unchanged ${report.unchanged})`,
+  );
+  out(
+    `  import total        ${ms(totalMs).padStart(8)} ms   = ${Math.round(parsed.length / (totalMs / 1000))} rows/s (database part alone: ${Math.round(parsed.length / (importMs / 1000))} rows/s)`,
+  );
   return { slug, report, parsed, unitRows };
 }
 
@@ -451,7 +607,9 @@ async function scaled(app: FastifyInstance, appUrl: string, base: Row, idOf: (sl
   // re-import of the identical file: the "nothing changed" path
   const t = performance.now();
   const again = importProposals(app.database.db, { slug }, parsed, unitRows);
-  out(`  re-import unchanged ${ms(performance.now() - t).padStart(8)} ms   (importProposals: unchanged ${again.unchanged})`);
+  out(
+    `  re-import unchanged ${ms(performance.now() - t).padStart(8)} ms   (importProposals: unchanged ${again.unchanged})`,
+  );
 
   const c = `consultation=${slug}`;
   await searchLatency(app, appUrl, slug, c);
@@ -463,8 +621,14 @@ async function scaled(app: FastifyInstance, appUrl: string, base: Row, idOf: (sl
     { name: 'search ?q=szkolen', url: `${appUrl}/?${c}&q=szkolen` },
     { name: 'proposal page', url: `${appUrl}/proposals/${idOf(slug, Math.floor(SCALE / 2))}` },
     // last: its cached body is large; fewer connections, longer timeout
-    { name: `JSON export (${EXPORT_CONNECTIONS} conn)`, url: `${appUrl}/export/proposals.json?${c}`, connections: EXPORT_CONNECTIONS, timeout: 120 },
-  ]) rows.push(await load(target));
+    {
+      name: `JSON export (${EXPORT_CONNECTIONS} conn)`,
+      url: `${appUrl}/export/proposals.json?${c}`,
+      connections: EXPORT_CONNECTIONS,
+      timeout: 120,
+    },
+  ])
+    rows.push(await load(target));
   printTable(`"${slug}" (${report.created} proposals); "first GET" is the uncached render`, rows, base.rps);
 }
 
@@ -474,7 +638,9 @@ function httpGet(url: string, localAddress?: string): Promise<{ status: number; 
   return new Promise((resolve, reject) => {
     const req = http.get(url, { localAddress, agent: false, timeout: FETCH_TIMEOUT_MS }, (res) => {
       let bytes = 0;
-      res.on('data', (chunk: Buffer) => { bytes += chunk.length; });
+      res.on('data', (chunk: Buffer) => {
+        bytes += chunk.length;
+      });
       res.on('end', () => resolve({ status: res.statusCode ?? 0, bytes, ms: performance.now() - t0 }));
       res.on('error', reject);
     });
@@ -504,30 +670,39 @@ async function exportAttack(app: FastifyInstance, appUrl: string, { slug }: { sl
   const before = memory();
   out();
   out(`Export attack on "${slug}": ${ATTACK_REQUESTS} JSON exports with junk query strings, memory ${gcNote}`);
-  const memLine = (label: string, m: { heap: number; rss: number }) => out(`  ${label.padEnd(20)}heap `
-    + `${mib(m.heap).padStart(10)}   RSS ${mib(m.rss).padStart(10)}   page cache ${JSON.stringify(stats())}`);
+  const memLine = (label: string, m: { heap: number; rss: number }) =>
+    out(
+      `  ${label.padEnd(20)}heap ` +
+        `${mib(m.heap).padStart(10)}   RSS ${mib(m.rss).padStart(10)}   page cache ${JSON.stringify(stats())}`,
+    );
   memLine('before', before);
 
   // 1. one address: the rate limit answers most of them
   let peakRss = before.rss;
-  const sampler = setInterval(() => { peakRss = Math.max(peakRss, process.memoryUsage().rss); }, 100);
+  const sampler = setInterval(() => {
+    peakRss = Math.max(peakRss, process.memoryUsage().rss);
+  }, 100);
   try {
     const statuses = new Map<number, number>();
     let t = performance.now();
     let first: { ms: number; bytes: number } | null = null;
     const concurrency = 4;
     let next = 0;
-    await Promise.all(Array.from({ length: concurrency }, async () => {
-      while (next < ATTACK_REQUESTS) {
-        const r = await httpGet(exportUrl(next++), '127.0.0.1');
-        statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
-        if (r.status === 200 && !first) first = r;
-      }
-    }));
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (next < ATTACK_REQUESTS) {
+          const r = await httpGet(exportUrl(next++), '127.0.0.1');
+          statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
+          if (r.status === 200 && !first) first = r;
+        }
+      }),
+    );
     const one = memory();
-    out(`  from one address    ${ms(performance.now() - t).padStart(8)} ms   `
-      + `statuses ${JSON.stringify(Object.fromEntries(statuses))}`
-      + `${first ? `   one export: ${mib((first as { bytes: number }).bytes)}` : ''}`);
+    out(
+      `  from one address    ${ms(performance.now() - t).padStart(8)} ms   ` +
+        `statuses ${JSON.stringify(Object.fromEntries(statuses))}` +
+        `${first ? `   one export: ${mib((first as { bytes: number }).bytes)}` : ''}`,
+    );
     memLine('after', one);
 
     // 2. many addresses (a distributed attack): every request is a full export; fewer of them, bounded
@@ -535,16 +710,20 @@ async function exportAttack(app: FastifyInstance, appUrl: string, { slug }: { sl
     statuses.clear();
     t = performance.now();
     next = 0;
-    await Promise.all(Array.from({ length: concurrency }, async () => {
-      while (next < spread) {
-        const i = next++;
-        const r = await httpGet(exportUrl(100_000 + i), `127.0.1.${(i % 250) + 1}`);
-        statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
-      }
-    }));
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (next < spread) {
+          const i = next++;
+          const r = await httpGet(exportUrl(100_000 + i), `127.0.1.${(i % 250) + 1}`);
+          statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
+        }
+      }),
+    );
     const many = memory();
-    out(`  from ${String(spread).padStart(3)} addresses  ${ms(performance.now() - t).padStart(8)} ms   `
-      + `statuses ${JSON.stringify(Object.fromEntries(statuses))}   (${concurrency} at a time)`);
+    out(
+      `  from ${String(spread).padStart(3)} addresses  ${ms(performance.now() - t).padStart(8)} ms   ` +
+        `statuses ${JSON.stringify(Object.fromEntries(statuses))}   (${concurrency} at a time)`,
+    );
     memLine('after', many);
     out(`  peak RSS during the attack: ${mib(peakRss)}`);
   } finally {
@@ -555,7 +734,9 @@ async function exportAttack(app: FastifyInstance, appUrl: string, { slug }: { sl
   const latencies: number[] = [];
   let sending = true;
   const t = performance.now();
-  const big = httpGet(exportUrl(999_999), '127.0.2.1').finally(() => { sending = false; });
+  const big = httpGet(exportUrl(999_999), '127.0.2.1').finally(() => {
+    sending = false;
+  });
   await new Promise((resolve) => setTimeout(resolve, 50));
   for (let i = 0; i < 200 && sending; i++) {
     latencies.push((await httpGet(`${appUrl}/static/style.css`, '127.0.2.2')).ms);
@@ -563,9 +744,11 @@ async function exportAttack(app: FastifyInstance, appUrl: string, { slug }: { sl
   }
   const exportResult = await big;
   const sorted = [...latencies].sort((a, b) => a - b);
-  out(`  /static/style.css during one export (${ms(performance.now() - t)} ms, ${mib(exportResult.bytes)}, `
-    + `status ${exportResult.status}): n=${sorted.length}   p50 ${ms(percentile(sorted, 50))} ms   `
-    + `p99 ${ms(percentile(sorted, 99))} ms   max ${ms(sorted[sorted.length - 1] ?? NaN)} ms`);
+  out(
+    `  /static/style.css during one export (${ms(performance.now() - t)} ms, ${mib(exportResult.bytes)}, ` +
+      `status ${exportResult.status}): n=${sorted.length}   p50 ${ms(percentile(sorted, 50))} ms   ` +
+      `p99 ${ms(percentile(sorted, 99))} ms   max ${ms(sorted[sorted.length - 1] ?? NaN)} ms`,
+  );
 }
 
 /** Uncached search: every query string is new, so the page cache cannot answer. */
@@ -581,7 +764,12 @@ async function searchLatency(app: FastifyInstance, appUrl: string, slug: string,
   for (const q of searchQueries(SEARCH_QUERIES)) {
     const r = await fetchOnce(`${appUrl}/?${c}&q=${encodeURIComponent(q)}`);
     const fts = toFtsQuery(q);
-    times.push({ q, ms: r.ms, status: r.status, hits: fts ? (countMatches.get(consultationId, fts) as { n: number }).n : 0 });
+    times.push({
+      q,
+      ms: r.ms,
+      status: r.status,
+      hits: fts ? (countMatches.get(consultationId, fts) as { n: number }).n : 0,
+    });
   }
   const summary = (list: typeof times) => {
     const sorted = list.map((x) => x.ms).sort((a, b) => a - b);
@@ -590,14 +778,27 @@ async function searchLatency(app: FastifyInstance, appUrl: string, slug: string,
   const hits = times.map((x) => x.hits).sort((a, b) => a - b);
   out();
   out(`Uncached search on "${slug}": ${times.length} distinct queries, sequential HTTP GET of the full list page`);
-  out(`  all queries             n=${String(times.length).padStart(3)}   ${summary(times)}   non-200: ${times.filter((x) => x.status !== 200).length}`);
-  for (const [lo, hi] of [[0, 1_000], [1_000, 10_000], [10_000, 30_000], [30_000, Infinity]] as const) {
+  out(
+    `  all queries             n=${String(times.length).padStart(3)}   ${summary(times)}   non-200: ${times.filter((x) => x.status !== 200).length}`,
+  );
+  for (const [lo, hi] of [
+    [0, 1_000],
+    [1_000, 10_000],
+    [10_000, 30_000],
+    [30_000, Infinity],
+  ] as const) {
     const bucket = times.filter((x) => x.hits >= lo && x.hits < hi);
-    if (bucket.length) out(`  ${`${lo}–${hi === Infinity ? '' : hi - 1} matches`.padEnd(23)} n=${String(bucket.length).padStart(3)}   ${summary(bucket)}`);
+    if (bucket.length)
+      out(
+        `  ${`${lo}–${hi === Infinity ? '' : hi - 1} matches`.padEnd(23)} n=${String(bucket.length).padStart(3)}   ${summary(bucket)}`,
+      );
   }
-  out(`  matches per query: min ${hits[0]}   median ${percentile(hits, 50)}   p90 ${percentile(hits, 90)}   max ${hits[hits.length - 1]}`);
+  out(
+    `  matches per query: min ${hits[0]}   median ${percentile(hits, 50)}   p90 ${percentile(hits, 90)}   max ${hits[hits.length - 1]}`,
+  );
   out('  slowest:');
-  for (const x of [...times].sort((a, b) => b.ms - a.ms).slice(0, 5)) out(`    ${ms(x.ms).padStart(7)} ms  ${String(x.hits).padStart(6)} matches  q=${JSON.stringify(x.q)}`);
+  for (const x of [...times].sort((a, b) => b.ms - a.ms).slice(0, 5))
+    out(`    ${ms(x.ms).padStart(7)} ms  ${String(x.hits).padStart(6)} matches  q=${JSON.stringify(x.q)}`);
 }
 
 main().then(
