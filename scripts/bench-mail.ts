@@ -85,33 +85,64 @@ export async function benchMail(opts: { subscribers?: number; keep?: boolean; lo
   const databasePath = path.join(dir, 'bench.sqlite');
   const sink = await startCountingSink();
   const app = await buildServer({
-    databasePath, baseUrl: 'https://konsultacje.torun.test', viewCache: true,
+    databasePath,
+    baseUrl: 'https://konsultacje.torun.test',
+    viewCache: true,
     mail: {
-      smtpUrl: `smtp://127.0.0.1:${sink.port}`, dir: path.join(dir, 'mail'),
-      from: 'Konsultacje Toruń <konsultacje@torun.test>', coalesceSeconds: 0, retryBaseSeconds: 60,
-      maxAttempts: 8, retentionDays: 30, worker: false,
+      smtpUrl: `smtp://127.0.0.1:${sink.port}`,
+      dir: path.join(dir, 'mail'),
+      from: 'Konsultacje Toruń <konsultacje@torun.test>',
+      coalesceSeconds: 0,
+      retryBaseSeconds: 60,
+      maxAttempts: 8,
+      retentionDays: 30,
+      worker: false,
     },
   });
   try {
     const { db, sqlite } = app.database;
     importTorun2026(db);
-    const admin = await upsertUser(db, {
-      email: 'biuro@torun.test', role: 'admin', unitNames: [], password: 'bench-password-123',
-    }, 2 ** 10);
-    const unitStaff = await upsertUser(db, {
-      email: 'bdim@torun.test', role: 'unit', unitNames: ['Biuro Dialogu i Innowacji Miejskich'],
-      password: 'bench-password-123',
-    }, 2 ** 10);
-    const lp7 = sqlite.prepare('SELECT id, version FROM proposals WHERE lp = 7')
-      .get() as { id: number; version: number };
-    const unitId = (sqlite.prepare('SELECT id FROM units WHERE name = ?')
-      .get('Biuro Dialogu i Innowacji Miejskich') as { id: number }).id;
+    const admin = await upsertUser(
+      db,
+      {
+        email: 'biuro@torun.test',
+        role: 'admin',
+        unitNames: [],
+        password: 'bench-password-123',
+      },
+      2 ** 10,
+    );
+    const unitStaff = await upsertUser(
+      db,
+      {
+        email: 'bdim@torun.test',
+        role: 'unit',
+        unitNames: ['Biuro Dialogu i Innowacji Miejskich'],
+        password: 'bench-password-123',
+      },
+      2 ** 10,
+    );
+    const lp7 = sqlite.prepare('SELECT id, version FROM proposals WHERE lp = 7').get() as {
+      id: number;
+      version: number;
+    };
+    const unitId = (
+      sqlite.prepare('SELECT id FROM units WHERE name = ?').get('Biuro Dialogu i Innowacji Miejskich') as { id: number }
+    ).id;
     const due = todayInWarsaw(new Date(Date.now() + 14 * 86_400_000));
     assignUnits(db, lp7.id, { version: lp7.version, unitIds: [unitId], dueDate: due }, admin.id);
-    savePosition(db, lp7.id, {
-      unitId, positionVersion: 0, action: 'submit', outcome: 'uwzgledniona',
-      justification: 'Biuro przygotuje wykaz lokali na Rubinkowie i Skarpie dostępnych dla organizacji.',
-    }, loadActor(db, unitStaff.id)!);
+    savePosition(
+      db,
+      lp7.id,
+      {
+        unitId,
+        positionVersion: 0,
+        action: 'submit',
+        outcome: 'uwzgledniona',
+        justification: 'Biuro przygotuje wykaz lokali na Rubinkowie i Skarpie dostępnych dla organizacji.',
+      },
+      loadActor(db, unitStaff.id)!,
+    );
     // everything so far went out to nobody (no followers yet): clear it so only the decision is measured
     sqlite.prepare('DELETE FROM outbox').run();
 
@@ -125,8 +156,9 @@ export async function benchMail(opts: { subscribers?: number; keep?: boolean; lo
     const version = (sqlite.prepare('SELECT version FROM proposals WHERE id = ?').get(lp7.id) as { version: number })
       .version;
     const cited = submittedPositions(db, lp7.id).map((p) => p.positionId);
-    const text = 'Propozycję uwzględniono: w programie współpracy zapisano udostępnienie NGO pięciu lokali '
-      + 'miejskich na Rubinkowie i Skarpie, z wykazem publikowanym co kwartał.';
+    const text =
+      'Propozycję uwzględniono: w programie współpracy zapisano udostępnienie NGO pięciu lokali ' +
+      'miejskich na Rubinkowie i Skarpie, z wykazem publikowanym co kwartał.';
 
     global.gc?.();
     const rssBefore = process.memoryUsage().rss;
@@ -159,12 +191,18 @@ export async function benchMail(opts: { subscribers?: number; keep?: boolean; lo
       heapPeakMiB: mib(heapPeak),
     };
     log(`mail: ${subscribers} followers of LP 7, one decision published`);
-    log(`  outbox rows written by the decision: ${outboxRows} `
-      + `(fan-out inside the publish transaction: ${result.publishMs} ms)`);
-    log(`  mails accepted by the SMTP sink: ${result.mails} (worker: ${counts.sent} sent, ${counts.retrying} retrying, `
-      + `${counts.dead} dead) in ${result.deliverMs} ms → ${result.mailsPerSecond} mails/s (goal ≥ 500/s)`);
-    log(`  memory: RSS ${result.rssBeforeMiB} MiB before, peak ${result.rssPeakMiB} MiB; `
-      + `heap peak ${result.heapPeakMiB} MiB`);
+    log(
+      `  outbox rows written by the decision: ${outboxRows} ` +
+        `(fan-out inside the publish transaction: ${result.publishMs} ms)`,
+    );
+    log(
+      `  mails accepted by the SMTP sink: ${result.mails} (worker: ${counts.sent} sent, ${counts.retrying} retrying, ` +
+        `${counts.dead} dead) in ${result.deliverMs} ms → ${result.mailsPerSecond} mails/s (goal ≥ 500/s)`,
+    );
+    log(
+      `  memory: RSS ${result.rssBeforeMiB} MiB before, peak ${result.rssPeakMiB} MiB; ` +
+        `heap peak ${result.heapPeakMiB} MiB`,
+    );
     return result;
   } finally {
     await app.close();

@@ -44,11 +44,17 @@ export function enqueueForEvent(tx: DbOrTx, e: EnqueuedEvent): void {
     const contact = tx.all<{ email: string }>(sql`SELECT email FROM units WHERE id = ${unitId} AND email <> ''`);
     const staff = tx.all<{ email: string }>(sql`SELECT u.email FROM users u JOIN user_units uu ON uu.user_id = u.id
       WHERE uu.unit_id = ${unitId} AND u.active = 1 AND u.role = 'unit'`);
-    insertStaff('staff-assigned', [...contact, ...staff].map((r) => r.email));
+    insertStaff(
+      'staff-assigned',
+      [...contact, ...staff].map((r) => r.email),
+    );
   }
   if (e.type === 'status.changed' && e.after?.status === 'stanowiska-zebrane') {
     const admins = tx.all<{ email: string }>(sql`SELECT email FROM users WHERE role = 'admin' AND active = 1`);
-    insertStaff('staff-positions-complete', admins.map((r) => r.email));
+    insertStaff(
+      'staff-positions-complete',
+      admins.map((r) => r.email),
+    );
   }
   if (!isPublicEvent(e.type)) return;
 

@@ -109,17 +109,15 @@ export function buildMime(mail: OutgoingMail, nowMs = Date.now()): string | null
   const replyTo = mail.replyTo ? encodeAddresses(mail.replyTo) : undefined;
   if (from === null || to === null || replyTo === null) return null;
   const boundary = `${boundaryPrefix}${(boundaryCount++).toString(36)}`;
-  const lines = [
-    header('Content-Type', `multipart/alternative; boundary="${boundary}"`),
-    header('From', from),
-  ];
+  const lines = [header('Content-Type', `multipart/alternative; boundary="${boundary}"`), header('From', from)];
   if (replyTo) lines.push(header('Reply-To', replyTo));
   lines.push(header('To', to), header('Subject', encodeText(mail.subject)), `Message-ID: ${mail.messageId}`);
   if (mail.inReplyTo) lines.push(`In-Reply-To: ${mail.inReplyTo}`);
   if (mail.references) lines.push(`References: ${mail.references}`);
   lines.push(`Date: ${dateHeader(nowMs)}`, 'MIME-Version: 1.0');
   for (const [name, value] of Object.entries(mail.headers)) lines.push(header(name, encodeText(value)));
-  const part = (type: string, body: string) => `--${boundary}\r\nContent-Type: ${type}; charset=utf-8\r\n`
-    + `Content-Transfer-Encoding: quoted-printable\r\n\r\n${quotedPrintable(body)}\r\n`;
+  const part = (type: string, body: string) =>
+    `--${boundary}\r\nContent-Type: ${type}; charset=utf-8\r\n` +
+    `Content-Transfer-Encoding: quoted-printable\r\n\r\n${quotedPrintable(body)}\r\n`;
   return `${lines.join('\r\n')}\r\n\r\n${part('text/plain', mail.text)}${part('text/html', mail.html)}--${boundary}--\r\n`;
 }

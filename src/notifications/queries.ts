@@ -27,12 +27,17 @@ const ROW_COLUMNS = sql.raw(`id, kind, recipient, subscription_id AS subscriptio
   message_id AS messageId, sent_in_id AS sentInId, subject, created_at AS createdAt, sent_at AS sentAt`);
 
 type RawRow = Omit<OutboxRow, 'payload'> & { payload: string };
-const parseRow = (r: RawRow): OutboxRow =>
-  ({ ...r, payload: JSON.parse(r.payload || '{}') as Record<string, unknown> });
+const parseRow = (r: RawRow): OutboxRow => ({
+  ...r,
+  payload: JSON.parse(r.payload || '{}') as Record<string, unknown>,
+});
 
 export function outboxRowsByIds(db: DbOrTx, ids: number[]): OutboxRow[] {
   if (!ids.length) return [];
-  const list = sql.join(ids.map((id) => sql`${id}`), sql`, `);
+  const list = sql.join(
+    ids.map((id) => sql`${id}`),
+    sql`, `,
+  );
   return db.all<RawRow>(sql`SELECT ${ROW_COLUMNS} FROM outbox WHERE id IN (${list}) ORDER BY id`).map(parseRow);
 }
 
@@ -43,7 +48,8 @@ export function outboxRow(db: DbOrTx, id: number): OutboxRow | undefined {
 /** The rows sent together with this one (itself included), or the rows it would go with now. */
 export function rowsSentWith(db: DbOrTx, row: OutboxRow): OutboxRow[] {
   if (row.sentInId === null) return [row];
-  return db.all<RawRow>(sql`SELECT ${ROW_COLUMNS} FROM outbox WHERE sent_in_id = ${row.sentInId} ORDER BY id`)
+  return db
+    .all<RawRow>(sql`SELECT ${ROW_COLUMNS} FROM outbox WHERE sent_in_id = ${row.sentInId} ORDER BY id`)
     .map(parseRow);
 }
 
@@ -60,8 +66,12 @@ export type MailEvent = {
 /** Public events only: whatever a row points at, an internal note or a draft never reaches a mail. */
 export function publicEventsByIds(db: DbOrTx, ids: number[]): MailEvent[] {
   if (!ids.length) return [];
-  const list = sql.join(ids.map((id) => sql`${id}`), sql`, `);
-  return db.all<MailEvent & { before: string | null; after: string | null }>(sql`
+  const list = sql.join(
+    ids.map((id) => sql`${id}`),
+    sql`, `,
+  );
+  return db
+    .all<MailEvent & { before: string | null; after: string | null }>(sql`
     SELECT id, proposal_id AS proposalId, type, before, after, note, created_at AS createdAt
     FROM events WHERE id IN (${list}) AND public = 1 ORDER BY id`)
     .map((e) => ({
@@ -76,7 +86,10 @@ export type ProposalHead = { id: number; lp: number; title: string; consultation
 export function proposalHeads(db: DbOrTx, ids: number[]): Map<number, ProposalHead> {
   const out = new Map<number, ProposalHead>();
   if (!ids.length) return out;
-  const list = sql.join(ids.map((id) => sql`${id}`), sql`, `);
+  const list = sql.join(
+    ids.map((id) => sql`${id}`),
+    sql`, `,
+  );
   for (const p of db.all<ProposalHead>(sql`SELECT p.id, p.lp, p.title, c.slug AS consultationSlug
       FROM proposals p JOIN consultations c ON c.id = p.consultation_id WHERE p.id IN (${list})`)) {
     out.set(p.id, p);
@@ -85,13 +98,21 @@ export function proposalHeads(db: DbOrTx, ids: number[]): Map<number, ProposalHe
 }
 
 export type SubscriptionRef = {
-  id: number; email: string; scopeKind: ScopeKind; scopeId: number; frequency: string; state: string;
+  id: number;
+  email: string;
+  scopeKind: ScopeKind;
+  scopeId: number;
+  frequency: string;
+  state: string;
 };
 
 export function subscriptionsByIds(db: DbOrTx, ids: number[]): Map<number, SubscriptionRef> {
   const out = new Map<number, SubscriptionRef>();
   if (!ids.length) return out;
-  const list = sql.join(ids.map((id) => sql`${id}`), sql`, `);
+  const list = sql.join(
+    ids.map((id) => sql`${id}`),
+    sql`, `,
+  );
   for (const s of db.all<SubscriptionRef>(sql`SELECT id, email, scope_kind AS scopeKind, scope_id AS scopeId,
       frequency, state FROM subscriptions WHERE id IN (${list})`)) {
     out.set(s.id, s);
@@ -140,11 +161,13 @@ export function mailCounts(db: DbOrTx): MailCounts {
 /** The latest mails: one line per mail sent (rows coalesced into it counted), and every row not sent yet. */
 export function latestMails(db: DbOrTx, state: OutboxState | undefined, limit = 50) {
   const where = state ? sql`WHERE state = ${state}` : sql``;
-  return db.all<RawRow & { merged: number }>(sql`
+  return db
+    .all<RawRow & { merged: number }>(sql`
     SELECT ${ROW_COLUMNS}, (SELECT count(*) FROM outbox o2 WHERE o2.sent_in_id = outbox.id) AS merged
     FROM outbox ${where}
     ${state ? sql`AND` : sql`WHERE`} (sent_in_id IS NULL OR sent_in_id = id)
-    ORDER BY id DESC LIMIT ${limit}`).map((r) => ({ ...parseRow(r), merged: r.merged }));
+    ORDER BY id DESC LIMIT ${limit}`)
+    .map((r) => ({ ...parseRow(r), merged: r.merged }));
 }
 
 export function subscriptionCountsByScope(db: DbOrTx) {

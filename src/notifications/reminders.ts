@@ -9,7 +9,10 @@ const MESSAGE_ID = sql.raw(`lower(hex(randomblob(12)))`);
 /** Monday from 07:00 in Warsaw: when the weekly reminder goes out. */
 export function isReminderTime(now: Date): boolean {
   const parts = new Intl.DateTimeFormat('en-GB', {
-    timeZone: 'Europe/Warsaw', weekday: 'short', hour: '2-digit', hourCycle: 'h23',
+    timeZone: 'Europe/Warsaw',
+    weekday: 'short',
+    hour: '2-digit',
+    hourCycle: 'h23',
   }).formatToParts(now);
   const weekday = parts.find((p) => p.type === 'weekday')?.value;
   const hour = Number(parts.find((p) => p.type === 'hour')?.value);
@@ -43,7 +46,10 @@ export function enqueueWeeklyReminders(db: DbOrTx, now: Date): number {
   const staff = db.all<{ unitId: number; email: string }>(sql`
     SELECT uu.unit_id AS unitId, us.email FROM user_units uu JOIN users us ON us.id = uu.user_id
     WHERE us.active = 1 AND us.role = 'unit'
-      AND uu.unit_id IN (${sql.join(unitIds.map((id) => sql`${id}`), sql`, `)})`);
+      AND uu.unit_id IN (${sql.join(
+        unitIds.map((id) => sql`${id}`),
+        sql`, `,
+      )})`);
   const byAddress = new Map<string, ReminderItem[]>();
   const add = (email: string, item: ReminderItem) => {
     const key = email.trim().toLowerCase();
@@ -54,7 +60,11 @@ export function enqueueWeeklyReminders(db: DbOrTx, now: Date): number {
   };
   for (const d of due) {
     const item: ReminderItem = {
-      unitName: d.unitName, proposalId: d.proposalId, lp: d.lp, title: d.title, dueDate: d.dueDate,
+      unitName: d.unitName,
+      proposalId: d.proposalId,
+      lp: d.lp,
+      title: d.title,
+      dueDate: d.dueDate,
     };
     add(d.unitEmail, item);
     for (const s of staff.filter((x) => x.unitId === d.unitId)) add(s.email, item);

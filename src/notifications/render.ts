@@ -9,15 +9,24 @@ import { viewsRoot } from '../plugins/view.js';
 import { OUTCOME_LABELS } from '../workflow/workflow.js';
 import type { Outcome } from '../db/schema/workflow.js';
 import {
-  proposalHeads, publicEventsByIds, scopeLabel, subscriptionsByIds,
-  type MailEvent, type OutboxRow, type ProposalHead, type SubscriptionRef,
+  proposalHeads,
+  publicEventsByIds,
+  scopeLabel,
+  subscriptionsByIds,
+  type MailEvent,
+  type OutboxRow,
+  type ProposalHead,
+  type SubscriptionRef,
 } from './queries.js';
 
 const emailsRoot = path.join(viewsRoot, 'emails');
 
 function environment(autoescape: boolean) {
   const env = new nunjucks.Environment(new nunjucks.FileSystemLoader(emailsRoot), {
-    autoescape, throwOnUndefined: false, trimBlocks: true, lstripBlocks: true,
+    autoescape,
+    throwOnUndefined: false,
+    trimBlocks: true,
+    lstripBlocks: true,
   });
   env.addFilter('datePl', (v: string | null | undefined) => (v ? formatDatePl(v) : ''));
   return env;
@@ -107,11 +116,13 @@ export function mailItems(events: MailEvent[], baseUrl: string): MailItem[] {
       item.decision = {
         outcome: outcome(after.outcome),
         text: String(after.text ?? ''),
-        cited: events.filter((p) => p.type === 'position.published' && p.createdAt === e.createdAt).map((p) => ({
-          unitName: String(p.after?.unitName ?? ''),
-          outcome: outcome(p.after?.outcome),
-          justification: String(p.after?.justification ?? ''),
-        })),
+        cited: events
+          .filter((p) => p.type === 'position.published' && p.createdAt === e.createdAt)
+          .map((p) => ({
+            unitName: String(p.after?.unitName ?? ''),
+            outcome: outcome(p.after?.outcome),
+            justification: String(p.after?.justification ?? ''),
+          })),
       };
     }
     if (e.type === 'duplicate.marked' && typeof after.duplicateOfId === 'number') {
@@ -147,10 +158,11 @@ function listHeaders(ctx: RenderContext, slug: string | undefined, oneClickToken
   const listDomain = mailAddress(ctx.from).domain;
   return {
     'List-Id': `<konsultacje.${slug ?? 'wszystkie'}.${listDomain}>`,
-    'List-Unsubscribe': `<${ctx.baseUrl}/subscriptions/unsubscribe?token=${oneClickToken}>, ` +
+    'List-Unsubscribe':
+      `<${ctx.baseUrl}/subscriptions/unsubscribe?token=${oneClickToken}>, ` +
       `<mailto:${address}?subject=wypisz%20${oneClickToken}>`,
     'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
-    'Precedence': 'list',
+    Precedence: 'list',
   };
 }
 
@@ -215,7 +227,9 @@ function eventsView(db: DbOrTx, ctx: RenderContext, kind: MailGroup['kind'], eve
     const proposals = [...byProposal.entries()]
       .sort((a, b) => b[1].at(-1)!.id - a[1].at(-1)!.id)
       .map(([id, list]) => ({
-        ...heads.get(id)!, url: `${ctx.baseUrl}/proposals/${id}`, items: mailItems(list, ctx.baseUrl),
+        ...heads.get(id)!,
+        url: `${ctx.baseUrl}/proposals/${id}`,
+        items: mailItems(list, ctx.baseUrl),
       }));
     const digest = kind === 'digest';
     const subject = digest
@@ -226,7 +240,12 @@ function eventsView(db: DbOrTx, ctx: RenderContext, kind: MailGroup['kind'], eve
 }
 
 function composeEventsMail(db: DbOrTx, group: MailGroup, ctx: RenderContext): OutgoingMail | null {
-  const view = eventsView(db, ctx, group.kind, group.rows.map((r) => r.eventId).filter((id) => id !== null));
+  const view = eventsView(
+    db,
+    ctx,
+    group.kind,
+    group.rows.map((r) => r.eventId).filter((id) => id !== null),
+  );
   if (!view) return null;
   const { proposals, subject, digest } = view;
 
@@ -238,12 +257,15 @@ function composeEventsMail(db: DbOrTx, group: MailGroup, ctx: RenderContext): Ou
 
   // the body depends only on the events and the footer (its links hold the token the source handed out, within
   // one batch a placeholder the worker fills in per mail): followers of the same events share one rendering
-  const { html, text } = memo(ctx, `events-mail:${view.key}:${JSON.stringify(footer)}`,
-    () => render('events', { subject, digest, proposals, footer, baseUrl: ctx.baseUrl }));
+  const { html, text } = memo(ctx, `events-mail:${view.key}:${JSON.stringify(footer)}`, () =>
+    render('events', { subject, digest, proposals, footer, baseUrl: ctx.baseUrl }),
+  );
   const single = proposals.length === 1 ? proposals[0]!.id : null;
   return {
     ...envelope(ctx, group, single),
-    subject, html, text,
+    subject,
+    html,
+    text,
     headers: { ...AUTO, ...listHeaders(ctx, proposals[0]!.consultationSlug, token) },
   };
 }
@@ -278,14 +300,19 @@ function composeStaffProposalMail(db: DbOrTx, group: MailGroup, ctx: RenderConte
   let template: string;
   let data: Record<string, unknown>;
   if (group.kind === 'staff-assigned') {
-    const events = eventsOf(db, ctx, group.rows.map((r) => r.eventId).filter((id): id is number => id !== null))
-      .filter((e) => e.type === 'assignment.added');
+    const events = eventsOf(
+      db,
+      ctx,
+      group.rows.map((r) => r.eventId).filter((id): id is number => id !== null),
+    ).filter((e) => e.type === 'assignment.added');
     if (!events.length) return null;
     subject = `Przekazano propozycję LP ${head.lp} do Twojej jednostki`;
     template = 'staff-assigned';
     data = {
       units: events.map((e) => ({
-        name: String(e.after?.unitName ?? ''), dueDate: String(e.after?.dueDate ?? ''), lead: !!e.after?.lead,
+        name: String(e.after?.unitName ?? ''),
+        dueDate: String(e.after?.dueDate ?? ''),
+        lead: !!e.after?.lead,
       })),
     };
   } else {
@@ -306,9 +333,13 @@ function composeReminder(group: MailGroup, ctx: RenderContext): OutgoingMail | n
   const today = payload.today ?? '';
   const units = [...new Set(items.map((i) => i.unitName))].map((name) => ({
     name,
-    items: items.filter((i) => i.unitName === name).map((i) => ({
-      ...i, overdue: i.dueDate < today, url: `${ctx.baseUrl}/staff/proposals/${i.proposalId}`,
-    })),
+    items: items
+      .filter((i) => i.unitName === name)
+      .map((i) => ({
+        ...i,
+        overdue: i.dueDate < today,
+        url: `${ctx.baseUrl}/staff/proposals/${i.proposalId}`,
+      })),
   }));
   const subject = `Przypomnienie: stanowiska do złożenia (${items.length})`;
   const staffUrl = `${ctx.baseUrl}/staff`;

@@ -19,14 +19,23 @@ export const KIND_LABELS: Record<OutboxKind, string> = {
 export const STATE_LABELS = { queued: 'w kolejce', sent: 'wysłana', dead: 'niewysłana (błąd trwały)' } as const;
 
 const SCOPE_LABELS: Record<ScopeKind, string> = {
-  consultation: 'całe konsultacje', table: 'stolik', unit: 'jednostka', proposal: 'propozycja',
+  consultation: 'całe konsultacje',
+  table: 'stolik',
+  unit: 'jednostka',
+  proposal: 'propozycja',
 };
 
 const listQuery = z.object({
   state: z.enum(OUTBOX_STATES).optional().catch(undefined),
   ok: z.enum(['ponowiono']).optional().catch(undefined),
 });
-const idParam = z.object({ id: z.coerce.number().int().min(1).max(2 ** 31) });
+const idParam = z.object({
+  id: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(2 ** 31),
+});
 
 /** "Poczta": the outbox as staff see it. Admins everything; RDPP reviewers the counts; unit staff nothing. */
 const routes: FastifyPluginAsync = async (app) => {
@@ -42,8 +51,7 @@ const routes: FastifyPluginAsync = async (app) => {
     await requireStaff(request, reply);
     if (reply.sent) return;
     if (request.user!.role === 'unit') {
-      throw new HttpError(403,
-        'Stronę „Poczta” widzą tylko Biuro Dialogu i Innowacji Miejskich oraz członkowie RDPP.');
+      throw new HttpError(403, 'Stronę „Poczta” widzą tylko Biuro Dialogu i Innowacji Miejskich oraz członkowie RDPP.');
     }
   };
 
@@ -51,16 +59,26 @@ const routes: FastifyPluginAsync = async (app) => {
     const { state, ok } = listQuery.parse(request.query ?? {});
     const full = canManage(request.user);
     const scopes = subscriptionCountsByScope(db).map((s) => ({
-      ...s, kindLabel: SCOPE_LABELS[s.scopeKind], label: scopeLabel(db, s.scopeKind, s.scopeId),
+      ...s,
+      kindLabel: SCOPE_LABELS[s.scopeKind],
+      label: scopeLabel(db, s.scopeKind, s.scopeId),
     }));
     const mails = full
       ? latestMails(db, state).map((m) => ({
-        ...m, masked: maskEmail(m.recipient), kindLabel: KIND_LABELS[m.kind], stateLabel: STATE_LABELS[m.state],
-        retrying: m.state === 'queued' && m.attempts > 0,
-      }))
+          ...m,
+          masked: maskEmail(m.recipient),
+          kindLabel: KIND_LABELS[m.kind],
+          stateLabel: STATE_LABELS[m.state],
+          retrying: m.state === 'queued' && m.attempts > 0,
+        }))
       : [];
     return render(request, reply, 'staff/mail.njk', {
-      counts: mailCounts(db), scopes, mails, full, state, ok,
+      counts: mailCounts(db),
+      scopes,
+      mails,
+      full,
+      state,
+      ok,
       stateOptions: OUTBOX_STATES.map((value) => ({ value, label: STATE_LABELS[value] })),
     });
   });
@@ -72,7 +90,10 @@ const routes: FastifyPluginAsync = async (app) => {
     const { row, mail } = preview;
     return render(request, reply, 'staff/mail-preview.njk', {
       row: {
-        ...row, masked: maskEmail(row.recipient), kindLabel: KIND_LABELS[row.kind], stateLabel: STATE_LABELS[row.state],
+        ...row,
+        masked: maskEmail(row.recipient),
+        kindLabel: KIND_LABELS[row.kind],
+        stateLabel: STATE_LABELS[row.state],
       },
       mail: mail && { ...mail, to: maskEmail(mail.to), headerList: Object.entries(mail.headers) },
     });

@@ -54,8 +54,12 @@ export function createMailer(config: Pick<MailConfig, 'smtpUrl' | 'dir'>): Maile
         const raw = buildMime(mail);
         if (raw === null) await transport.sendMail(mail);
         // the Message-ID only spares nodemailer generating one for its log (the raw message carries its own)
-        else await transport.sendMail({ envelope: { from: envelopeAddress(mail.from), to: [mail.to] }, raw,
-          messageId: mail.messageId });
+        else
+          await transport.sendMail({
+            envelope: { from: envelopeAddress(mail.from), to: [mail.to] },
+            raw,
+            messageId: mail.messageId,
+          });
       },
       close: () => transport.close(),
     };
@@ -71,7 +75,7 @@ export function createMailer(config: Pick<MailConfig, 'smtpUrl' | 'dir'>): Maile
         folderReady = true;
       }
       const raw = buildMime(mail);
-      const message = raw === null ? (await files.sendMail(mail)).message as Buffer : raw.replace(/\r\n/g, '\n');
+      const message = raw === null ? ((await files.sendMail(mail)).message as Buffer) : raw.replace(/\r\n/g, '\n');
       const local = mail.messageId.replace(/^<|@.*$/g, '').replace(/[^A-Za-z0-9_-]/g, '');
       const name = `${new Date().toISOString().replace(/[:.]/g, '-')}-${local}.eml`;
       await fs.promises.writeFile(path.join(config.dir, name), message, { mode: 0o600 });
@@ -104,35 +108,46 @@ export type MailPluginOptions = {
  * The mailer and the outbox worker. `app.mailWorker.runOnce(now)` sends what is due (tests drive it); with
  * MailConfig.worker a loop runs it every few seconds and stops with the app, after the batch in flight.
  */
-export default fp<MailPluginOptions>(async (app, opts) => {
-  const mailer = createMailer(opts.config);
-  const worker = createMailWorker({
-    db: app.database.db, sqlite: app.database.sqlite, mailer, config: opts.config, baseUrl: opts.baseUrl, log: app.log,
-  });
-  app.decorate('mailer', mailer);
-  app.decorate('mailWorker', worker);
-
-  let timer: NodeJS.Timeout | undefined;
-  let inFlight: Promise<unknown> | undefined;
-  let closing = false;
-  if (opts.config.worker) {
-    const tick = () => {
-      if (closing || inFlight) return;
-      inFlight = worker.runOnce()
-        .catch((err: unknown) => app.log.error({ err }, 'mail worker failed'))
-        .finally(() => { inFlight = undefined; });
-    };
-    app.addHook('onReady', async () => {
-      timer = setInterval(tick, opts.intervalMs ?? 2000);
-      timer.unref();
+export default fp<MailPluginOptions>(
+  async (app, opts) => {
+    const mailer = createMailer(opts.config);
+    const worker = createMailWorker({
+      db: app.database.db,
+      sqlite: app.database.sqlite,
+      mailer,
+      config: opts.config,
+      baseUrl: opts.baseUrl,
+      log: app.log,
     });
-  }
-  // preClose runs before the database plugin's onClose: the batch in flight finishes against an open database
-  app.addHook('preClose', async () => {
-    closing = true;
-    if (timer) clearInterval(timer);
-    worker.stop();
-    await inFlight;
-    mailer.close();
-  });
-}, { name: 'mail', dependencies: ['db'] });
+    app.decorate('mailer', mailer);
+    app.decorate('mailWorker', worker);
+
+    let timer: NodeJS.Timeout | undefined;
+    let inFlight: Promise<unknown> | undefined;
+    let closing = false;
+    if (opts.config.worker) {
+      const tick = () => {
+        if (closing || inFlight) return;
+        inFlight = worker
+          .runOnce()
+          .catch((err: unknown) => app.log.error({ err }, 'mail worker failed'))
+          .finally(() => {
+            inFlight = undefined;
+          });
+      };
+      app.addHook('onReady', async () => {
+        timer = setInterval(tick, opts.intervalMs ?? 2000);
+        timer.unref();
+      });
+    }
+    // preClose runs before the database plugin's onClose: the batch in flight finishes against an open database
+    app.addHook('preClose', async () => {
+      closing = true;
+      if (timer) clearInterval(timer);
+      worker.stop();
+      await inFlight;
+      mailer.close();
+    });
+  },
+  { name: 'mail', dependencies: ['db'] },
+);

@@ -28,13 +28,15 @@ beforeAll(async () => {
   lp7 = idOfLp(app, 7);
   for (let i = 0; i < FOLLOWERS; i++) subscribe(app, follower(i), { kind: 'proposal', id: lp7 });
   subscribe(app, LEFT, { kind: 'proposal', id: lp7 });
-  const consultationId = (app.database.sqlite.prepare('SELECT consultation_id c FROM proposals WHERE id = ?')
-    .get(lp7) as { c: number }).c;
+  const consultationId = (
+    app.database.sqlite.prepare('SELECT consultation_id c FROM proposals WHERE id = ?').get(lp7) as { c: number }
+  ).c;
   subscribe(app, WHOLE, { kind: 'consultation', id: consultationId });
   // a confirmation request waiting in the same batch: two tokens of its own (confirm, manage)
   const pending = subscribe(app, NEW, { kind: 'proposal', id: idOfLp(app, 8) }, { state: 'pending' });
   const now = new Date().toISOString();
-  app.database.sqlite.prepare(`INSERT INTO outbox (dedup_key, kind, recipient, subscription_id, payload,
+  app.database.sqlite
+    .prepare(`INSERT INTO outbox (dedup_key, kind, recipient, subscription_id, payload,
       available_at, message_id, created_at) VALUES (?, 'confirmation', ?, ?, '{}', ?, lower(hex(randomblob(12))), ?)`)
     .run(`confirm:${pending}:1`, NEW, pending, now, now);
   const admin = new Agent(app);
@@ -82,7 +84,7 @@ describe('a batch of mails rendered together', () => {
     expect(seen.size).toBe(FOLLOWERS + 1);
   });
 
-  it('keeps each footer\'s own reason although the bodies are shared', () => {
+  it("keeps each footer's own reason although the bodies are shared", () => {
     const whole = sink.to(WHOLE)[0]!.parsed.text!;
     expect(whole).toContain('obserwujesz wszystkie propozycje z konsultacji');
     expect(whole).not.toContain('obserwujesz propozycję LP 7');
@@ -102,8 +104,13 @@ describe('a batch of mails rendered together', () => {
 
   it('leaves no placeholder in any mail, and stores one token per link', () => {
     for (const m of sink.received) expect(m.raw).not.toMatch(/placeholder/i);
-    const stored = app.database.sqlite.prepare(`SELECT purpose, count(*) n FROM subscriber_tokens
-      GROUP BY purpose ORDER BY purpose`).all();
-    expect(stored).toEqual([{ purpose: 'confirm', n: 1 }, { purpose: 'manage', n: FOLLOWERS + 2 }]);
+    const stored = app.database.sqlite
+      .prepare(`SELECT purpose, count(*) n FROM subscriber_tokens
+      GROUP BY purpose ORDER BY purpose`)
+      .all();
+    expect(stored).toEqual([
+      { purpose: 'confirm', n: 1 },
+      { purpose: 'manage', n: FOLLOWERS + 2 },
+    ]);
   });
 });

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import {
-  backoffSeconds, classifyFailure, describeFailure, isoWeek, maskEmail, MAX_BACKOFF_SECONDS,
+  backoffSeconds,
+  classifyFailure,
+  describeFailure,
+  isoWeek,
+  maskEmail,
+  MAX_BACKOFF_SECONDS,
 } from '../../src/notifications/delivery.js';
 import { isReminderTime } from '../../src/notifications/reminders.js';
 import { mailAddress, proposalRootId } from '../../src/notifications/render.js';
@@ -22,10 +27,12 @@ describe('delivery rules', () => {
   });
 
   it('describes a failure on one line, with the SMTP answer or the error code', () => {
-    expect(describeFailure({ responseCode: 550, response: '550 Mailbox\n unavailable' }))
-      .toBe('550 Mailbox unavailable');
-    expect(describeFailure(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:25'), { code: 'ESOCKET' })))
-      .toBe('ESOCKET: connect ECONNREFUSED 127.0.0.1:25');
+    expect(describeFailure({ responseCode: 550, response: '550 Mailbox\n unavailable' })).toBe(
+      '550 Mailbox unavailable',
+    );
+    expect(describeFailure(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:25'), { code: 'ESOCKET' }))).toBe(
+      'ESOCKET: connect ECONNREFUSED 127.0.0.1:25',
+    );
   });
 
   it('masks addresses, keeps the domain', () => {
@@ -47,9 +54,11 @@ describe('delivery rules', () => {
     expect(isReminderTime(new Date('2026-12-01T08:00:00Z'))).toBe(false); // Tuesday
   });
 
-  it('sender address, domain and the proposal\'s thread root', () => {
-    expect(mailAddress('Konsultacje Toruń <konsultacje@torun.pl>'))
-      .toEqual({ address: 'konsultacje@torun.pl', domain: 'torun.pl' });
+  it("sender address, domain and the proposal's thread root", () => {
+    expect(mailAddress('Konsultacje Toruń <konsultacje@torun.pl>')).toEqual({
+      address: 'konsultacje@torun.pl',
+      domain: 'torun.pl',
+    });
     expect(mailAddress('bdim@torun.pl')).toEqual({ address: 'bdim@torun.pl', domain: 'torun.pl' });
     expect(proposalRootId(7, 'torun.pl')).toBe('<proposal-7@torun.pl>');
   });

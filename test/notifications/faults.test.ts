@@ -14,9 +14,11 @@ let consultationId: number;
 const FOLLOWER = 'wszystko@ngo.pl';
 const REFUSED = 'nie-ma-takiej@ngo.pl';
 const GREYLISTED = 'pozniej@ngo.pl';
-const rows = (recipient: string) => app.database.sqlite.prepare(`SELECT id, state, attempts, last_error AS lastError,
-  available_at AS availableAt FROM outbox WHERE recipient = ? ORDER BY id`).all(recipient) as
-  { id: number; state: string; attempts: number; lastError: string | null; availableAt: string }[];
+const rows = (recipient: string) =>
+  app.database.sqlite
+    .prepare(`SELECT id, state, attempts, last_error AS lastError,
+  available_at AS availableAt FROM outbox WHERE recipient = ? ORDER BY id`)
+    .all(recipient) as { id: number; state: string; attempts: number; lastError: string | null; availableAt: string }[];
 
 /** Assigned, both positions in: ready for a decision. */
 async function readyForDecision(lp: number) {
@@ -147,7 +149,7 @@ describe('a temporary refusal (SMTP 451)', () => {
 });
 
 describe('the coalescing window', () => {
-  it('holds a proposal\'s events until the window passes, then sends them as one mail', async () => {
+  it("holds a proposal's events until the window passes, then sends them as one mail", async () => {
     const coalescing = await build({ mail: { smtpUrl: sink.url, coalesceSeconds: 300 } });
     try {
       await createUser(coalescing, 'biuro@torun.test', 'admin');
@@ -159,10 +161,16 @@ describe('the coalescing window', () => {
       await assign(coalescing, boss, id);
       expect(await coalescing.mailWorker.runOnce(later(10))).toMatchObject({ sent: 0 });
       const page = await boss.get(`/staff/proposals/${id}`);
-      const assignmentId = (coalescing.database.sqlite.prepare(`SELECT id FROM assignments WHERE proposal_id = ?
-        AND lead = 0`).get(id) as { id: number }).id;
+      const assignmentId = (
+        coalescing.database.sqlite
+          .prepare(`SELECT id FROM assignments WHERE proposal_id = ?
+        AND lead = 0`)
+          .get(id) as { id: number }
+      ).id;
       const res = await boss.post(`/proposals/${id}/assignments/${assignmentId}`, {
-        version: versionIn(page.body), dueDate: inDays(21), lead: 'on',
+        version: versionIn(page.body),
+        dueDate: inDays(21),
+        lead: 'on',
       });
       expect(res.statusCode).toBe(303);
       expect(await coalescing.mailWorker.runOnce(later(60))).toMatchObject({ sent: 0 });

@@ -51,7 +51,11 @@ describe('an NGO follows LP 7 and gets the answer by e-mail', () => {
     expect(form.statusCode).toBe(200);
     const clauseVersion = /name="clauseVersion" value="([^"]+)"/.exec(form.body)![1]!;
     const sent = await visitor.post('/subscriptions', {
-      scope: 'proposal', id: String(lp7), clauseVersion, email: NGO, frequency: 'immediate',
+      scope: 'proposal',
+      id: String(lp7),
+      clauseVersion,
+      email: NGO,
+      frequency: 'immediate',
     });
     expect(sent.statusCode).toBe(303);
     expect(sent.headers.location).toBe('/subscriptions/sent');
@@ -60,8 +64,9 @@ describe('an NGO follows LP 7 and gets the answer by e-mail', () => {
     const confirmation = sink.to(NGO);
     expect(confirmation).toHaveLength(1);
     const confirmUrl = linkIn(confirmation[0]!.parsed.text ?? '', '/subscriptions/confirm');
-    const state = () => (app.database.sqlite.prepare('SELECT state FROM subscriptions WHERE email = ?').get(NGO) as
-      { state: string }).state;
+    const state = () =>
+      (app.database.sqlite.prepare('SELECT state FROM subscriptions WHERE email = ?').get(NGO) as { state: string })
+        .state;
 
     const button = await visitor.get(confirmUrl);
     expect(button.statusCode).toBe(200);
@@ -73,7 +78,7 @@ describe('an NGO follows LP 7 and gets the answer by e-mail', () => {
     expect(state()).toBe('confirmed');
   });
 
-  it('the assignment: one mail to the follower naming the units; the units\' staff and contact get theirs', async () => {
+  it("the assignment: one mail to the follower naming the units; the units' staff and contact get theirs", async () => {
     sink.received.length = 0;
     await assign(app, admin, lp7);
     await run();
@@ -104,7 +109,9 @@ describe('an NGO follows LP 7 and gets the answer by e-mail', () => {
     expect(m.parsed.text).toContain(DECISION);
     expect(m.parsed.text).toContain(ZGM_TEXT);
     expect(m.parsed.html).toContain(DECISION);
-    expect(header(m.raw, 'list-unsubscribe')).toMatch(/<http:\/\/127\.0\.0\.1:3000\/subscriptions\/unsubscribe\?token=/);
+    expect(header(m.raw, 'list-unsubscribe')).toMatch(
+      /<http:\/\/127\.0\.0\.1:3000\/subscriptions\/unsubscribe\?token=/,
+    );
     expect(header(m.raw, 'list-unsubscribe')).toMatch(/<mailto:/);
     expect(header(m.raw, 'list-unsubscribe-post')).toBe('List-Unsubscribe=One-Click');
     expect(header(m.raw, 'list-id')).toBeTruthy();
@@ -115,23 +122,32 @@ describe('an NGO follows LP 7 and gets the answer by e-mail', () => {
 
   it('a one-click POST to the List-Unsubscribe address (no cookie, no CSRF) ends it; a later event mails nothing', async () => {
     const m = sink.to(NGO)[0]!;
-    const url = /<(http:[^>]+)>/.exec(String(header(m.raw, 'list-unsubscribe')))![1]!.replace('http://127.0.0.1:3000', '');
+    const url = /<(http:[^>]+)>/
+      .exec(String(header(m.raw, 'list-unsubscribe')))![1]!
+      .replace('http://127.0.0.1:3000', '');
     const res = await app.inject({
-      method: 'POST', url, payload: 'List-Unsubscribe=One-Click',
+      method: 'POST',
+      url,
+      payload: 'List-Unsubscribe=One-Click',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
     });
     expect(res.statusCode).toBe(200);
-    expect(app.database.sqlite.prepare('SELECT count(*) n FROM subscriptions WHERE email = ?').get(NGO)).toEqual({ n: 0 });
+    expect(app.database.sqlite.prepare('SELECT count(*) n FROM subscriptions WHERE email = ?').get(NGO)).toEqual({
+      n: 0,
+    });
 
     sink.received.length = 0;
     const page = await admin.get(`/staff/proposals/${lp7}`);
     const moved = await admin.post(`/proposals/${lp7}/status`, {
-      version: versionIn(page.body), target: 'w-realizacji', reason: '',
+      version: versionIn(page.body),
+      target: 'w-realizacji',
+      reason: '',
     });
     expect(moved.statusCode).toBe(303);
     await run();
     expect(sink.to(NGO)).toHaveLength(0);
-    expect(app.database.sqlite.prepare("SELECT count(*) n FROM outbox WHERE recipient = ? AND state = 'queued'")
-      .get(NGO)).toEqual({ n: 0 });
+    expect(
+      app.database.sqlite.prepare("SELECT count(*) n FROM outbox WHERE recipient = ? AND state = 'queued'").get(NGO),
+    ).toEqual({ n: 0 });
   });
 });

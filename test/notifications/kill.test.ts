@@ -13,8 +13,11 @@ let app: App;
 let sink: SmtpSink;
 
 function startWorker(offsetSeconds: number): { child: ChildProcess; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', CHILD, app.database.sqlite.name, sink.url,
-    String(offsetSeconds)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', CHILD, app.database.sqlite.name, sink.url, String(offsetSeconds)],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return { child, exited };
 }
@@ -37,7 +40,8 @@ afterAll(async () => {
 
 describe('kill -9 mid-batch', () => {
   it('resumes after a restart: every mail arrives, a repeat only for a mail that was in flight', async () => {
-    const expected = app.database.sqlite.prepare(`SELECT DISTINCT recipient FROM outbox WHERE kind = 'subscriber'`)
+    const expected = app.database.sqlite
+      .prepare(`SELECT DISTINCT recipient FROM outbox WHERE kind = 'subscriber'`)
       .all().length;
     expect(expected).toBe(FOLLOWERS);
 
@@ -47,8 +51,10 @@ describe('kill -9 mid-batch', () => {
     expect(await first.exited).toBeNull();
     const beforeKill = sink.received.length;
     expect(beforeKill).toBeLessThan(FOLLOWERS);
-    const leased = app.database.sqlite.prepare(`SELECT count(*) n FROM outbox WHERE state = 'queued'
-      AND locked_until IS NOT NULL`).get() as { n: number };
+    const leased = app.database.sqlite
+      .prepare(`SELECT count(*) n FROM outbox WHERE state = 'queued'
+      AND locked_until IS NOT NULL`)
+      .get() as { n: number };
     expect(leased.n).toBeGreaterThan(0);
 
     // started again with its clock past the lease (300 s) the killed worker held
@@ -69,8 +75,9 @@ describe('kill -9 mid-batch', () => {
     const repeated = [...byId].filter(([, n]) => n > 1);
     expect(repeated.length).toBeLessThanOrEqual(5); // at most one per pooled SMTP connection
     expect(repeated.every(([, n]) => n === 2)).toBe(true);
-    const sentIds = app.database.sqlite.prepare(`SELECT message_id m FROM outbox WHERE sent_in_id = id`).all() as
-      { m: string }[];
+    const sentIds = app.database.sqlite.prepare(`SELECT message_id m FROM outbox WHERE sent_in_id = id`).all() as {
+      m: string;
+    }[];
     expect(new Set(byId.keys())).toEqual(new Set(sentIds.map((r) => `<${r.m}@torun.test>`)));
   });
 });

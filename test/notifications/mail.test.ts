@@ -1,9 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nextDigestTime } from '../../src/lib/dates.js';
 import { Agent, build, createUser, idOfLp, type App } from '../helpers.js';
-import {
-  addNote, assign, BDIM, later, publishDecision, submitPosition, subscribe, ZGM,
-} from './fixtures.js';
+import { addNote, assign, BDIM, later, publishDecision, submitPosition, subscribe, ZGM } from './fixtures.js';
 import { header, startSmtpSink, type SmtpSink } from './smtp.js';
 
 /**
@@ -46,8 +44,9 @@ beforeAll(async () => {
   await zgm.login('zgm@torun.test');
   subscribe(app, FOLLOWER, { kind: 'proposal', id: lp7 });
   subscribe(app, PENDING, { kind: 'proposal', id: lp7 }, { state: 'pending' });
-  const consultationId = (app.database.sqlite.prepare('SELECT consultation_id c FROM proposals WHERE id = ?')
-    .get(lp7) as { c: number }).c;
+  const consultationId = (
+    app.database.sqlite.prepare('SELECT consultation_id c FROM proposals WHERE id = ?').get(lp7) as { c: number }
+  ).c;
   subscribe(app, DAILY, { kind: 'consultation', id: consultationId }, { frequency: 'daily' });
 });
 afterAll(async () => {
@@ -71,8 +70,10 @@ describe('LP 7 from assignment to decision, by mail', () => {
     expect(m.text).toMatch(/termin stanowiska: \d{1,2} [a-ząćęłńóśźż]+ \d{4}/);
     expect(m.html).toContain(`Przekazano do: ${BDIM}`);
     // the rows of that change are marked sent in one mail
-    const rows = app.database.sqlite.prepare(`SELECT state, sent_in_id, subject FROM outbox
-      WHERE recipient = ? ORDER BY id`).all(FOLLOWER) as { state: string; sent_in_id: number; subject: string }[];
+    const rows = app.database.sqlite
+      .prepare(`SELECT state, sent_in_id, subject FROM outbox
+      WHERE recipient = ? ORDER BY id`)
+      .all(FOLLOWER) as { state: string; sent_in_id: number; subject: string }[];
     expect(rows.length).toBe(3);
     expect(new Set(rows.map((r) => r.sent_in_id)).size).toBe(1);
     expect(rows.every((r) => r.state === 'sent' && r.subject === m.subject)).toBe(true);
@@ -113,52 +114,55 @@ describe('LP 7 from assignment to decision, by mail', () => {
     expect(toFollower[0]!.parsed.text).not.toContain(BDIM_TEXT);
   });
 
-  it('the decision mail carries the outcome, the full text and the cited positions, with list and thread headers',
-    async () => {
-      sink.clear();
-      await publishDecision(admin, lp7, 'uwzgledniona', DECISION);
-      await run();
-      const mails = sink.to(FOLLOWER);
-      expect(mails).toHaveLength(1);
-      const { parsed, raw } = mails[0]!;
-      expect(parsed.subject).toBe('Propozycja LP 7: decyzja – uwzględniona');
-      for (const body of [parsed.text!, parsed.html as string]) {
-        expect(body).toContain('Rozstrzygnięcie: propozycja uwzględniona');
-        expect(body).toContain(DECISION);
-        expect(body).toContain(BDIM);
-        expect(body).toContain(BDIM_TEXT);
-        expect(body).toContain(ZGM);
-        expect(body).toContain(ZGM_TEXT);
-        expect(body).toContain('już realizowana');
-      }
-      expect(parsed.text).toContain(`http://127.0.0.1:3000/proposals/${lp7}`);
+  it('the decision mail carries the outcome, the full text and the cited positions, with list and thread headers', async () => {
+    sink.clear();
+    await publishDecision(admin, lp7, 'uwzgledniona', DECISION);
+    await run();
+    const mails = sink.to(FOLLOWER);
+    expect(mails).toHaveLength(1);
+    const { parsed, raw } = mails[0]!;
+    expect(parsed.subject).toBe('Propozycja LP 7: decyzja – uwzględniona');
+    for (const body of [parsed.text!, parsed.html as string]) {
+      expect(body).toContain('Rozstrzygnięcie: propozycja uwzględniona');
+      expect(body).toContain(DECISION);
+      expect(body).toContain(BDIM);
+      expect(body).toContain(BDIM_TEXT);
+      expect(body).toContain(ZGM);
+      expect(body).toContain(ZGM_TEXT);
+      expect(body).toContain('już realizowana');
+    }
+    expect(parsed.text).toContain(`http://127.0.0.1:3000/proposals/${lp7}`);
 
-      const root = `<proposal-${lp7}@torun.test>`;
-      expect(header(raw, 'In-Reply-To')).toBe(root);
-      expect(header(raw, 'References')).toBe(root);
-      expect(header(raw, 'Message-ID')).toMatch(/^<[0-9a-f]{24}@torun\.test>$/);
-      expect(header(raw, 'Auto-Submitted')).toBe('auto-generated');
-      expect(header(raw, 'List-Id')).toBe('<konsultacje.torun-2026.torun.test>');
-      expect(header(raw, 'List-Unsubscribe-Post')).toBe('List-Unsubscribe=One-Click');
-      const unsubscribe = header(raw, 'List-Unsubscribe')!;
-      expect(unsubscribe).toMatch(
-        new RegExp('^<http://127\\.0\\.0\\.1:3000/subscriptions/unsubscribe\\?token=[\\w-]{20,64}>, '
-          + '<mailto:bdim@torun\\.test\\?subject=wypisz%20[\\w-]{20,64}>$'));
-      // the footer says why it came and how to stop, with real link texts
-      expect(parsed.text).toContain('Dostajesz tę wiadomość, bo obserwujesz propozycję LP 7');
-      expect(parsed.html).toContain('>Zarządzaj swoimi subskrypcjami</a>');
-      expect(parsed.html).toContain('/subscriptions/manage?token=');
+    const root = `<proposal-${lp7}@torun.test>`;
+    expect(header(raw, 'In-Reply-To')).toBe(root);
+    expect(header(raw, 'References')).toBe(root);
+    expect(header(raw, 'Message-ID')).toMatch(/^<[0-9a-f]{24}@torun\.test>$/);
+    expect(header(raw, 'Auto-Submitted')).toBe('auto-generated');
+    expect(header(raw, 'List-Id')).toBe('<konsultacje.torun-2026.torun.test>');
+    expect(header(raw, 'List-Unsubscribe-Post')).toBe('List-Unsubscribe=One-Click');
+    const unsubscribe = header(raw, 'List-Unsubscribe')!;
+    expect(unsubscribe).toMatch(
+      new RegExp(
+        '^<http://127\\.0\\.0\\.1:3000/subscriptions/unsubscribe\\?token=[\\w-]{20,64}>, ' +
+          '<mailto:bdim@torun\\.test\\?subject=wypisz%20[\\w-]{20,64}>$',
+      ),
+    );
+    // the footer says why it came and how to stop, with real link texts
+    expect(parsed.text).toContain('Dostajesz tę wiadomość, bo obserwujesz propozycję LP 7');
+    expect(parsed.html).toContain('>Zarządzaj swoimi subskrypcjami</a>');
+    expect(parsed.html).toContain('/subscriptions/manage?token=');
 
-      // the one-click token names the subscription it ends
-      const token = /token=([\w-]+)/.exec(unsubscribe)![1]!;
-      const { findToken } = await import('../../src/subscriptions/tokens.js');
-      const found = findToken(app.database.db, token, 'manage');
-      const subId = (app.database.sqlite.prepare('SELECT id FROM subscriptions WHERE email = ?').get(FOLLOWER) as
-        { id: number }).id;
-      expect(found?.subscriptionId).toBe(subId);
-      // every mail about LP 7, the staff ones too, threads under the same root
-      for (const m of sink.received) expect(header(m.raw, 'References')).toBe(root);
-    });
+    // the one-click token names the subscription it ends
+    const token = /token=([\w-]+)/.exec(unsubscribe)![1]!;
+    const { findToken } = await import('../../src/subscriptions/tokens.js');
+    const found = findToken(app.database.db, token, 'manage');
+    const subId = (
+      app.database.sqlite.prepare('SELECT id FROM subscriptions WHERE email = ?').get(FOLLOWER) as { id: number }
+    ).id;
+    expect(found?.subscriptionId).toBe(subId);
+    // every mail about LP 7, the staff ones too, threads under the same root
+    for (const m of sink.received) expect(header(m.raw, 'References')).toBe(root);
+  });
 
   it('no mail ever carries an internal note or a draft', () => {
     const all = app.database.sqlite.prepare('SELECT count(*) n FROM outbox').get() as { n: number };
@@ -189,7 +193,8 @@ describe('LP 7 from assignment to decision, by mail', () => {
     const page = await admin.get(`/staff/proposals/${lp7}`);
     const version = Number(/name="version" value="(\d+)"/.exec(page.body)![1]);
     expect((await admin.post(`/proposals/${lp7}/status`, { version, target: 'w-realizacji' })).statusCode).toBe(303);
-    const queued = app.database.sqlite.prepare(`SELECT count(*) n FROM outbox WHERE recipient = ? AND state = 'queued'`)
+    const queued = app.database.sqlite
+      .prepare(`SELECT count(*) n FROM outbox WHERE recipient = ? AND state = 'queued'`)
       .get(FOLLOWER) as { n: number };
     expect(queued.n).toBe(1);
     // as the one-click unsubscribe does: the subscription row goes
@@ -197,23 +202,29 @@ describe('LP 7 from assignment to decision, by mail', () => {
     const counts = await run();
     expect(counts.dropped).toBe(1);
     expect(sink.to(FOLLOWER)).toHaveLength(0);
-    expect(app.database.sqlite.prepare(`SELECT count(*) n FROM outbox WHERE recipient = ? AND state = 'queued'`)
-      .get(FOLLOWER)).toEqual({ n: 0 });
+    expect(
+      app.database.sqlite
+        .prepare(`SELECT count(*) n FROM outbox WHERE recipient = ? AND state = 'queued'`)
+        .get(FOLLOWER),
+    ).toEqual({ n: 0 });
     expect(outboxStates()).not.toContainEqual(expect.objectContaining({ state: 'dead' }));
   });
 });
 
 describe('housekeeping', () => {
   it('sent rows keep no address after the retention period; expired tokens are deleted', () => {
-    const sent = app.database.sqlite.prepare(`SELECT count(*) n FROM outbox WHERE state = 'sent' AND recipient <> ''`)
+    const sent = app.database.sqlite
+      .prepare(`SELECT count(*) n FROM outbox WHERE state = 'sent' AND recipient <> ''`)
       .get() as { n: number };
     expect(sent.n).toBeGreaterThan(0);
     app.mailWorker.housekeep(later(29 * 86_400));
-    expect(app.database.sqlite.prepare(`SELECT count(*) n FROM outbox WHERE state = 'sent' AND recipient <> ''`)
-      .get()).toEqual(sent);
+    expect(
+      app.database.sqlite.prepare(`SELECT count(*) n FROM outbox WHERE state = 'sent' AND recipient <> ''`).get(),
+    ).toEqual(sent);
     app.mailWorker.housekeep(later(31 * 86_400));
-    expect(app.database.sqlite.prepare(`SELECT count(*) n FROM outbox WHERE state = 'sent' AND recipient <> ''`)
-      .get()).toEqual({ n: 0 });
+    expect(
+      app.database.sqlite.prepare(`SELECT count(*) n FROM outbox WHERE state = 'sent' AND recipient <> ''`).get(),
+    ).toEqual({ n: 0 });
     const tokens = () =>
       (app.database.sqlite.prepare('SELECT count(*) n FROM subscriber_tokens').get() as { n: number }).n;
     expect(tokens()).toBeGreaterThan(0);

@@ -4,27 +4,32 @@ import { describe, expect, it } from 'vitest';
 import { buildMime, quotedPrintable } from '../../src/notifications/mime.js';
 import type { OutgoingMail } from '../../src/plugins/mail.js';
 
-const longLine = 'Propozycję uwzględniono: w programie współpracy zapisano udostępnienie NGO pięciu lokali miejskich '
-  + 'na Rubinkowie i Skarpie, z wykazem publikowanym co kwartał – „cytat” & <znaczniki> = równość.';
-const text = `Decyzja: uwzględniona\n\n${longLine}\n.kropka na początku wiersza\nspacja na końcu \n`
-  + 'Zarządzaj: https://konsultacje.torun.test/subscriptions/manage?token=AbCdEfGhIjKlMnOpQrStUvWxYz0123456789_-abcd\n';
-const html = `<!doctype html>\n<p>${longLine.replace('&', '&amp;').replace('<znaczniki>', '&lt;znaczniki&gt;')}</p>\n`
-  + `<p style="font-size: 14px; color: #444;">${'Długi akapit bez łamania wiersza. '.repeat(40)}</p>\n`;
+const longLine =
+  'Propozycję uwzględniono: w programie współpracy zapisano udostępnienie NGO pięciu lokali miejskich ' +
+  'na Rubinkowie i Skarpie, z wykazem publikowanym co kwartał – „cytat” & <znaczniki> = równość.';
+const text =
+  `Decyzja: uwzględniona\n\n${longLine}\n.kropka na początku wiersza\nspacja na końcu \n` +
+  'Zarządzaj: https://konsultacje.torun.test/subscriptions/manage?token=AbCdEfGhIjKlMnOpQrStUvWxYz0123456789_-abcd\n';
+const html =
+  `<!doctype html>\n<p>${longLine.replace('&', '&amp;').replace('<znaczniki>', '&lt;znaczniki&gt;')}</p>\n` +
+  `<p style="font-size: 14px; color: #444;">${'Długi akapit bez łamania wiersza. '.repeat(40)}</p>\n`;
 
 const mail: OutgoingMail = {
   from: 'Konsultacje Toruń <konsultacje@torun.test>',
   to: 'ngo1@organizacja.pl',
   replyTo: 'Biuro Dialogu (BDIM) <bdim@torun.test>',
   subject: 'Propozycja LP 7: decyzja – uwzględniona, z bardzo długim tytułem, który trzeba złamać w nagłówku',
-  text, html,
+  text,
+  html,
   messageId: '<0123456789abcdef01234567@torun.test>',
   inReplyTo: '<proposal-7@torun.test>',
   references: '<proposal-7@torun.test>',
   headers: {
     'Auto-Submitted': 'auto-generated',
     'List-Id': '<konsultacje.torun-2026.torun.test>',
-    'List-Unsubscribe': '<https://konsultacje.torun.test/subscriptions/unsubscribe?token=AbCdEfGhIjKlMnOpQrStUvWxYz01>, '
-      + '<mailto:konsultacje@torun.test?subject=wypisz%20AbCdEfGhIjKlMnOpQrStUvWxYz01>',
+    'List-Unsubscribe':
+      '<https://konsultacje.torun.test/subscriptions/unsubscribe?token=AbCdEfGhIjKlMnOpQrStUvWxYz01>, ' +
+      '<mailto:konsultacje@torun.test?subject=wypisz%20AbCdEfGhIjKlMnOpQrStUvWxYz01>',
     'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
   },
 };
@@ -37,7 +42,7 @@ async function composedByNodemailer(m: OutgoingMail): Promise<string> {
 }
 
 describe('buildMime', () => {
-  it('reads back, in a mail parser, exactly as nodemailer\'s composer output does', async () => {
+  it("reads back, in a mail parser, exactly as nodemailer's composer output does", async () => {
     const raw = buildMime(mail)!;
     const ours = await simpleParser(raw);
     const theirs = await simpleParser(await composedByNodemailer(mail));
@@ -90,7 +95,7 @@ describe('buildMime', () => {
     expect(quotedPrintable('a\r\nb\nc')).toBe('a\r\nb\r\nc');
   });
 
-  it('leaves a non-ASCII address to nodemailer\'s composer', () => {
+  it("leaves a non-ASCII address to nodemailer's composer", () => {
     expect(buildMime({ ...mail, to: 'józef@przykład.pl' })).toBeNull();
     expect(buildMime({ ...mail, to: 'jozef@organizacja.pl' })).not.toBeNull();
   });

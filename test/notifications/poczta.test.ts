@@ -22,7 +22,9 @@ beforeAll(async () => {
   await createUser(app, 'rdpp@torun.test', 'reviewer');
   await createUser(app, 'bdim@torun.test', 'unit', [BDIM]);
   const logins: [string, string][] = [
-    ['admin', 'biuro@torun.test'], ['reviewer', 'rdpp@torun.test'], ['unit', 'bdim@torun.test'],
+    ['admin', 'biuro@torun.test'],
+    ['reviewer', 'rdpp@torun.test'],
+    ['unit', 'bdim@torun.test'],
   ];
   for (const [who, email] of logins) {
     agents[who] = new Agent(app);
@@ -90,8 +92,11 @@ describe('Poczta: who sees what', () => {
   });
 
   it('a preview renders the mail as sent, with placeholder links and no new token', async () => {
-    const id = (app.database.sqlite.prepare(`SELECT id FROM outbox WHERE recipient = 'anna@ngo.pl' LIMIT 1`)
-      .get() as { id: number }).id;
+    const id = (
+      app.database.sqlite.prepare(`SELECT id FROM outbox WHERE recipient = 'anna@ngo.pl' LIMIT 1`).get() as {
+        id: number;
+      }
+    ).id;
     const before = tokens();
     const res = await agents.admin!.get(`/staff/mail/${id}`);
     expect(res.statusCode).toBe(200);
@@ -137,21 +142,29 @@ describe('confirmation mails', () => {
     expect(mail.text).toMatch(/\/subscriptions\/confirm\?token=[\w-]{20,64}/);
     expect(mail.text).toMatch(/\/subscriptions\/manage\?token=[\w-]{20,64}/);
     expect(mail.text).toContain('obserwować propozycję LP 7');
-    const purposes = app.database.sqlite.prepare(`SELECT purpose FROM subscriber_tokens WHERE subscription_id = ?
-      ORDER BY purpose`).all(subId);
+    const purposes = app.database.sqlite
+      .prepare(`SELECT purpose FROM subscriber_tokens WHERE subscription_id = ?
+      ORDER BY purpose`)
+      .all(subId);
     expect(purposes).toEqual([{ purpose: 'confirm' }, { purpose: 'manage' }]);
   });
 });
 
 describe('the weekly reminder', () => {
-  it('on Monday from 07:00 lists each address\'s positions due within 7 days, once per week', async () => {
+  it("on Monday from 07:00 lists each address's positions due within 7 days, once per week", async () => {
     const id = idOfLp(app, 8);
     const page = await agents.admin!.get(`/staff/proposals/${id}`);
     const version = Number(/name="version" value="(\d+)"/.exec(page.body)![1]);
     const bdimId = (app.database.sqlite.prepare('SELECT id FROM units WHERE name = ?').get(BDIM) as { id: number }).id;
-    expect((await agents.admin!.post(`/proposals/${id}/assignments`, {
-      version, unitIds: String(bdimId), dueDate: inDays(3),
-    })).statusCode).toBe(303);
+    expect(
+      (
+        await agents.admin!.post(`/proposals/${id}/assignments`, {
+          version,
+          unitIds: String(bdimId),
+          dueDate: inDays(3),
+        })
+      ).statusCode,
+    ).toBe(303);
     // LP 7 (due in 14 days, at least 8 days after the coming Monday) is not yet in the window; LP 8 (3 days) is
     const monday = new Date();
     while (!(monday.getUTCDay() === 1)) monday.setUTCDate(monday.getUTCDate() + 1);
@@ -161,7 +174,8 @@ describe('the weekly reminder', () => {
     // overdue counts too: LP 8 is listed whether that Monday is before or after its due date
     expect(app.mailWorker.enqueueReminders(at)).toBe(1);
     expect(app.mailWorker.enqueueReminders(new Date(at.getTime() + 3600_000))).toBe(0);
-    const row = app.database.sqlite.prepare(`SELECT recipient, payload FROM outbox WHERE kind = 'staff-reminder'`)
+    const row = app.database.sqlite
+      .prepare(`SELECT recipient, payload FROM outbox WHERE kind = 'staff-reminder'`)
       .get() as { recipient: string; payload: string };
     expect(row.recipient).toBe('bdim@torun.test');
     expect(JSON.parse(row.payload).items.map((i: { lp: number }) => i.lp)).toEqual([8]);

@@ -9,7 +9,9 @@ import { testMailConfig } from '../helpers.js';
 const [databasePath, smtpUrl, offset = '0'] = process.argv.slice(2);
 if (!databasePath || !smtpUrl) throw new Error('usage: worker-child.ts DATABASE SMTP_URL [OFFSET_SECONDS]');
 const app = await buildServer({
-  databasePath, baseUrl: 'http://127.0.0.1:3000', viewCache: true,
+  databasePath,
+  baseUrl: 'http://127.0.0.1:3000',
+  viewCache: true,
   mail: testMailConfig(databasePath, { smtpUrl }),
 });
 const counts = await app.mailWorker.runOnce(new Date(Date.now() + Number(offset) * 1000));
