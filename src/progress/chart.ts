@@ -51,7 +51,7 @@ function patternDefs(id: string): string {
 }
 
 /** Truncates a label for the chart (the table beside it keeps the whole text). */
-function shortLabel(label: string, max = 34): string {
+function shortLabel(label: string, max = 26): string {
   return label.length > max ? `${label.slice(0, max - 1)}…` : label;
 }
 
