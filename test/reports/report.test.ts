@@ -51,7 +51,7 @@ describe('the report with no decisions: a draft', () => {
     expect(res.body).toContain('<h1>PROJEKT – Zestawienie propozycji i sposobu ich rozpatrzenia</h1>');
     expect(res.body).toContain('data-watermark="PROJEKT"');
     expect(res.body).toContain('rozpatrzono 0 z 71 propozycji');
-    expect(res.body).toContain('<link rel="stylesheet" href="/static/print.css">');
+    expect(res.body).toMatch(/<link rel="stylesheet" href="\/static\/print\.[0-9a-f]{12}\.css">/);
     // the files of the same consultation, whichever address the page was opened at (the page is cached)
     expect(res.body).toContain('href="/raport.xlsx?consultation=torun-2026"');
     expect(res.body).toContain('href="/raport.docx?consultation=torun-2026"');
