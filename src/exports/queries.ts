@@ -1,6 +1,7 @@
 import { asc, eq, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { proposals, proposalUnits, units, workshopTables } from '../db/schema/index.js';
+import { listColumns } from '../proposals/queries.js';
 
 /*
  * The export reads its rows in chunks of a few hundred ids. Each query takes the chunk as one JSON
@@ -15,21 +16,7 @@ const inChunk = (column: typeof proposals.id | typeof proposalUnits.proposalId) 
 function prepareAll(db: Db) {
   return {
     rows: db
-      .select({
-        id: proposals.id,
-        lp: proposals.lp,
-        lpDeduced: proposals.lpDeduced,
-        title: proposals.title,
-        points: proposals.points,
-        remarks: proposals.remarks,
-        sourceNotes: proposals.sourceNotes,
-        status: proposals.status,
-        updatedAt: proposals.updatedAt,
-        tableNumber: workshopTables.number,
-        tableTheme: workshopTables.theme,
-        tableThemeLegible: workshopTables.themeLegible,
-        moderators: workshopTables.moderators,
-      })
+      .select(listColumns)
       .from(proposals)
       .leftJoin(workshopTables, eq(workshopTables.id, proposals.workshopTableId))
       .where(inChunk(proposals.id))

@@ -113,7 +113,8 @@ function filterConditions(f: ProposalFilter, ftsJoined = false): SQL {
   return and(...conds)!;
 }
 
-const listColumns = {
+/** The columns of a proposal row as the list and the export read it. */
+export const listColumns = {
   id: proposals.id,
   lp: proposals.lp,
   lpDeduced: proposals.lpDeduced,
