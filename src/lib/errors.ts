@@ -53,8 +53,7 @@ export const MESSAGES = {
   requestTimeout: 'Żądanie trwało zbyt długo. Spróbuj ponownie.',
   payloadTooLarge: 'Przesłane dane są zbyt duże.',
   uriTooLong: 'Adres strony jest zbyt długi. Sprawdź adres albo wróć do listy propozycji.',
-  headersTooLarge:
-    'Adres strony lub nagłówki żądania są zbyt długie. ' + 'Sprawdź adres albo wróć do listy propozycji.',
+  headersTooLarge: 'Adres strony lub nagłówki żądania są zbyt długie. Sprawdź adres albo wróć do listy propozycji.',
   unsupportedMediaType: 'Nieobsługiwany format przesłanych danych.',
   tooManyRequests: 'Zbyt wiele prób w krótkim czasie. Odczekaj chwilę i spróbuj ponownie.',
   internal:

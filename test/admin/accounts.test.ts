@@ -163,22 +163,19 @@ describe('creating an account', () => {
     expect(allAccounts()).toEqual(before);
   });
 
-  it(
-    'creates the account (e-mail lower-cased), redirects 303 to the list with a notice, and the person can log ' + 'in',
-    async () => {
-      const res = await submit(admin, '/staff/users', valid({ email: 'Anna.Nowak@Torun.test', name: '  Anna Nowak ' }));
-      expect(res.statusCode).toBe(303);
-      expect(res.headers.location).toBe('/staff/users?saved=created');
-      const row = userRow('anna.nowak@torun.test')!;
-      expect(row).toMatchObject({ name: 'Anna Nowak', role: 'unit', active: 1 });
-      expect(await verifyPassword('Haslo-dla-Anny-2026', row.password_hash)).toBe(true);
-      expect(unitsOf(row.id)).toEqual(['Wydział Edukacji']);
-      const list = await admin.get(res.headers.location!);
-      expect(list.body).toContain('<p class="flash" role="status">Konto zostało utworzone.</p>');
-      expect(list.body).toContain('anna.nowak@torun.test</a>');
-      await new Agent(app).login('anna.nowak@torun.test', 'Haslo-dla-Anny-2026');
-    },
-  );
+  it('creates the account (e-mail lower-cased), redirects 303 to the list with a notice, and the person can log in', async () => {
+    const res = await submit(admin, '/staff/users', valid({ email: 'Anna.Nowak@Torun.test', name: '  Anna Nowak ' }));
+    expect(res.statusCode).toBe(303);
+    expect(res.headers.location).toBe('/staff/users?saved=created');
+    const row = userRow('anna.nowak@torun.test')!;
+    expect(row).toMatchObject({ name: 'Anna Nowak', role: 'unit', active: 1 });
+    expect(await verifyPassword('Haslo-dla-Anny-2026', row.password_hash)).toBe(true);
+    expect(unitsOf(row.id)).toEqual(['Wydział Edukacji']);
+    const list = await admin.get(res.headers.location!);
+    expect(list.body).toContain('<p class="flash" role="status">Konto zostało utworzone.</p>');
+    expect(list.body).toContain('anna.nowak@torun.test</a>');
+    await new Agent(app).login('anna.nowak@torun.test', 'Haslo-dla-Anny-2026');
+  });
 
   it('drops ticked units for roles other than unit staff', async () => {
     const res = await submit(admin, '/staff/users', valid({ email: 'rdpp2@torun.test', role: 'reviewer' }));

@@ -45,22 +45,19 @@ describe('/staff/consultations', () => {
     expect(lps((await app.inject('/')).body)).toHaveLength(71);
   });
 
-  it(
-    'an admin makes the 2027 consultation current: the home page follows, the change is in the audit ' + 'log',
-    async () => {
-      const page = await agents.admin!.get('/staff/consultations');
-      expect(page.statusCode).toBe(200);
-      expect(page.body).toContain('tak – bieżące');
-      expect(page.body).toContain('action="/staff/consultations/torun-2027/current"');
-      const res = await agents.admin!.post('/staff/consultations/torun-2027/current');
-      expect(res.statusCode).toBe(303);
-      expect(res.headers.location).toBe('/staff/consultations?ok=current');
-      expect(lps((await app.inject('/')).body)).toEqual([1]);
-      expect(lps((await app.inject('/?consultation=torun-2026')).body)).toHaveLength(71);
-      const audit = await agents.admin!.get('/staff/audit');
-      expect(audit.body).toContain('ustawienie bieżących konsultacji');
-      expect(audit.body).toContain('Program współpracy na 2027 rok');
-      expect((await agents.admin!.post('/staff/consultations/nie-ma-takiej/current')).statusCode).toBe(404);
-    },
-  );
+  it('an admin makes the 2027 consultation current: the home page follows, the change is in the audit log', async () => {
+    const page = await agents.admin!.get('/staff/consultations');
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain('tak – bieżące');
+    expect(page.body).toContain('action="/staff/consultations/torun-2027/current"');
+    const res = await agents.admin!.post('/staff/consultations/torun-2027/current');
+    expect(res.statusCode).toBe(303);
+    expect(res.headers.location).toBe('/staff/consultations?ok=current');
+    expect(lps((await app.inject('/')).body)).toEqual([1]);
+    expect(lps((await app.inject('/?consultation=torun-2026')).body)).toHaveLength(71);
+    const audit = await agents.admin!.get('/staff/audit');
+    expect(audit.body).toContain('ustawienie bieżących konsultacji');
+    expect(audit.body).toContain('Program współpracy na 2027 rok');
+    expect((await agents.admin!.post('/staff/consultations/nie-ma-takiej/current')).statusCode).toBe(404);
+  });
 });

@@ -198,7 +198,7 @@ describe('zod messages a schema does not word itself', () => {
   it('come out in Polish on staff pages, naming the query parameter', async () => {
     const res = await admin.get(`/staff/proposals/${pid}/assignments/new?version=0`);
     expect(res.statusCode).toBe(400);
-    expect(res.body).toContain('Nieprawidłowa wartość parametru „version”: ' + 'wartość musi wynosić co najmniej 1.');
+    expect(res.body).toContain('Nieprawidłowa wartość parametru „version”: wartość musi wynosić co najmniej 1.');
     expect(res.body).not.toMatch(ENGLISH);
   });
 });

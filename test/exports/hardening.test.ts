@@ -121,8 +121,7 @@ describe('rate limit on the export', () => {
     expect(refused.headers['content-type']).toContain('application/json');
     expect(refused.json()).toEqual({
       statusCode: 429,
-      error:
-        'Zbyt wiele pobrań eksportu z tego adresu (najwyżej 30 na minutę). ' + 'Odczekaj minutę i spróbuj ponownie.',
+      error: 'Zbyt wiele pobrań eksportu z tego adresu (najwyżej 30 na minutę). Odczekaj minutę i spróbuj ponownie.',
     });
     expect(refused.headers['retry-after']).toBeTruthy();
     expect((await get('/export/proposals.json')).statusCode).toBe(200);
