@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import type { DbOrTx } from '../db/client.js';
 import type { EventType } from '../db/schema/workflow.js';
 import { isPublicEvent } from '../events/service.js';
+import { proposalsOfUnit } from '../proposals/queries.js';
 import { nextDigestTime } from '../lib/dates.js';
 
 export type EnqueuedEvent = {
@@ -25,8 +26,8 @@ const MESSAGE_ID = sql.raw(`lower(hex(randomblob(12)))`);
  * - status.changed to "stanowiska zebrane": every active admin (kind staff-positions-complete);
  * - every public event: the confirmed followers of the proposal, its workshop table, its units (named in the
  *   source or assigned) or its consultation; an address following several of these gets one row, for its most
- *   specific subscription (a unit follower also hears of proposals addressed to a group the unit belongs to, as the
- *   unit's page lists them), sent at once (coalesced by the worker) or in the next daily digest.
+ *   specific subscription (a unit's proposals as proposalsOfUnit defines them for the unit page, the filter and the
+ *   export), sent at once (coalesced by the worker) or in the next daily digest.
  */
 export function enqueueForEvent(tx: DbOrTx, e: EnqueuedEvent): void {
   const insertStaff = (kind: string, recipients: string[]) => {
@@ -76,11 +77,7 @@ export function enqueueForEvent(tx: DbOrTx, e: EnqueuedEvent): void {
         (sub.scope_kind = 'proposal' AND sub.scope_id = p.id)
         OR (sub.scope_kind = 'table' AND sub.scope_id = p.workshop_table_id)
         OR (sub.scope_kind = 'consultation' AND sub.scope_id = p.consultation_id)
-        OR (sub.scope_kind = 'unit' AND sub.scope_id IN (
-          SELECT unit_id FROM proposal_units WHERE proposal_id = p.id
-          UNION SELECT m.unit_id FROM proposal_units pu JOIN unit_group_members m ON m.group_id = pu.unit_id
-            WHERE pu.proposal_id = p.id
-          UNION SELECT unit_id FROM assignments WHERE proposal_id = p.id))
+        OR (sub.scope_kind = 'unit' AND p.id IN ${proposalsOfUnit(sql.raw('sub.scope_id'))})
       )
     ) s
     WHERE s.rank = 1

@@ -68,7 +68,7 @@ export function listWorkshopTables(db: DbOrTx, consultationId: number) {
  * workshop named in the source row (directly, or through a unit group the unit belongs to). The list's
  * `unit` filter, the unit pages and their counts, the proposal page and the export all read this.
  */
-export function proposalsOfUnit(unitId: number): SQL {
+export function proposalsOfUnit(unitId: number | SQL): SQL {
   return sql`(SELECT ${assignments.proposalId} FROM ${assignments} WHERE ${assignments.unitId} = ${unitId}
     UNION SELECT ${proposalUnits.proposalId} FROM ${proposalUnits} WHERE ${proposalUnits.unitId} = ${unitId}
       OR ${proposalUnits.unitId} IN (SELECT ${unitGroupMembers.groupId} FROM ${unitGroupMembers}
