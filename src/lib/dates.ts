@@ -15,16 +15,19 @@ const MONTHS_GENITIVE = [
 
 const TIME_ZONE = 'Europe/Warsaw';
 
+// built once: making an Intl formatter costs far more than using it (lists and mails format many dates)
+const WARSAW = new Intl.DateTimeFormat('en-GB', {
+  timeZone: TIME_ZONE,
+  year: 'numeric',
+  month: 'numeric',
+  day: 'numeric',
+  hour: '2-digit',
+  minute: '2-digit',
+  hourCycle: 'h23',
+});
+
 function warsawParts(date: Date): { day: number; month: number; year: number; hour: string; minute: string } {
-  const parts = new Intl.DateTimeFormat('en-GB', {
-    timeZone: TIME_ZONE,
-    year: 'numeric',
-    month: 'numeric',
-    day: 'numeric',
-    hour: '2-digit',
-    minute: '2-digit',
-    hourCycle: 'h23',
-  }).formatToParts(date);
+  const parts = WARSAW.formatToParts(date);
   const get = (t: string) => parts.find((p) => p.type === t)?.value ?? '';
   return {
     day: Number(get('day')),
