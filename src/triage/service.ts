@@ -2,10 +2,10 @@ import { and, asc, eq, inArray, isNull, ne } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { assignments, decisions, proposals, units, workshopTables } from '../db/schema/index.js';
 import { todayInWarsaw } from '../lib/dates.js';
-import { RuleError } from '../workflow/errors.js';
+import { ConflictError, NotFoundError, RuleError } from '../workflow/errors.js';
 import { unitName } from '../proposals/queries.js';
 import { changeStatus, positionCounts, syncCollectingStatus } from '../workflow/service.js';
-import { changeProposal } from '../workflow/change.js';
+import { type ChangeTools, changeProposal, changeProposalIn } from '../workflow/change.js';
 import { collectingStatus, isDecided, isOpen, manualTargets } from '../workflow/workflow.js';
 import type { z } from 'zod';
 import type { AssignInput, changeAssignmentSchema, correctionSchema, duplicateSchema, statusSchema } from './schema.js';
@@ -28,7 +28,71 @@ function requireFutureDate(dueDate: string, now: Date) {
  */
 export function assignUnits(db: Db, proposalId: number, input: AssignInput, actorId: number, now = new Date()) {
   requireFutureDate(input.dueDate, now);
-  return changeProposal(db, { proposalId, version: input.version, actorId, now }, ({ tx, proposal: p, emit, at }) => {
+  return changeProposal(
+    db,
+    { proposalId, version: input.version, actorId, now },
+    assignChange(proposalId, input, actorId),
+  );
+}
+
+/** One row of a bulk assignment: a proposal still 'nowa', the units the admin ticked for it, its lead. */
+export type BulkAssignRow = { proposalId: number; version: number; unitIds: number[]; leadUnitId: number };
+
+/** What went wrong with one row of a bulk assignment (`field`: unitIds, leadUnitId or form). */
+export type BulkRowFailure = { proposalId: number; field: string; message: string };
+
+/** Some rows of a bulk assignment broke a rule: nothing was assigned. */
+export class BulkAssignError extends Error {
+  constructor(readonly failures: BulkRowFailure[]) {
+    super(`${failures.length} row(s) refused`);
+  }
+}
+
+const NOT_NEW = 'Propozycja nie jest już nowa: ktoś ją przekazał albo zmienił jej status, odkąd otwarto listę.';
+const CHANGED_MEANWHILE = 'Ktoś zmienił tę propozycję, odkąd otwarto listę: sprawdź ją i wyślij formularz ponownie.';
+
+/**
+ * Triage in bulk: assigns every row in ONE transaction, through the same change as a single assignment (one set
+ * of events, outbox rows and a data-version bump per proposal). Every row is tried (each in a savepoint) so that
+ * all the bad ones can be named; if any fails, the whole transaction rolls back and BulkAssignError lists them.
+ * Only proposals still 'nowa' are taken: a proposal assigned meanwhile is refused, not assigned twice.
+ */
+export function assignMany(db: Db, rows: BulkAssignRow[], dueDate: string, actorId: number, now = new Date()) {
+  requireFutureDate(dueDate, now);
+  return db.transaction(
+    (tx) => {
+      const failures: BulkRowFailure[] = [];
+      for (const row of rows) {
+        const input: AssignInput = { ...row, dueDate };
+        try {
+          tx.transaction((sp) =>
+            changeProposalIn(
+              sp,
+              { proposalId: row.proposalId, version: row.version, actorId, now },
+              assignChange(row.proposalId, input, actorId, { onlyNew: true }),
+            ),
+          );
+        } catch (err) {
+          if (err instanceof RuleError)
+            failures.push({ proposalId: row.proposalId, field: err.field, message: err.message });
+          else if (err instanceof ConflictError)
+            failures.push({ proposalId: row.proposalId, field: 'form', message: CHANGED_MEANWHILE });
+          else if (err instanceof NotFoundError)
+            failures.push({ proposalId: row.proposalId, field: 'form', message: 'Nie ma takiej propozycji.' });
+          else throw err;
+        }
+      }
+      if (failures.length) throw new BulkAssignError(failures);
+      return rows.length;
+    },
+    { behavior: 'immediate' },
+  );
+}
+
+/** The assignment itself, run by the write path in whichever transaction it is given. */
+function assignChange(proposalId: number, input: AssignInput, actorId: number, opts: { onlyNew?: boolean } = {}) {
+  return ({ tx, proposal: p, emit, at }: ChangeTools) => {
+    if (opts.onlyNew && p.status !== 'nowa') throw new RuleError('form', NOT_NEW);
     requireOpen(p.status, 'Przekazywanie propozycji');
     if (!p.inSource) {
       throw new RuleError('form', 'Źródło nie pokazuje wiersza o tym numerze LP: nie ma czego przekazać.');
@@ -83,7 +147,7 @@ export function assignUnits(db: Db, proposalId: number, input: AssignInput, acto
     }
     syncCollectingStatus(tx, emit, proposalId, at);
     return fresh.length;
-  });
+  };
 }
 
 export function changeAssignment(

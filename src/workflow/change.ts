@@ -45,33 +45,37 @@ export type ChangeTools = {
  * caches key on, and writes the outbox rows for the mail those events cause. A throw anywhere rolls all of it back.
  */
 export function changeProposal<T>(db: Db, ctx: ChangeContext, change: (tools: ChangeTools) => T): T {
+  return db.transaction((tx) => changeProposalIn(tx, ctx, change), { behavior: 'immediate' });
+}
+
+/**
+ * The same write path inside a transaction the caller opened (BEGIN IMMEDIATE, so the version check holds):
+ * several changes that must stand or fall together, e.g. assigning many proposals at once. The caller owns the
+ * rollback: a throw here leaves the transaction to the caller's handler.
+ */
+export function changeProposalIn<T>(tx: Tx, ctx: ChangeContext, change: (tools: ChangeTools) => T): T {
   const at = (ctx.now ?? new Date()).toISOString();
-  return db.transaction(
-    (tx) => {
-      const proposal =
-        ctx.version === undefined
-          ? tx.select().from(proposals).where(eq(proposals.id, ctx.proposalId)).get()
-          : tx
-              .update(proposals)
-              .set({ version: sql`${proposals.version} + 1` })
-              .where(and(eq(proposals.id, ctx.proposalId), eq(proposals.version, ctx.version)))
-              .returning()
-              .get();
-      if (!proposal) {
-        const exists = tx.select({ id: proposals.id }).from(proposals).where(eq(proposals.id, ctx.proposalId)).get();
-        if (!exists) throw new NotFoundError('Nie ma takiej propozycji.');
-        throw new ConflictError();
-      }
-      const emitted: EmittedEvent[] = [];
-      const result = change({ tx, proposal, emit: (e) => emitted.push(e), actorId: ctx.actorId, at });
-      if (emitted.length === 0) return result;
-      for (const e of emitted) {
-        const id = insertEvent(tx, { ...e, proposalId: proposal.id, actorId: ctx.actorId, at });
-        enqueueForEvent(tx, { id, proposalId: proposal.id, type: e.type, after: e.after ?? null, at });
-      }
-      bumpDataVersion(tx);
-      return result;
-    },
-    { behavior: 'immediate' },
-  );
+  const proposal =
+    ctx.version === undefined
+      ? tx.select().from(proposals).where(eq(proposals.id, ctx.proposalId)).get()
+      : tx
+          .update(proposals)
+          .set({ version: sql`${proposals.version} + 1` })
+          .where(and(eq(proposals.id, ctx.proposalId), eq(proposals.version, ctx.version)))
+          .returning()
+          .get();
+  if (!proposal) {
+    const exists = tx.select({ id: proposals.id }).from(proposals).where(eq(proposals.id, ctx.proposalId)).get();
+    if (!exists) throw new NotFoundError('Nie ma takiej propozycji.');
+    throw new ConflictError();
+  }
+  const emitted: EmittedEvent[] = [];
+  const result = change({ tx, proposal, emit: (e) => emitted.push(e), actorId: ctx.actorId, at });
+  if (emitted.length === 0) return result;
+  for (const e of emitted) {
+    const id = insertEvent(tx, { ...e, proposalId: proposal.id, actorId: ctx.actorId, at });
+    enqueueForEvent(tx, { id, proposalId: proposal.id, type: e.type, after: e.after ?? null, at });
+  }
+  bumpDataVersion(tx);
+  return result;
 }
