@@ -3,6 +3,7 @@ import { requireAdmin } from '../auth/guards.js';
 import { asArray } from '../lib/forms.js';
 import { parseOr } from '../lib/http.js';
 import { idParamSchema } from '../proposals/schema.js';
+import { FORMS } from '../staff/forms.js';
 import { runProposalForm } from '../staff/page.js';
 import { decisionSchema } from './schema.js';
 import { DECISION_NOT_READY, publishDecision } from './service.js';
@@ -15,11 +16,10 @@ const routes: FastifyPluginAsync = async (app) => {
     const raw = (request.body ?? {}) as Record<string, unknown>;
     return runProposalForm(app, request, reply, {
       id,
-      form: 'decision',
+      form: FORMS.decision,
       schema: decisionSchema,
       body: { ...raw, citedPositionIds: asArray(raw.citedPositionIds) },
       ok: 'decyzja',
-      anchor: 'decyzja',
       precondition: (p) => (p.status === 'stanowiska-zebrane' ? null : DECISION_NOT_READY),
       run: (input) => publishDecision(db, id, input, request.user!.id),
     });

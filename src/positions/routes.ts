@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { requireStaff } from '../auth/guards.js';
 import { HttpError, parseOr } from '../lib/http.js';
 import { idParamSchema } from '../proposals/schema.js';
+import { FORMS } from '../staff/forms.js';
 import { runProposalForm } from '../staff/page.js';
 import { positionSchema } from './schema.js';
 import { POSITIONS_CLOSED, savePosition } from './service.js';
@@ -18,10 +19,9 @@ const routes: FastifyPluginAsync = async (app) => {
     const unitId = Number(raw.unitId);
     return runProposalForm(app, request, reply, {
       id,
-      form: `position-${Number.isInteger(unitId) ? unitId : 'x'}`,
+      form: FORMS.position(Number.isInteger(unitId) ? unitId : 'x'),
       schema: positionSchema,
       ok: 'stanowisko',
-      anchor: 'stanowiska',
       precondition: (p) => (isOpen(p.status) ? null : POSITIONS_CLOSED),
       run: (input) => (savePosition(db, id, input, request.user!).submitted ? 'stanowisko' : 'szkic'),
     });

@@ -13,6 +13,7 @@ import { pointBlocks } from '../proposals/text.js';
 import { ConflictError, ForbiddenError, NotFoundError, RuleError } from '../workflow/errors.js';
 import type { ProposalStatus } from '../db/schema/proposals.js';
 import { isOpen, isOverdue, manualTargets, OUTCOME_LABELS } from '../workflow/workflow.js';
+import { FORMS, SECTIONS, type SuccessCode, successFor, successUrl } from './forms.js';
 import { assignedUnitIds, assignmentsWithPositions, duplicateOriginal } from './queries.js';
 
 export const EVENTS_ID = 'zdarzenia';
@@ -99,7 +100,9 @@ export async function renderStaffProposal(
       manualTargets: canManage(actor) ? manualTargets(proposal.status) : [],
     },
     state: state ?? null,
-    ok: okQuerySchema.parse(request.query ?? {}).ok ?? null,
+    success: state ? null : successFor(okQuerySchema.parse(request.query ?? {}).ok),
+    forms: FORMS,
+    sections: SECTIONS,
   };
   return reply
     .code(statusCode)
@@ -122,9 +125,8 @@ export async function runProposalForm<S extends z.ZodType>(
     body?: unknown;
     /** the change; may return another success code than `ok` */
     // biome-ignore lint/suspicious/noConfusingVoidType: most changes return nothing, some a success code
-    run: (input: z.infer<S>) => void | string;
-    ok: string;
-    anchor?: string;
+    run: (input: z.infer<S>) => void | SuccessCode;
+    ok: SuccessCode;
     /** a refusal when the form does not apply to the proposal as it stands (checked before the fields) */
     precondition?: (proposal: { status: ProposalStatus }) => string | null;
   },
@@ -179,7 +181,7 @@ export async function runProposalForm<S extends z.ZodType>(
     if (err instanceof ForbiddenError) throw new HttpError(403, err.message);
     throw err;
   }
-  return reply.redirect(`/staff/proposals/${opts.id}?ok=${ok}${opts.anchor ? `#${opts.anchor}` : ''}`, 303);
+  return reply.redirect(successUrl(opts.id, ok), 303);
 }
 
 /** The timeline-and-note-form fragment (same access check as the page). */

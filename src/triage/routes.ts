@@ -2,11 +2,12 @@ import type { FastifyPluginAsync } from 'fastify';
 import { requireAdmin, requireStaff } from '../auth/guards.js';
 import { canAddNote } from '../auth/policy.js';
 import { asArray, fieldErrors } from '../lib/forms.js';
-import { HttpError, parseOr, queryString, wantsFragment } from '../lib/http.js';
+import { HttpError, parseOr, wantsFragment } from '../lib/http.js';
 import { idParamSchema } from '../proposals/schema.js';
 import type { ProposalStatus } from '../db/schema/proposals.js';
 import { isOpen, manualTargets } from '../workflow/workflow.js';
 import { listUnits } from '../proposals/queries.js';
+import { FORMS, successUrl } from '../staff/forms.js';
 import { EVENTS_ID, eventsFragment, loadStaffProposal, renderStaffProposal, runProposalForm } from '../staff/page.js';
 import {
   assignmentParamsSchema,
@@ -61,11 +62,10 @@ const routes: FastifyPluginAsync = async (app) => {
     }
     return runProposalForm(app, request, reply, {
       id,
-      form: 'assign',
+      form: FORMS.assign,
       schema: assignSchema,
       body: raw,
       ok: 'przekazano',
-      anchor: 'przekazania',
       precondition: openOnly,
       run: (input) => {
         assignUnits(db, id, input, request.user!.id);
@@ -77,10 +77,9 @@ const routes: FastifyPluginAsync = async (app) => {
     const { id, assignmentId } = parseOr(assignmentParamsSchema, request.params, 404);
     return runProposalForm(app, request, reply, {
       id,
-      form: `assignment-${assignmentId}`,
+      form: FORMS.assignment(assignmentId),
       schema: changeAssignmentSchema,
       ok: 'zmieniono-przekazanie',
-      anchor: 'przekazania',
       precondition: openOnly,
       run: (input) => changeAssignment(db, id, assignmentId, input, request.user!.id),
     });
@@ -90,10 +89,9 @@ const routes: FastifyPluginAsync = async (app) => {
     const { id, assignmentId } = parseOr(assignmentParamsSchema, request.params, 404);
     return runProposalForm(app, request, reply, {
       id,
-      form: `assignment-${assignmentId}`,
+      form: FORMS.assignment(assignmentId),
       schema: removeAssignmentSchema,
       ok: 'usunieto-przekazanie',
-      anchor: 'przekazania',
       precondition: openOnly,
       run: (input) => removeAssignment(db, id, assignmentId, input.version, request.user!.id),
     });
@@ -103,7 +101,7 @@ const routes: FastifyPluginAsync = async (app) => {
     const { id } = parseOr(idParamSchema, request.params, 404);
     return runProposalForm(app, request, reply, {
       id,
-      form: 'duplicate',
+      form: FORMS.duplicate,
       schema: duplicateSchema,
       ok: 'duplikat',
       precondition: openOnly,
@@ -115,7 +113,7 @@ const routes: FastifyPluginAsync = async (app) => {
     const { id } = parseOr(idParamSchema, request.params, 404);
     return runProposalForm(app, request, reply, {
       id,
-      form: 'duplicate',
+      form: FORMS.duplicate,
       schema: unduplicateSchema,
       ok: 'cofnieto-duplikat',
       run: (input) => unmarkDuplicate(db, id, input.version, request.user!.id),
@@ -126,7 +124,7 @@ const routes: FastifyPluginAsync = async (app) => {
     const { id } = parseOr(idParamSchema, request.params, 404);
     return runProposalForm(app, request, reply, {
       id,
-      form: 'correction',
+      form: FORMS.correction,
       schema: correctionSchema,
       ok: 'poprawiono',
       run: (input) => correctMetadata(db, id, input, request.user!.id),
@@ -137,7 +135,7 @@ const routes: FastifyPluginAsync = async (app) => {
     const { id } = parseOr(idParamSchema, request.params, 404);
     return runProposalForm(app, request, reply, {
       id,
-      form: 'status',
+      form: FORMS.status,
       schema: statusSchema,
       ok: 'zmieniono-status',
       precondition: (p) =>
@@ -171,14 +169,21 @@ const routes: FastifyPluginAsync = async (app) => {
             }),
           );
       }
-      return renderStaffProposal(app, request, reply, id, { form: 'note', errors, values: body(request.body) }, 422);
+      return renderStaffProposal(
+        app,
+        request,
+        reply,
+        id,
+        { form: FORMS.note, errors, values: body(request.body) },
+        422,
+      );
     }
     addNote(db, id, parsed.data.text, request.user!.id);
     if (fragment)
       return reply
         .type('text/html; charset=utf-8')
         .send(await app.view('staff/_events.njk', await eventsFragment(app, request, reply, id)));
-    return reply.redirect(`/staff/proposals/${id}${queryString({ ok: 'notatka' })}#zdarzenia-h`, 303);
+    return reply.redirect(successUrl(id, 'notatka'), 303);
   });
 };
 
