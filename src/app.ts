@@ -15,6 +15,7 @@ import authRoutes from './auth/routes.js';
 import staffRoutes from './staff/routes.js';
 import adminRoutes from './admin/routes.js';
 import triageRoutes from './triage/routes.js';
+import bulkTriageRoutes from './triage/bulk-routes.js';
 import positionRoutes from './positions/routes.js';
 import decisionRoutes from './decisions/routes.js';
 import subscriptionRoutes from './subscriptions/routes.js';
@@ -27,7 +28,12 @@ import mailPlugin, { defaultMailConfig } from './plugins/mail.js';
 import mailRoutes from './notifications/routes.js';
 
 export type AppOptions = Pick<Config, 'databasePath' | 'baseUrl' | 'viewCache'> &
-  Partial<Pick<Config, 'sessionSecret' | 'sessionIdleMinutes' | 'sessionAbsoluteHours' | 'loginRateLimit'>> & {
+  Partial<
+    Pick<
+      Config,
+      'sessionSecret' | 'sessionIdleMinutes' | 'sessionAbsoluteHours' | 'loginRateLimit' | 'triageDueWorkingDays'
+    >
+  > & {
     /** scrypt cost for passwords set through the web UI (tests lower it) */
     passwordHashCost?: number;
     /** open-data exports per IP address per minute (default 30; the benchmark raises it) */
@@ -70,6 +76,7 @@ const app: FastifyPluginAsync<AppOptions> = async (fastify, opts) => {
   await fastify.register(staffRoutes);
   await fastify.register(adminRoutes, { passwordHashCost });
   await fastify.register(triageRoutes);
+  await fastify.register(bulkTriageRoutes, { dueWorkingDays: opts.triageDueWorkingDays ?? 14 });
   await fastify.register(positionRoutes);
   await fastify.register(decisionRoutes);
   await fastify.register(mailRoutes);

@@ -112,6 +112,12 @@ const envSchema = z.object({
     .max(3650, 'od 1 do 3650')
     .default(30),
   MAIL_WORKER: booleanFlag.default(true),
+  TRIAGE_DUE_WORKING_DAYS: z.coerce
+    .number({ error: 'musi być liczbą dni roboczych' })
+    .int('musi być liczbą całkowitą')
+    .min(1, 'od 1 do 120 dni roboczych')
+    .max(120, 'od 1 do 120 dni roboczych')
+    .default(14),
   LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
       error: 'jeden z: fatal, error, warn, info, debug, trace, silent',
@@ -134,6 +140,8 @@ export type Config = {
   trustProxy: boolean | number | string[];
   /** login attempts per IP address per minute */
   loginRateLimit: number;
+  /** the due date bulk triage proposes: this many working days (Monday to Friday) after today */
+  triageDueWorkingDays: number;
   mail: MailConfig;
 };
 
@@ -178,6 +186,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sessionAbsoluteHours: e.SESSION_ABSOLUTE_HOURS,
     trustProxy: e.TRUST_PROXY,
     loginRateLimit: e.LOGIN_RATE_LIMIT,
+    triageDueWorkingDays: e.TRIAGE_DUE_WORKING_DAYS,
     mail: {
       smtpUrl: e.SMTP_URL,
       dir: e.MAIL_DIR ?? path.join(path.dirname(e.DATABASE_URL), 'mail'),
