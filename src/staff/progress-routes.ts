@@ -1,13 +1,16 @@
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
 import { requireStaff } from '../auth/guards.js';
 import { canManage, type Actor } from '../auth/policy.js';
 import type { Db } from '../db/client.js';
 import { todayInWarsaw } from '../lib/dates.js';
 import { plural } from '../lib/errors.js';
+import { asArray, strictId } from '../lib/forms.js';
 import { HttpError, parseOr, queryString } from '../lib/http.js';
-import { findConsultation, findUnitBySlug, listWorkshopTables } from '../proposals/queries.js';
+import { findConsultation, findUnitBySlug, listWorkshopTables, unitsForProposals } from '../proposals/queries.js';
 import { STATUS_LABELS } from '../proposals/status.js';
 import { listOpinions } from '../rdpp/queries.js';
+import { BULK_MAX } from '../triage/schema.js';
 import { OUTCOME_LABELS } from '../workflow/workflow.js';
 import {
   defaultDir,
@@ -42,6 +45,27 @@ export async function requireProgressReader(request: FastifyRequest, reply: Fast
       'Postęp konsultacji jest dostępny dla członków RDPP i Biura Dialogu i Innowacji Miejskich.',
     );
 }
+
+/**
+ * The queue's filters of the new proposals (workshop table, a unit the workshop named), the selection kept
+ * (`proposalIds`) or "all of the filter" (`zaznacz=wszystkie`), and what a bulk assignment came back with.
+ */
+const blank = (v: unknown) => (v === '' ? undefined : v);
+const queueQuerySchema = z.object({
+  // the filter form's "all" options send an empty value
+  table: z.preprocess(blank, z.coerce.number().int().min(1).max(10_000).optional()),
+  unit: z.preprocess(
+    blank,
+    z
+      .string()
+      .regex(/^[a-z0-9-]{1,120}$/)
+      .optional(),
+  ),
+  zaznacz: z.enum(['wszystkie']).optional(),
+  proposalIds: z.array(strictId()).max(BULK_MAX).default([]),
+  przekazano: z.coerce.number().int().min(1).max(BULK_MAX).optional(),
+  blad: z.enum(['nic-nie-zaznaczono']).optional(),
+});
 
 const NO_CONSULTATION = 'Nie ma takich konsultacji.';
 
@@ -191,15 +215,47 @@ const routes: FastifyPluginAsync = async (app) => {
     renderProgress(app, request, reply),
   );
 
-  // the office's and the RDPP's to-do queue (the staff home before "Postęp konsultacji")
+  // the office's and the RDPP's to-do queue (the staff home before "Postęp konsultacji"); for the office, the new
+  // proposals are a form: tick some (or all of a filter) and review them for assignment in bulk
   app.get('/staff/queue', { preHandler: requireProgressReader }, async (request, reply) => {
+    const raw = (request.query ?? {}) as Record<string, unknown>;
+    const query = parseOr(queueQuerySchema, { ...raw, proposalIds: asArray(raw.proposalIds) });
     const today = todayInWarsaw();
+    const q = queue(db, today);
+    const manage = canManage(request.user);
+    const source = unitsForProposals(
+      db,
+      q.newOnes.map((p) => p.id),
+    );
+    const unit = query.unit ? findUnitBySlug(db, query.unit) : undefined;
+    if (query.unit && !unit) throw new HttpError(404, 'Nie ma takiej jednostki w katalogu.');
+    const withUnits = q.newOnes.map((p) => ({ ...p, sourceUnits: source.get(p.id) ?? [] }));
+    const shown = withUnits.filter(
+      (p) =>
+        (query.table === undefined || p.tableNumber === query.table) &&
+        (!unit || p.sourceUnits.some((u) => u.id === unit.id)),
+    );
+    const selected = new Set(query.zaznacz === 'wszystkie' ? shown.map((p) => p.id) : query.proposalIds);
+    const filterUnits = new Map(withUnits.flatMap((p) => p.sourceUnits).map((u) => [u.id, u]));
+    const filter = { table: query.table, unit: query.unit };
     const page = {
       ...(await app.pageContext(request, reply)),
       nav: 'staff',
-      q: queue(db, today),
-      canManage: canManage(request.user),
+      q: { ...q, newOnes: shown },
+      newTotal: q.newOnes.length,
+      canManage: manage,
       today,
+      filter,
+      filtered: query.table !== undefined || unit !== undefined,
+      filterTables: [...new Set(withUnits.map((p) => p.tableNumber).filter((n) => n !== null))].sort((a, b) => a - b),
+      filterUnits: [...filterUnits.values()].sort((a, b) => a.name.localeCompare(b.name, 'pl')),
+      selected: [...selected],
+      selectAllUrl: `/staff/queue${queryString({ ...filter, zaznacz: 'wszystkie' })}#nowe`,
+      selectNoneUrl: `/staff/queue${queryString(filter)}#nowe`,
+      assigned: query.przekazano
+        ? `Przekazano ${query.przekazano} ${plural(query.przekazano, 'propozycję', 'propozycje', 'propozycji')} do jednostek.`
+        : null,
+      nothingSelected: query.blad === 'nic-nie-zaznaczono',
     };
     return reply.type('text/html; charset=utf-8').send(await app.view('staff/queue.njk', page));
   });

@@ -95,3 +95,58 @@ export const assignmentParamsSchema = z.object({
   id: strictId('Nie ma propozycji o takim numerze.'),
   assignmentId: strictId('Nie ma takiego przekazania.'),
 });
+
+/** At most this many proposals are assigned in one bulk step (the Toruń set has 73). */
+export const BULK_MAX = 100;
+
+const distinct = (ids: number[]) => new Set(ids).size === ids.length;
+
+/** The queue's selection, sent (GET) to the bulk review page. */
+export const bulkSelectionSchema = z.object({
+  proposalIds: z
+    .array(id)
+    .max(BULK_MAX, `Naraz można przekazać najwyżej ${BULK_MAX} propozycji.`)
+    .refine(distinct, 'Propozycja wybrana dwa razy.'),
+});
+
+/** The bulk form's shared fields: which proposals, and one due date for all of them. */
+export const bulkAssignSchema = z.object({
+  proposalIds: z
+    .array(id)
+    .min(1, 'Wybierz co najmniej jedną propozycję.')
+    .max(BULK_MAX, `Naraz można przekazać najwyżej ${BULK_MAX} propozycji.`)
+    .refine(distinct, 'Propozycja wybrana dwa razy.'),
+  dueDate: isoDate,
+});
+
+const optionalId = z.preprocess((v) => (v === '' ? undefined : v), id.optional());
+
+/**
+ * One row of the bulk form (fields `units-<id>`, `extra-<id>`, `lead-<id>`, `version-<id>`, gathered by the
+ * route): the units ticked, optionally one more unit from the whole catalogue, and the lead among them.
+ */
+export const bulkRowSchema = z
+  .object({
+    version,
+    unitIds: z.array(id).max(50, 'Za dużo jednostek naraz.'),
+    extraUnitId: optionalId,
+    leadUnitId: z.preprocess((v) => (v === '' ? undefined : v), strictId('Wybierz jednostkę wiodącą.').optional()),
+  })
+  .transform((row) => ({
+    version: row.version,
+    unitIds: [...new Set([...row.unitIds, ...(row.extraUnitId ? [row.extraUnitId] : [])])],
+    leadUnitId: row.leadUnitId,
+  }))
+  .superRefine((row, ctx) => {
+    if (!row.unitIds.length)
+      ctx.addIssue({ code: 'custom', path: ['unitIds'], message: 'Zaznacz co najmniej jedną jednostkę.' });
+    else if (row.leadUnitId === undefined)
+      ctx.addIssue({ code: 'custom', path: ['leadUnitId'], message: 'Wybierz jednostkę wiodącą.' });
+    else if (!row.unitIds.includes(row.leadUnitId))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['leadUnitId'],
+        message: 'Jednostka wiodąca musi być jedną z zaznaczonych jednostek.',
+      });
+  });
+export type BulkRowInput = z.infer<typeof bulkRowSchema>;

@@ -38,7 +38,7 @@ export function assignUnits(db: Db, proposalId: number, input: AssignInput, acto
 /** One row of a bulk assignment: a proposal still 'nowa', the units the admin ticked for it, its lead. */
 export type BulkAssignRow = { proposalId: number; version: number; unitIds: number[]; leadUnitId: number };
 
-/** What went wrong with one row of a bulk assignment (`field`: unitIds, leadUnitId or form). */
+/** What went wrong with one row of a bulk assignment (`field`: unitIds, leadUnitId, form; version: changed meanwhile). */
 export type BulkRowFailure = { proposalId: number; field: string; message: string };
 
 /** Some rows of a bulk assignment broke a rule: nothing was assigned. */
@@ -75,9 +75,19 @@ export function assignMany(db: Db, rows: BulkAssignRow[], dueDate: string, actor
         } catch (err) {
           if (err instanceof RuleError)
             failures.push({ proposalId: row.proposalId, field: err.field, message: err.message });
-          else if (err instanceof ConflictError)
-            failures.push({ proposalId: row.proposalId, field: 'form', message: CHANGED_MEANWHILE });
-          else if (err instanceof NotFoundError)
+          else if (err instanceof ConflictError) {
+            // most often someone assigned it meanwhile: say so, rather than only "changed"
+            const now = tx
+              .select({ status: proposals.status })
+              .from(proposals)
+              .where(eq(proposals.id, row.proposalId))
+              .get();
+            failures.push(
+              now?.status === 'nowa'
+                ? { proposalId: row.proposalId, field: 'version', message: CHANGED_MEANWHILE }
+                : { proposalId: row.proposalId, field: 'form', message: NOT_NEW },
+            );
+          } else if (err instanceof NotFoundError)
             failures.push({ proposalId: row.proposalId, field: 'form', message: 'Nie ma takiej propozycji.' });
           else throw err;
         }
