@@ -13,6 +13,10 @@ export const OUTCOMES = [
 ] as const;
 export type Outcome = (typeof OUTCOMES)[number];
 
+/** What a position recorded by the office on a unit's behalf rests on: a letter, an e-mail, a meeting note. */
+export const BASIS_KINDS = ['pismo', 'e-mail', 'notatka'] as const;
+export type BasisKind = (typeof BASIS_KINDS)[number];
+
 export type CitedPosition = {
   positionId: number;
   unitId: number;
@@ -20,6 +24,10 @@ export type CitedPosition = {
   outcome: Outcome;
   justification: string;
   submittedAt: string;
+  /** recorded by the office on the unit's behalf (absent in decisions published before this was kept) */
+  onBehalf?: boolean;
+  basisKind?: BasisKind | null;
+  basisDate?: string | null;
 };
 
 /** A unit asked for its position on a proposal; one per (proposal, unit). */
@@ -64,6 +72,9 @@ export const positions = sqliteTable(
     version: integer('version').notNull().default(1),
     updatedAt: text('updated_at').notNull(),
     updatedBy: integer('updated_by').references(() => users.id),
+    /** the basis the office's draft names (a position recorded on a unit's behalf); null otherwise */
+    basisKind: text('basis_kind', { enum: BASIS_KINDS }),
+    basisDate: text('basis_date'),
   },
   (t) => [uniqueIndex('positions_proposal_unit_uq').on(t.proposalId, t.unitId)],
 );
@@ -79,7 +90,13 @@ export const positionVersions = sqliteTable(
     outcome: text('outcome', { enum: OUTCOMES }).notNull(),
     justification: text('justification').notNull(),
     submittedAt: text('submitted_at').notNull(),
+    /** who submitted it: the unit's member, or the office's admin who recorded it */
     submittedBy: integer('submitted_by').references(() => users.id),
+    /** recorded by the office on the unit's behalf, from what the unit sent (basisKind of basisDate) */
+    onBehalf: integer('on_behalf', { mode: 'boolean' }).notNull().default(false),
+    basisKind: text('basis_kind', { enum: BASIS_KINDS }),
+    /** calendar date YYYY-MM-DD of the letter, e-mail or meeting */
+    basisDate: text('basis_date'),
   },
   (t) => [uniqueIndex('position_versions_position_number_uq').on(t.positionId, t.number)],
 );
