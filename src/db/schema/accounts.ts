@@ -49,3 +49,29 @@ export const sessions = sqliteTable(
   },
   (t) => [index('sessions_expires_idx').on(t.expiresAt), index('sessions_user_idx').on(t.userId)],
 );
+
+/**
+ * What someone typed into a staff form that arrived after their session had ended: kept for a day and
+ * put back into the form once they have logged in again (src/auth/kept-forms.ts). The browser holds
+ * the random key in a cookie; only its hash is stored here.
+ */
+export const keptForms = sqliteTable(
+  'kept_forms',
+  {
+    /** sha256 (hex) of the key in the browser's cookie */
+    id: text('id').primaryKey(),
+    /** the account whose session ended, when known; null: only someone who may send that form gets it */
+    userId: integer('user_id').references(() => users.id, { onDelete: 'cascade' }),
+    /** the proposal whose staff page holds the form */
+    proposalId: integer('proposal_id').notNull(),
+    /** the form's id on that page (FORMS in src/staff/forms.ts) */
+    formId: text('form_id').notNull(),
+    /** the submitted fields as JSON, without the CSRF token */
+    fields: text('fields').notNull(),
+    /** epoch milliseconds */
+    createdAt: integer('created_at').notNull(),
+    /** epoch milliseconds: purged after this */
+    expiresAt: integer('expires_at').notNull(),
+  },
+  (t) => [index('kept_forms_expires_idx').on(t.expiresAt)],
+);
