@@ -39,6 +39,11 @@ export async function build(
     trustProxy?: boolean | number | string[];
     /** outgoing mail (e.g. `{ smtpUrl }` from test/notifications/smtp.ts); unset: files, no worker loop */
     mail?: Partial<MailConfig>;
+    /**
+     * seed the Toruń unit groups' members from data/units.csv, as `npm start` does; off by default because the
+     * tests written before the groups had members build on empty groups
+     */
+    groupMembers?: boolean;
   } = {},
 ) {
   const databasePath = opts.databasePath ?? tempDatabasePath();
@@ -52,7 +57,7 @@ export async function build(
     trustProxy: opts.trustProxy,
     ...(opts.mail ? { mail: testMailConfig(databasePath, opts.mail) } : {}),
   });
-  if (opts.seed ?? true) importTorun2026(app.database.db);
+  if (opts.seed ?? true) importTorun2026(app.database.db, { groupMembers: opts.groupMembers ?? false });
   return app;
 }
 

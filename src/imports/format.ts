@@ -36,6 +36,8 @@ export const PROPOSAL_COLUMNS = [
   'source_notes',
 ] as const;
 export const UNIT_COLUMNS = ['name', 'kind', 'email'] as const;
+/** Optional column of the unit file: a group's member units (seeded only into a group that has none yet). */
+export const UNIT_MEMBERS_COLUMN = 'members';
 
 const MAX_ERRORS = 50;
 
@@ -120,6 +122,7 @@ export const unitRowSchema = z.object({
     .trim()
     .pipe(z.enum(UNIT_KINDS, { error: `rodzaj musi być jednym z: ${UNIT_KINDS.join(', ')}` })),
   email: z.union([z.literal(''), z.email('nieprawidłowy adres e-mail')]).default(''),
+  [UNIT_MEMBERS_COLUMN]: boundedList('|', 300, 50).default([]),
 });
 export type UnitRow = z.infer<typeof unitRowSchema> & { line: number };
 
@@ -250,6 +253,17 @@ export function parseUnitFile(buffer: Buffer): UnitRow[] {
         message: `jednostka „${row.name}” powtarza się (pierwszy raz w wierszu ${first})`,
       });
     else seen.set(row.name, row.line);
+  }
+  const kinds = new Map(rows.map((r) => [r.name, r.kind]));
+  for (const row of rows) {
+    if (!row.members.length) continue;
+    const problem = (message: string) => problems.push({ line: row.line, column: UNIT_MEMBERS_COLUMN, message });
+    if (row.kind !== 'grupa') problem('członków może mieć tylko grupa jednostek (rodzaj „grupa”)');
+    if (new Set(row.members).size !== row.members.length) problem('ta sama jednostka wymieniona dwa razy');
+    for (const name of row.members) {
+      // a member named only here is looked up in the database's directory when importing
+      if (kinds.get(name) === 'grupa') problem(`„${name}” jest grupą: grupa może zawierać tylko pojedyncze jednostki`);
+    }
   }
   if (problems.length) throw new ImportError(problems);
   return rows;

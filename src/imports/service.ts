@@ -1,7 +1,14 @@
 import { eq, sql } from 'drizzle-orm';
 import type { AnySQLiteColumn } from 'drizzle-orm/sqlite-core';
 import type { Db, DbOrTx } from '../db/client.js';
-import { consultations, proposals, proposalUnits, units, workshopTables } from '../db/schema/index.js';
+import {
+  consultations,
+  proposals,
+  proposalUnits,
+  unitGroupMembers,
+  units,
+  workshopTables,
+} from '../db/schema/index.js';
 import { proposalSearch } from '../db/search-table.js';
 import { bumpDataVersion } from '../db/version.js';
 import { foldForSearch, slugify } from '../lib/text.js';
@@ -39,8 +46,62 @@ export function importUnits(tx: DbOrTx, rows: UnitRow[]): number {
     slugs.add(slug);
     tx.insert(units).values({ name: r.name, slug, kind: r.kind, email: r.email }).run();
   }
-  if (fresh.length) bumpDataVersion(tx);
+  const seeded = seedGroupMembers(tx, rows);
+  if (fresh.length || seeded) bumpDataVersion(tx);
   return fresh.length;
+}
+
+/**
+ * Gives the file's groups their members (column `members`), but only a group that has none yet and is still a
+ * group in the directory: members an admin chose, and a group an admin turned into a unit, are left as they are.
+ * Returns how many groups were given members.
+ */
+export function seedGroupMembers(tx: DbOrTx, rows: UnitRow[]): number {
+  const withMembers = rows.filter((r) => r.kind === 'grupa' && r.members.length);
+  if (!withMembers.length) return 0;
+  const directory = new Map(
+    tx
+      .select({ id: units.id, name: units.name, kind: units.kind })
+      .from(units)
+      .all()
+      .map((u) => [u.name, u]),
+  );
+  const problems: ImportProblem[] = [];
+  const plan: { groupId: number; memberIds: number[] }[] = [];
+  for (const r of withMembers) {
+    const group = directory.get(r.name);
+    if (group?.kind !== 'grupa') continue;
+    const memberIds: number[] = [];
+    for (const name of r.members) {
+      const member = directory.get(name);
+      if (!member)
+        problems.push({
+          line: r.line,
+          column: 'members',
+          message: `nieznana jednostka „${name}” (nie ma jej w katalogu)`,
+        });
+      else if (member.kind === 'grupa')
+        problems.push({ line: r.line, column: 'members', message: `„${name}” jest grupą, nie pojedynczą jednostką` });
+      else memberIds.push(member.id);
+    }
+    plan.push({ groupId: group.id, memberIds });
+  }
+  if (problems.length) throw new ImportError(problems.slice(0, 50));
+  let seeded = 0;
+  for (const { groupId, memberIds } of plan) {
+    const has = tx
+      .select({ x: unitGroupMembers.unitId })
+      .from(unitGroupMembers)
+      .where(eq(unitGroupMembers.groupId, groupId))
+      .limit(1)
+      .all();
+    if (has.length || !memberIds.length) continue;
+    tx.insert(unitGroupMembers)
+      .values(memberIds.map((unitId) => ({ groupId, unitId })))
+      .run();
+    seeded++;
+  }
+  return seeded;
 }
 
 export function searchBody(p: { title: string; points: string[]; remarks: string[] }): string {
