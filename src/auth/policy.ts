@@ -26,9 +26,27 @@ export function canViewProposalAsStaff(actor: Actor, assignedUnitIds: number[]):
   return assignedUnitIds.some((id) => actor.unitIds.includes(id));
 }
 
-/** Writing a unit's position: a member of that unit, and the unit must be assigned. */
+/**
+ * How an actor writes a unit's position, or null when they may not: a member of the unit writes it as the unit's;
+ * an admin writes the office's own position (a unit their account is linked to, or the office's unit) and records
+ * any other assigned unit's position on its behalf, from what the unit sent. The unit must be assigned.
+ */
+export type PositionAuthorship = 'unit' | 'office' | 'on-behalf';
+export function positionAuthorship(
+  actor: Actor,
+  unitId: number,
+  assignedUnitIds: number[],
+  officeUnitId: number | null,
+): PositionAuthorship | null {
+  if (!actor || !assignedUnitIds.includes(unitId)) return null;
+  if (actor.role === 'unit') return actor.unitIds.includes(unitId) ? 'unit' : null;
+  if (actor.role === 'admin') return actor.unitIds.includes(unitId) || unitId === officeUnitId ? 'office' : 'on-behalf';
+  return null;
+}
+
+/** Writing a unit's position: a member of that unit, or an admin; the unit must be assigned. */
 export function canWritePosition(actor: Actor, unitId: number, assignedUnitIds: number[]): boolean {
-  return actor?.role === 'unit' && actor.unitIds.includes(unitId) && assignedUnitIds.includes(unitId);
+  return positionAuthorship(actor, unitId, assignedUnitIds, null) !== null;
 }
 
 /** Internal notes: admins, and unit staff on proposals assigned to them. Reviewers change nothing. */

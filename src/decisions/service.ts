@@ -28,6 +28,9 @@ export function submittedPositions(db: Pick<Db, 'select'>, proposalId: number) {
       outcome: positionVersions.outcome,
       justification: positionVersions.justification,
       submittedAt: positionVersions.submittedAt,
+      onBehalf: positionVersions.onBehalf,
+      basisKind: positionVersions.basisKind,
+      basisDate: positionVersions.basisDate,
     })
     .from(positions)
     .innerJoin(positionVersions, eq(positionVersions.positionId, positions.id))
@@ -64,6 +67,8 @@ export function publishDecision(
         outcome: a.outcome,
         justification: a.justification,
         submittedAt: a.submittedAt,
+        // a position the office recorded on the unit's behalf stays marked as such wherever it is published
+        ...(a.onBehalf ? { onBehalf: true, basisKind: a.basisKind, basisDate: a.basisDate } : {}),
       }));
     tx.update(decisions)
       .set({ retractedAt: at })

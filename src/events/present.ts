@@ -3,6 +3,7 @@ import { STATUS_LABELS } from '../proposals/status.js';
 import { OUTCOME_LABELS } from '../workflow/workflow.js';
 import type { ProposalStatus } from '../db/schema/proposals.js';
 import type { Outcome } from '../db/schema/workflow.js';
+import { recordedNote } from '../positions/basis.js';
 
 type EventLike = { type: string; before: unknown; after: unknown; note: string };
 type Bag = Record<string, unknown>;
@@ -29,11 +30,21 @@ export function describeEvent(e: EventLike): string {
       return `Zmiana przekazania do: ${after.unitName} (${parts.join('; ')})`;
     }
     case 'position.submitted':
-      return `Stanowisko złożyła jednostka ${after.unitName}: ${outcome(after.outcome)}`;
-    case 'position.revised':
-      return `Poprawione stanowisko (wersja ${after.number}) złożyła jednostka ${after.unitName}: ${outcome(after.outcome)}`;
-    case 'position.published':
-      return `Opublikowano stanowisko jednostki ${after.unitName}: ${outcome(after.outcome)}`;
+    case 'position.revised': {
+      const revised = e.type === 'position.revised' ? ` (wersja ${after.number})` : '';
+      const recorded = recordedNote(after);
+      if (recorded) {
+        const what = revised ? `Poprawione stanowisko${revised}` : 'Stanowisko';
+        return `${what} jednostki ${after.unitName} ${recorded}: ${outcome(after.outcome)}`;
+      }
+      return revised
+        ? `Poprawione stanowisko${revised} złożyła jednostka ${after.unitName}: ${outcome(after.outcome)}`
+        : `Stanowisko złożyła jednostka ${after.unitName}: ${outcome(after.outcome)}`;
+    }
+    case 'position.published': {
+      const recorded = recordedNote(after);
+      return `Opublikowano stanowisko jednostki ${after.unitName}${recorded ? ` (${recorded})` : ''}: ${outcome(after.outcome)}`;
+    }
     case 'decision.published':
       return `Opublikowano decyzję: propozycja ${outcome(after.outcome)}`;
     case 'metadata.corrected':
@@ -167,7 +178,8 @@ export function publicHistory(
       const inForce = at === currentDecisionAt;
       const cited = of('position.published').map((p) => {
         const a = (p.after ?? {}) as Bag;
-        return `${a.unitName} (${outcome(a.outcome)})`;
+        const recorded = recordedNote(a);
+        return `${a.unitName} (${outcome(a.outcome)}${recorded ? `; stanowisko ${recorded}` : ''})`;
       });
       const details = cited.length ? [`Na podstawie stanowisk: ${cited.join(', ')}.`] : [];
       if (!inForce) details.push(`Treść tej decyzji: ${String(after.text ?? '')}`);

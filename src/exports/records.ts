@@ -7,6 +7,7 @@ import { currentDecisions } from '../decisions/service.js';
 import { publicEventsFor } from '../events/queries.js';
 import { describeEvent, eventBody } from '../events/present.js';
 import { OUTCOME_LABELS } from '../workflow/workflow.js';
+import { recordedSentence } from '../positions/basis.js';
 import { exportChunkRows } from './queries.js';
 import { duplicateOriginalsFor, proposalUnitsFor } from '../proposals/queries.js';
 
@@ -69,6 +70,11 @@ export function exportRecords(db: Db, ids: number[], consultationSlug: string, b
             outcomeLabel: OUTCOME_LABELS[c.outcome],
             text: c.justification,
             date: c.submittedAt,
+            // recorded by the office from what the unit sent (a letter, an e-mail, a meeting note), not by the unit
+            recordedOnBehalf: c.onBehalf === true,
+            basis: c.onBehalf ? (c.basisKind ?? null) : null,
+            basisDate: c.onBehalf ? (c.basisDate ?? null) : null,
+            recordedNote: recordedSentence(c),
           }))
         : [],
       events: (eventsById.get(r.id) ?? []).map((e) => ({

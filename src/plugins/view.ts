@@ -5,6 +5,7 @@ import fastifyView from '@fastify/view';
 import nunjucks from 'nunjucks';
 import { formatDatePl, formatDateTimePl } from '../lib/dates.js';
 import { STATUS_LABELS } from '../proposals/status.js';
+import { recordedNote } from '../positions/basis.js';
 
 export const viewsRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../views');
 
@@ -22,6 +23,8 @@ export default fp<{ cache: boolean }>(
         onConfigure: (env: nunjucks.Environment) => {
           env.addFilter('datePl', (v: string | null | undefined) => (v ? formatDatePl(v) : ''));
           env.addFilter('dateTimePl', (v: string | null | undefined) => (v ? formatDateTimePl(v) : ''));
+          // "wpisane przez Biuro Dialogu na podstawie pisma z dnia …" for a position recorded on a unit's behalf
+          env.addFilter('recordedNote', recordedNote);
           env.addFilter('statusLabel', (v: string) => STATUS_LABELS[v as keyof typeof STATUS_LABELS] ?? v);
           env.addGlobal('statusLabels', STATUS_LABELS);
           // {{ asset('style.css') }}: the content-hashed URL the static plugin serves for a year

@@ -3,6 +3,7 @@ import type { DbOrTx } from '../db/client.js';
 import { consultationReports, proposals, rdppOpinions, workshopTables } from '../db/schema/index.js';
 import { currentDecisions } from '../decisions/service.js';
 import { unitsForProposals } from '../proposals/queries.js';
+import { recordedNote } from '../positions/basis.js';
 
 /** The header fields the office keeps for a consultation's report (undefined until first saved). */
 export function getReportHeader(db: DbOrTx, consultationId: number) {
@@ -77,7 +78,11 @@ export function listReportProposals(db: DbOrTx, consultationId: number) {
             outcome: decision.outcome,
             text: decision.text,
             publishedAt: decision.publishedAt,
-            citedUnits: decision.citedPositions.map((c) => c.unitName),
+            // a position the office recorded on the unit's behalf says so beside the unit's name
+            citedUnits: decision.citedPositions.map((c) => {
+              const recorded = recordedNote(c);
+              return recorded ? `${c.unitName} (stanowisko ${recorded})` : c.unitName;
+            }),
           }
         : null,
       duplicateOfLp: r.duplicateOfId === null ? null : (lpById.get(r.duplicateOfId) ?? null),

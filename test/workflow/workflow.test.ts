@@ -13,7 +13,13 @@ import {
   TRANSITIONS,
   WorkflowError,
 } from '../../src/workflow/workflow.js';
-import { canAddNote, canManage, canViewProposalAsStaff, canWritePosition } from '../../src/auth/policy.js';
+import {
+  canAddNote,
+  canManage,
+  canViewProposalAsStaff,
+  canWritePosition,
+  positionAuthorship,
+} from '../../src/auth/policy.js';
 
 describe('status workflow', () => {
   it('follows nowa → przekazana → stanowiska zebrane → rozstrzygnięta → w realizacji → zrealizowana', () => {
@@ -105,8 +111,22 @@ describe('who may do what', () => {
     expect(canWritePosition(unit, 10, [10])).toBe(true);
     expect(canWritePosition(unit, 10, [11])).toBe(false);
     expect(canWritePosition(unit, 11, [11])).toBe(false);
-    expect(canWritePosition(admin, 10, [10])).toBe(false);
+    expect(canWritePosition(admin, 10, [10])).toBe(true);
+    expect(canWritePosition(admin, 10, [11])).toBe(false);
     expect(canWritePosition(reviewer, 10, [10])).toBe(false);
+    expect(canWritePosition(null, 10, [10])).toBe(false);
+  });
+  it("tells the office's own position from one it records on a unit's behalf", () => {
+    const office = 99;
+    expect(positionAuthorship(unit, 10, [10], office)).toBe('unit');
+    expect(positionAuthorship(unit, 11, [11], office)).toBe(null);
+    expect(positionAuthorship(admin, office, [office], office)).toBe('office');
+    expect(positionAuthorship({ ...admin, unitIds: [10] }, 10, [10], office)).toBe('office');
+    expect(positionAuthorship(admin, 10, [10], office)).toBe('on-behalf');
+    expect(positionAuthorship(admin, 10, [10], null)).toBe('on-behalf');
+    expect(positionAuthorship(admin, 10, [11], office)).toBe(null);
+    expect(positionAuthorship(reviewer, 10, [10], office)).toBe(null);
+    expect(positionAuthorship(null, 10, [10], office)).toBe(null);
   });
   it('never lets reviewers write notes', () => {
     expect(canAddNote(reviewer, [])).toBe(false);
