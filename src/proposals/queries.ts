@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, inArray, lt, sql, type SQL } from 'drizzle-orm';
 import type { DbOrTx } from '../db/client.js';
 import {
   assignments,
@@ -20,6 +20,8 @@ import { proposalSearch } from '../db/search-table.js';
 export type ProposalFilter = {
   consultationId: number;
   ftsQuery?: string | null;
+  /** partial matches: the parts `ftsQuery` matches any of, so the ranking can start from the rare ones */
+  ftsParts?: string[];
   /** the LP typed in the search box (src/search) */
   lp?: number;
   tableNumber?: number;
@@ -134,35 +136,79 @@ export const listColumns = {
 export const SEARCH_COUNT_CAP = 1000;
 
 export function countProposals(db: DbOrTx, f: ProposalFilter): number {
-  if (f.ftsQuery) {
-    // Start from the full-text matches (CROSS JOIN fixes that order in SQLite) and look each one up
-    // by rowid: the cost follows the number of matches, not the size of the consultation; stop past the cap.
-    const matches = db
-      .select({ one: sql`1` })
-      .from(proposalSearch)
-      .crossJoin(proposals)
-      .where(filterConditions(f, true))
-      .limit(SEARCH_COUNT_CAP + 1)
-      .as('matches');
-    return db.select({ n: count() }).from(matches).get()?.n ?? 0;
-  }
+  if (f.ftsQuery) return countMatches(db, f, SEARCH_COUNT_CAP + 1);
   return db.select({ n: count() }).from(proposals).where(filterConditions(f)).get()?.n ?? 0;
+}
+
+/** Proposals matching a full-text filter, counted up to `cap` (no cap: all). */
+function countMatches(db: DbOrTx, f: ProposalFilter, cap?: number): number {
+  // Start from the full-text matches (CROSS JOIN fixes that order in SQLite) and look each one up
+  // by rowid: the cost follows the number of matches, not the size of the consultation.
+  const q = db.select({ one: sql`1` }).from(proposalSearch).crossJoin(proposals).where(filterConditions(f, true));
+  const matches = (cap === undefined ? q : q.limit(cap)).as('matches');
+  return db.select({ n: count() }).from(matches).get()?.n ?? 0;
 }
 
 /** Up to this many full-text matches, a search list starts from the matches rather than from the consultation. */
 const FEW_MATCHES = 2000;
 
-function hasFewMatches(db: DbOrTx, ftsQuery: string): boolean {
+/** Whether the full-text query matches at most `n` proposals (of any consultation); reads at most n + 1 matches. */
+function matchesAtMost(db: DbOrTx, ftsQuery: string, n: number): boolean {
   const probe = db
     .select({ rowid: proposalSearch.rowid })
     .from(proposalSearch)
     .where(sql`proposal_search MATCH ${ftsQuery}`)
-    .limit(FEW_MATCHES + 1)
+    .limit(n + 1)
     .as('probe');
-  return (db.select({ n: count() }).from(probe).get()?.n ?? 0) <= FEW_MATCHES;
+  return (db.select({ n: count() }).from(probe).get()?.n ?? 0) <= n;
+}
+
+function hasFewMatches(db: DbOrTx, ftsQuery: string): boolean {
+  return matchesAtMost(db, ftsQuery, FEW_MATCHES);
+}
+
+/**
+ * A search's first `n` matches in LP order, found from its first `n` matches in id order, which FTS5 reads
+ * without touching the rest: the importer creates a consultation's proposals in LP order, so these are
+ * usually the same rows, and they are exactly when no proposal of the consultation with a lower LP than the
+ * last of them has a higher id than any of them (every match below that LP is then among them). Null
+ * otherwise (an LP corrected by hand, a later import filling a gap): the caller walks in LP order instead.
+ */
+function firstMatchesInLpOrder(db: DbOrTx, f: ProposalFilter, n: number) {
+  const rows = db
+    .select(listColumns)
+    .from(proposalSearch)
+    .crossJoin(proposals)
+    .leftJoin(workshopTables, eq(workshopTables.id, proposals.workshopTableId))
+    .where(filterConditions(f, true))
+    .orderBy(asc(proposalSearch.rowid))
+    .limit(n)
+    .all();
+  rows.sort((a, b) => a.lp - b.lp);
+  if (rows.length < n) return rows; // every match
+  const lastLp = rows[rows.length - 1]!.lp;
+  const maxId = rows.reduce((max, r) => Math.max(max, r.id), 0);
+  const overtaken = db
+    .select({ id: proposals.id })
+    .from(proposals)
+    .where(
+      and(
+        eq(proposals.consultationId, f.consultationId),
+        eq(proposals.inSource, true),
+        lt(proposals.lp, lastLp),
+        gt(proposals.id, maxId),
+      ),
+    )
+    .limit(1)
+    .get();
+  return overtaken ? null : rows;
 }
 
 export function listProposals(db: DbOrTx, f: ProposalFilter, page?: { limit: number; offset: number }) {
+  if (f.ftsQuery && page) {
+    const first = firstMatchesInLpOrder(db, f, page.offset + page.limit);
+    if (first) return first.slice(page.offset);
+  }
   // A rare search term: look up its few matches and sort them (cost follows the matches). Otherwise
   // walk the consultation in LP order against the match list and stop once the page is full.
   const q =
@@ -194,28 +240,66 @@ export function listProposalIds(db: DbOrTx, f: ProposalFilter): number[] {
     .map((r) => r.id);
 }
 
-/** Full-text matches best first (bm25), for partial matches: the proposals sharing most and rarest words lead. */
-export function listRankedProposals(db: DbOrTx, f: ProposalFilter, page?: { limit: number; offset: number }) {
-  const q = db
+/**
+ * A partial search's matches in two tiers. bm25 weighs a word by its rarity, so a part found in most
+ * proposals adds next to nothing to any score: the proposals with a rare part (at most SEARCH_COUNT_CAP
+ * matches) come first, by bm25; then those with only common parts, in LP order – the order bm25's
+ * near-equal scores would give them anyway, reached without scoring tens of thousands of matches.
+ * With no common part (every part in a small consultation) it is one tier: all matches by bm25.
+ */
+function partialTiers(db: DbOrTx, f: ProposalFilter): { ranked: ProposalFilter; rest: ProposalFilter | null } {
+  const parts = f.ftsParts ?? [];
+  const common = parts.filter((p) => !matchesAtMost(db, p, SEARCH_COUNT_CAP));
+  if (common.length === 0) return { ranked: f, rest: null };
+  const rare = parts.filter((p) => !common.includes(p));
+  const anyCommon = common.join(' OR ');
+  const anyRare = rare.join(' OR ');
+  return {
+    ranked: { ...f, ftsQuery: rare.length ? anyRare : null },
+    rest: { ...f, ftsQuery: rare.length ? `(${anyCommon}) NOT (${anyRare})` : anyCommon },
+  };
+}
+
+function rankedQuery(db: DbOrTx, f: ProposalFilter) {
+  return db
     .select(listColumns)
     .from(proposalSearch)
     .crossJoin(proposals)
     .leftJoin(workshopTables, eq(workshopTables.id, proposals.workshopTableId))
     .where(filterConditions(f, true))
     .orderBy(sql`bm25(proposal_search)`, asc(proposals.lp));
-  return page ? q.limit(page.limit).offset(page.offset).all() : q.all();
+}
+
+/** Partial matches best first (see partialTiers): the proposals sharing most and rarest words lead. */
+export function listRankedProposals(db: DbOrTx, f: ProposalFilter, page?: { limit: number; offset: number }) {
+  const { ranked, rest } = partialTiers(db, f);
+  const first = ranked.ftsQuery ? rankedQuery(db, ranked) : null;
+  if (!page) return [...(first?.all() ?? []), ...(rest ? listProposals(db, rest) : [])];
+  const rows = first ? first.limit(page.limit).offset(page.offset).all() : [];
+  if (!rest || rows.length === page.limit) return rows;
+  // the page reaches past the ranked tier: the rest continues where it ends
+  const rankedCount = !first ? 0 : rows.length ? page.offset + rows.length : countMatches(db, ranked);
+  const more = listProposals(db, rest, {
+    limit: page.limit - rows.length,
+    offset: Math.max(0, page.offset - rankedCount),
+  });
+  return [...rows, ...more];
 }
 
 /** Ids of listRankedProposals, for the export. */
 export function listRankedProposalIds(db: DbOrTx, f: ProposalFilter): number[] {
-  return db
-    .select({ id: proposals.id })
-    .from(proposalSearch)
-    .crossJoin(proposals)
-    .where(filterConditions(f, true))
-    .orderBy(sql`bm25(proposal_search)`, asc(proposals.lp))
-    .all()
-    .map((r) => r.id);
+  const { ranked, rest } = partialTiers(db, f);
+  const first = ranked.ftsQuery
+    ? db
+        .select({ id: proposals.id })
+        .from(proposalSearch)
+        .crossJoin(proposals)
+        .where(filterConditions(ranked, true))
+        .orderBy(sql`bm25(proposal_search)`, asc(proposals.lp))
+        .all()
+        .map((r) => r.id)
+    : [];
+  return rest ? [...first, ...listProposalIds(db, rest)] : first;
 }
 
 /** Units named by each proposal's source row (the workshop's addressees), in source order. */

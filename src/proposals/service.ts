@@ -1,6 +1,6 @@
 import { recordAudit } from '../admin/audit.js';
 import type { Db } from '../db/client.js';
-import { bumpDataVersion } from '../db/version.js';
+import { bumpDataVersion, readDataVersion } from '../db/version.js';
 import { resolveSearch } from '../search/index.js';
 import {
   countProposals,
@@ -21,10 +21,31 @@ import {
   type ProposalFilter,
 } from './queries.js';
 import { currentDecisions } from '../decisions/service.js';
-import { consultationProgress } from '../progress/counts.js';
+import { consultationProgress, type ConsultationProgress } from '../progress/counts.js';
 import type { ListQuery } from './schema.js';
 
 export const PAGE_SIZE = 100;
+
+const progressCache = new WeakMap<object, { version: number; byConsultation: Map<number, ConsultationProgress> }>();
+
+/**
+ * The consultation's progress summary, computed once per data version: it reads every proposal of the
+ * consultation (hundreds of milliseconds at 100,000), and every search page shows the same one.
+ */
+function progressOf(db: Db, consultationId: number): ConsultationProgress {
+  const version = readDataVersion(db);
+  let cached = progressCache.get(db);
+  if (!cached || cached.version !== version) {
+    cached = { version, byConsultation: new Map() };
+    progressCache.set(db, cached);
+  }
+  let progress = cached.byConsultation.get(consultationId);
+  if (!progress) {
+    progress = consultationProgress(db, consultationId);
+    cached.byConsultation.set(consultationId, progress);
+  }
+  return progress;
+}
 
 export class NotFound extends Error {}
 
@@ -108,7 +129,7 @@ export function proposalList(db: Db, query: ListQuery) {
     tables: listWorkshopTables(db, consultation.id),
     units: listUnits(db),
     gaps: listSourceGaps(db, consultation.id),
-    progress: consultationProgress(db, consultation.id),
+    progress: progressOf(db, consultation.id),
     // partial matches, or the query as searched after correcting typos (views/proposals/_results.njk)
     search: search && { match: search.match, shownAs: search.shownAs },
   };

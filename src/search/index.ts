@@ -7,7 +7,14 @@ import { vocabularyOf } from './vocabulary.js';
 /** `full`: every word (or the LP) matched; `partial`: none had all words, these have some, best first (bm25). */
 export type MatchKind = 'full' | 'partial';
 
-type Attempt = { ftsQuery: string | null; lp?: number; match: MatchKind; shownAs: string | null };
+type Attempt = {
+  ftsQuery: string | null;
+  /** partial matches: the parts, any of which matches */
+  ftsParts?: string[];
+  lp?: number;
+  match: MatchKind;
+  shownAs: string | null;
+};
 
 /**
  * What to try for a query, in order, each only if the ones before found nothing: the proposal with that LP;
@@ -44,7 +51,10 @@ function* attempts(db: Db, q: string): Generator<Attempt> {
     if (corrected) yield { ftsQuery: corrected, match: 'full', shownAs };
   }
   const partial = anyPart(parts);
-  if (partial) yield { ftsQuery: partial, match: 'partial', shownAs };
+  if (partial) {
+    const ftsParts = parts.filter((p): p is string => p !== null);
+    yield { ftsQuery: partial, ftsParts, match: 'partial', shownAs };
+  }
 }
 
 export type SearchResult = {
@@ -59,7 +69,7 @@ export type SearchResult = {
 export function resolveSearch(db: Db, base: ProposalFilter, q: string): SearchResult {
   let first: SearchResult | null = null;
   for (const a of attempts(db, q)) {
-    const filter: ProposalFilter = { ...base, ftsQuery: a.ftsQuery, lp: a.lp };
+    const filter: ProposalFilter = { ...base, ftsQuery: a.ftsQuery, ftsParts: a.ftsParts, lp: a.lp };
     const total = countProposals(db, filter);
     const result = { filter, total, match: a.match, shownAs: a.shownAs };
     if (total > 0) return result;

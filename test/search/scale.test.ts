@@ -1,0 +1,97 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseProposalFile } from '../../src/imports/format.js';
+import { importProposals } from '../../src/imports/service.js';
+import { build, type App } from '../helpers.js';
+
+// Searches over more proposals than a search counts (1,000): the count shown as „ponad 1000”, the list
+// still in LP order page by page, and partial matches that put the rare word first, through the real
+// importer, the HTML list and the JSON export.
+
+const HEADER =
+  'lp,lp_deduced,in_source,table_no,table_theme,table_theme_legible,moderators,title,points,units,' +
+  'remarks,source_notes';
+const quote = (v: string) => `"${v.replace(/"/g, '""')}"`;
+
+/** Imports the proposals in the order given (the importer creates them, and so numbers their ids, in file order). */
+function importRows(app: App, slug: string, rows: { lp: number; title: string }[]) {
+  const lines = [HEADER];
+  for (const { lp, title } of rows) {
+    const table = 1 + Math.floor((lp - 1) / 100);
+    lines.push(
+      [String(lp), 'nie', 'tak', String(table), `Stolik ${table}`, 'tak', 'Jan Kowalski – Biuro', title, '', '', '', '']
+        .map(quote)
+        .join(','),
+    );
+  }
+  const file = parseProposalFile(Buffer.from(lines.join('\n'), 'utf8'));
+  return importProposals(app.database.db, { slug, title: `Konsultacje ${slug}` }, file);
+}
+
+const COMPOST = [1050, 1060];
+/** 1,100 proposals about NGOs; two (late in the file) about a compost bin instead. */
+const proposals = Array.from({ length: 1100 }, (_, i) => {
+  const lp = i + 1;
+  return {
+    lp,
+    title: COMPOST.includes(lp) ? `Kompostownik przy świetlicy numer ${lp}` : `Wsparcie organizacji numer ${lp}`,
+  };
+});
+
+let app: App;
+beforeAll(async () => {
+  app = await build();
+  importRows(app, 'duze', proposals);
+  // the same proposals, the file in reverse: ids no longer follow LPs
+  importRows(app, 'odwrotne', [...proposals].reverse());
+}, 60_000);
+afterAll(async () => {
+  await app.close();
+});
+
+const lps = (html: string) => [...html.matchAll(/<span class="lp">LP (\d+)<\/span>/g)].map((m) => Number(m[1]));
+const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+const page = async (query: string) => {
+  const res = await app.inject(`/?${query}`);
+  expect(res.statusCode).toBe(200);
+  return res.body;
+};
+let address = 0;
+async function exported(query: string) {
+  const res = await app.inject({ url: `/export/proposals.json?${query}`, remoteAddress: `10.7.0.${++address}` });
+  expect(res.statusCode).toBe(200);
+  return res.json() as { lp: number; match: string }[];
+}
+
+describe('search over more than 1,000 proposals', () => {
+  it('says „ponad 1000” instead of counting further, and lists the matches in LP order page by page', async () => {
+    for (const slug of ['duze', 'odwrotne']) {
+      const first = await page(`consultation=${slug}&q=organizacje`);
+      expect(first).toContain('Znaleziono ponad 1000 propozycji.');
+      expect(lps(first)).toEqual(range(1, 100));
+      expect(lps(await page(`consultation=${slug}&q=organizacje&page=3`))).toEqual(range(201, 300));
+      // the export is not capped: every match, in LP order
+      const rows = await exported(`consultation=${slug}&q=organizacje`);
+      expect(rows.map((r) => r.lp)).toEqual(range(1, 1100).filter((lp) => !COMPOST.includes(lp)));
+    }
+  });
+
+  it('counts exactly up to 1,000', async () => {
+    expect(await page('consultation=duze&q=kompostownik')).toContain('Znaleziono 2 propozycje.');
+    // a filter narrowing a broad search below the cap: the exact count again (stolik 3: LP 201–300)
+    expect(await page('consultation=duze&q=organizacje&table=3')).toContain('Znaleziono 100 propozycji.');
+  });
+
+  it('puts partial matches with the rare word first, then those with only the common word in LP order', async () => {
+    for (const slug of ['duze', 'odwrotne']) {
+      const body = await page(`consultation=${slug}&q=${encodeURIComponent('kompostownik organizacje')}`);
+      expect(body).toContain('Żadna propozycja nie zawiera wszystkich szukanych słów');
+      expect(body).toContain('Znaleziono ponad 1000 propozycji.');
+      expect(lps(body)).toEqual([...COMPOST, ...range(1, 98)]);
+      const second = await page(`consultation=${slug}&q=${encodeURIComponent('kompostownik organizacje')}&page=2`);
+      expect(lps(second)).toEqual(range(99, 198));
+      const rows = await exported(`consultation=${slug}&q=${encodeURIComponent('kompostownik organizacje')}`);
+      expect(rows.map((r) => r.lp)).toEqual([...COMPOST, ...range(1, 1100).filter((lp) => !COMPOST.includes(lp))]);
+      expect(rows.every((r) => r.match === 'partial')).toBe(true);
+    }
+  });
+});
