@@ -4,11 +4,13 @@ import { requireStaff, requireAdmin } from '../auth/guards.js';
 import { todayInWarsaw } from '../lib/dates.js';
 import { asArray } from '../lib/forms.js';
 import { HttpError, parseOr, wantsFragment } from '../lib/http.js';
-import { listUnits, membersOfGroup } from '../proposals/queries.js';
+import { listUnits } from '../proposals/queries.js';
 import { idParamSchema } from '../proposals/schema.js';
 import { compareForUnit, isOverdue } from '../workflow/workflow.js';
-import { EVENTS_ID, eventsFragment, loadStaffProposal, renderStaffProposal } from './page.js';
+import { renderUnitPicker } from './assign-form.js';
+import { EVENTS_ID, eventsFragment, renderStaffProposal } from './page.js';
 import progressRoutes, { renderProgress } from './progress-routes.js';
+import confirmationRoutes from './confirmation-routes.js';
 import { proposalsForUnits } from './queries.js';
 import rdppRoutes from '../rdpp/routes.js';
 
@@ -17,6 +19,7 @@ const routes: FastifyPluginAsync = async (app) => {
   // registered here rather than in app.ts: the progress page, its lists and exports, and the RDPP's opinion
   await app.register(progressRoutes);
   await app.register(rdppRoutes);
+  await app.register(confirmationRoutes);
 
   // Staff home: "Postęp konsultacji" for the office and the RDPP, "our proposals" for unit staff.
   app.get('/staff', { preHandler: requireStaff }, async (request, reply) => {
@@ -60,27 +63,14 @@ const routes: FastifyPluginAsync = async (app) => {
     const { id } = parseOr(idParamSchema, request.params, 404);
     const raw = request.query as Record<string, unknown>;
     const query = parseOr(pickQuery, { ...raw, unitIds: asArray(raw.unitIds) });
-    const { proposal } = loadStaffProposal(app, request, id);
-    const all = listUnits(db);
-    const chosen = all.filter((u) => query.unitIds.includes(u.id));
-    if (chosen.length !== query.unitIds.length)
-      throw new HttpError(400, 'Wybrano jednostkę, której nie ma w katalogu.');
-    const groups = chosen.filter((u) => u.kind === 'grupa').map((g) => ({ ...g, members: membersOfGroup(db, g.id) }));
-    const proposed = new Set([
-      ...chosen.filter((u) => u.kind !== 'grupa').map((u) => u.id),
-      ...groups.flatMap((g) => g.members.map((m) => m.id)),
-    ]);
-    return reply.type('text/html; charset=utf-8').send(
-      await app.view('staff/pick-units.njk', {
-        ...(await app.pageContext(request, reply)),
-        nav: 'staff',
-        proposal,
-        groups,
-        proposed: [...proposed],
-        concreteUnits: all.filter((u) => u.kind !== 'grupa'),
-        query,
-      }),
-    );
+    const known = new Set(listUnits(db).map((u) => u.id));
+    if (query.unitIds.some((u) => !known.has(u))) throw new HttpError(400, 'Wybrano jednostkę, której nie ma w katalogu.');
+    return renderUnitPicker(app, request, reply, id, {
+      unitIds: query.unitIds,
+      version: String(query.version),
+      dueDate: query.dueDate,
+      leadUnitId: query.leadUnitId,
+    });
   });
 };
 

@@ -1,0 +1,99 @@
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { requireAdmin } from '../auth/guards.js';
+import { HttpError, parseOr, wantsFragment } from '../lib/http.js';
+import { idParamSchema } from '../proposals/schema.js';
+import { assignmentParamsSchema } from '../triage/schema.js';
+import { isOpen } from '../workflow/workflow.js';
+import { SECTIONS } from './forms.js';
+import { loadStaffProposal } from './page.js';
+import { assignmentsWithPositions, duplicateOriginal } from './queries.js';
+
+/**
+ * Confirmation pages for destructive actions on the staff proposal page. Without JavaScript the
+ * button is a link to a page asking the question; with htmx the same fragment is fetched into the
+ * page's <dialog> (HX-Target = CONFIRM_TARGET_ID). "Tak" posts, with CSRF and the version, to the
+ * action's existing route, which stays the only place that changes anything.
+ */
+export const CONFIRM_TARGET_ID = 'potwierdzenie-tresc';
+
+type Confirmation = {
+  title: string;
+  /** what will happen, one sentence each */
+  consequences: string[];
+  action: string;
+  submitLabel: string;
+  cancelHref: string;
+};
+
+async function renderConfirmation(
+  app: FastifyInstance,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  proposal: { id: number; lp: number; title: string; version: number },
+  confirm: Confirmation,
+) {
+  const fragment = wantsFragment(request, CONFIRM_TARGET_ID);
+  const model = { ...(await app.pageContext(request, reply)), nav: 'staff', proposal, confirm, fragment };
+  return reply
+    .header('Vary', 'HX-Request, HX-Target')
+    .type('text/html; charset=utf-8')
+    .send(await app.view(fragment ? 'staff/_confirm.njk' : 'staff/confirm.njk', model));
+}
+
+const NOT_OPEN = 'Tę zmianę można wprowadzić tylko przed publikacją decyzji i gdy propozycja nie jest duplikatem.';
+
+const routes: FastifyPluginAsync = async (app) => {
+  const { db } = app.database;
+
+  app.get(
+    '/staff/proposals/:id/assignments/:assignmentId/removal',
+    { preHandler: requireAdmin },
+    async (request, reply) => {
+      const { id, assignmentId } = parseOr(assignmentParamsSchema, request.params, 404);
+      const { proposal } = loadStaffProposal(app, request, id);
+      const all = assignmentsWithPositions(db, id);
+      const a = all.find((x) => x.id === assignmentId);
+      if (!a) throw new HttpError(404, 'Tego przekazania już nie ma.');
+      if (!isOpen(proposal.status)) throw new HttpError(409, NOT_OPEN);
+      const consequences = [
+        `${a.unitName} nie będzie już proszona o stanowisko w tej sprawie i straci dostęp do tej propozycji w panelu.`,
+      ];
+      if (a.submittedAt) consequences.push('Jej złożone stanowisko przestanie się liczyć do decyzji.');
+      else if (a.positionId) consequences.push('Jej szkic stanowiska przestanie być dostępny dla jednostki.');
+      const next = all.filter((x) => x.id !== a.id).sort((x, y) => x.id - y.id)[0];
+      if (a.lead && next) consequences.push(`Jednostką wiodącą zostanie: ${next.unitName}.`);
+      consequences.push(
+        `W publicznej historii propozycji pojawi się wpis „Cofnięto przekazanie do: ${a.unitName}”, ` +
+          'a osoby obserwujące propozycję dostaną o tym e-mail.',
+      );
+      return renderConfirmation(app, request, reply, proposal, {
+        title: `Usunąć przekazanie do: ${a.unitName}?`,
+        consequences,
+        action: `/proposals/${id}/assignments/${a.id}/removal`,
+        submitLabel: 'Tak, usuń przekazanie',
+        cancelHref: `/staff/proposals/${id}#${SECTIONS.assignments}`,
+      });
+    },
+  );
+
+  app.get('/staff/proposals/:id/duplicate/removal', { preHandler: requireAdmin }, async (request, reply) => {
+    const { id } = parseOr(idParamSchema, request.params, 404);
+    const { proposal } = loadStaffProposal(app, request, id);
+    if (proposal.status !== 'duplikat') throw new HttpError(409, 'Ta propozycja nie jest oznaczona jako duplikat.');
+    const original = duplicateOriginal(db, proposal.duplicateOfId);
+    const of = original ? ` LP ${original.lp}` : '';
+    return renderConfirmation(app, request, reply, proposal, {
+      title: `Cofnąć oznaczenie LP ${proposal.lp} jako duplikatu${of}?`,
+      consequences: [
+        `Propozycja LP ${proposal.lp} znów będzie rozpatrywana osobno, z własnymi stanowiskami i własną decyzją.`,
+        `W publicznej historii propozycji${original ? ` i w historii${of}` : ''} pojawi się wpis o cofnięciu, ` +
+          'a osoby obserwujące propozycję dostaną o tym e-mail.',
+      ],
+      action: `/proposals/${id}/duplicate/removal`,
+      submitLabel: 'Tak, cofnij oznaczenie',
+      cancelHref: `/staff/proposals/${id}#${SECTIONS.housekeeping}`,
+    });
+  });
+};
+
+export default routes;
