@@ -43,6 +43,25 @@ export function submittedPositions(db: Pick<Db, 'select'>, proposalId: number) {
   return [...latest.values()];
 }
 
+/** The positions a decision cites, as they will be published: only submitted positions of assigned units. */
+export function citedPositions(available: ReturnType<typeof submittedPositions>, ids: number[]): CitedPosition[] {
+  if (ids.some((id) => !available.some((a) => a.positionId === id))) {
+    throw new RuleError('citedPositionIds', 'Można przywołać tylko złożone stanowiska przypisanych jednostek.');
+  }
+  return available
+    .filter((a) => ids.includes(a.positionId))
+    .map((a) => ({
+      positionId: a.positionId,
+      unitId: a.unitId,
+      unitName: a.unitName,
+      outcome: a.outcome,
+      justification: a.justification,
+      submittedAt: a.submittedAt,
+      // a position the office recorded on the unit's behalf stays marked as such wherever it is published
+      ...(a.onBehalf ? { onBehalf: true, basisKind: a.basisKind, basisDate: a.basisDate } : {}),
+    }));
+}
+
 /** Publishes the decision: the outcome, the "sposób wykorzystania", and the positions it cites. */
 export function publishDecision(
   db: Db,
@@ -53,23 +72,7 @@ export function publishDecision(
 ) {
   changeProposal(db, { proposalId, version: input.version, actorId, now }, ({ tx, proposal: p, emit, at }) => {
     if (p.status !== 'stanowiska-zebrane') throw new RuleError('form', DECISION_NOT_READY);
-    const available = submittedPositions(tx, proposalId);
-    const unknown = input.citedPositionIds.filter((id) => !available.some((a) => a.positionId === id));
-    if (unknown.length) {
-      throw new RuleError('citedPositionIds', 'Można przywołać tylko złożone stanowiska przypisanych jednostek.');
-    }
-    const cited: CitedPosition[] = available
-      .filter((a) => input.citedPositionIds.includes(a.positionId))
-      .map((a) => ({
-        positionId: a.positionId,
-        unitId: a.unitId,
-        unitName: a.unitName,
-        outcome: a.outcome,
-        justification: a.justification,
-        submittedAt: a.submittedAt,
-        // a position the office recorded on the unit's behalf stays marked as such wherever it is published
-        ...(a.onBehalf ? { onBehalf: true, basisKind: a.basisKind, basisDate: a.basisDate } : {}),
-      }));
+    const cited = citedPositions(submittedPositions(tx, proposalId), input.citedPositionIds);
     tx.update(decisions)
       .set({ retractedAt: at })
       .where(and(eq(decisions.proposalId, proposalId), isNull(decisions.retractedAt)))

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { canAddNote, canManage, canViewProposalAsStaff, canWritePosition } from '../auth/policy.js';
+import { lastDecision } from '../decisions/preview.js';
 import { currentDecision, submittedPositions } from '../decisions/service.js';
 import { OUTCOMES } from '../db/schema/workflow.js';
 import { describeEvent, eventBody } from '../events/present.js';
@@ -49,6 +50,19 @@ export function staffEvents(app: FastifyInstance, proposalId: number) {
   }));
 }
 
+/** After a reopen the decision form starts from the withdrawn decision (null: none, or one in force). */
+function decisionDraft(db: FastifyInstance['database']['db'], id: number) {
+  const last = lastDecision(db, id);
+  if (!last?.retractedAt) return null;
+  return {
+    outcome: last.outcome,
+    text: last.text,
+    citedPositionIds: last.citedPositions.map((c) => String(c.positionId)),
+    publishedAt: last.publishedAt,
+    retractedAt: last.retractedAt,
+  };
+}
+
 /** Renders the staff page of a proposal, optionally with one form's errors (and the given status). */
 export async function renderStaffProposal(
   app: FastifyInstance,
@@ -85,6 +99,7 @@ export async function renderStaffProposal(
     groups: allUnits.filter((u) => u.kind === 'grupa'),
     submitted: submittedPositions(db, id),
     decision: currentDecision(db, id),
+    decisionDraft: decisionDraft(db, id),
     events: staffEvents(app, id),
     eventsId: EVENTS_ID,
     proposalId: id,
