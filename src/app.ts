@@ -67,6 +67,8 @@ const app: FastifyPluginAsync<AppOptions> = async (fastify, opts) => {
   });
 
   setErrorPages(fastify, routeMethods);
+  // the due date the assignment forms propose (the staff page's, the group picker's)
+  fastify.decorate('triageDueWorkingDays', opts.triageDueWorkingDays ?? 14);
 
   await fastify.register(proposalRoutes);
   await fastify.register(unitRoutes);

@@ -31,6 +31,11 @@ type Success = { message: string; section: SectionKey };
 /** What a successful form says, and in which section the user lands (?ok=code#section). */
 export const SUCCESS = {
   przekazano: { message: 'Propozycję przekazano do jednostek.', section: 'assignments' },
+  // the assignments section lists, under this message, the units nobody can answer for
+  'przekazano-bez-konta': {
+    message: 'Propozycję przekazano do jednostek. Uwaga: nie każda z nich ma konto w serwisie.',
+    section: 'assignments',
+  },
   'zmieniono-przekazanie': { message: 'Zmieniono przekazanie.', section: 'assignments' },
   'usunieto-przekazanie': { message: 'Usunięto przekazanie.', section: 'assignments' },
   duplikat: { message: 'Oznaczono propozycję jako duplikat.', section: 'housekeeping' },

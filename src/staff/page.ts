@@ -16,6 +16,7 @@ import type { ProposalStatus } from '../db/schema/proposals.js';
 import { isOpen, isOverdue, manualTargets, OUTCOME_LABELS } from '../workflow/workflow.js';
 import { FORMS, SECTIONS, type SuccessCode, successFor, successUrl } from './forms.js';
 import { assignedUnitIds, assignmentsWithPositions, duplicateOriginal } from './queries.js';
+import { assignFormModel } from './assign-form.js';
 
 export const EVENTS_ID = 'zdarzenia';
 
@@ -97,6 +98,13 @@ export async function renderStaffProposal(
     assignments: assignmentRows,
     concreteUnits: allUnits.filter((u) => u.kind !== 'grupa'),
     groups: allUnits.filter((u) => u.kind === 'grupa'),
+    assignForm: canManage(actor)
+      ? assignFormModel(db, id, {
+          values: state?.form === FORMS.assign ? state.values : null,
+          dueWorkingDays: app.triageDueWorkingDays,
+          today,
+        })
+      : null,
     submitted: submittedPositions(db, id),
     decision: currentDecision(db, id),
     decisionDraft: decisionDraft(db, id),
@@ -144,54 +152,29 @@ export async function runProposalForm<S extends z.ZodType>(
     ok: SuccessCode;
     /** a refusal when the form does not apply to the proposal as it stands (checked before the fields) */
     precondition?: (proposal: { status: ProposalStatus }) => string | null;
+    /** shows the form again with its errors, when it is not on the staff page (default: the staff page) */
+    renderFailure?: (state: FormState, statusCode: number) => Promise<FastifyReply>;
   },
 ) {
   const raw = (opts.body ?? request.body ?? {}) as Record<string, unknown>;
   const values = Object.fromEntries(Object.entries(raw).filter(([k]) => k !== '_csrf'));
   // the page must be visible to this user at all before anything else is said
   const { proposal } = loadStaffProposal(app, request, opts.id);
+  const fail =
+    opts.renderFailure ??
+    ((state: FormState, code: number) => renderStaffProposal(app, request, reply, opts.id, state, code));
   const refusal = opts.precondition?.(proposal);
-  if (refusal)
-    return renderStaffProposal(
-      app,
-      request,
-      reply,
-      opts.id,
-      { form: opts.form, errors: singleError('form', refusal), values },
-      422,
-    );
+  if (refusal) return fail({ form: opts.form, errors: singleError('form', refusal), values }, 422);
   const parsed = opts.schema.safeParse(raw);
-  if (!parsed.success)
-    return renderStaffProposal(
-      app,
-      request,
-      reply,
-      opts.id,
-      { form: opts.form, errors: fieldErrors(parsed.error), values },
-      422,
-    );
+  if (!parsed.success) return fail({ form: opts.form, errors: fieldErrors(parsed.error), values }, 422);
   let ok = opts.ok;
   try {
     ok = opts.run(parsed.data) || ok;
   } catch (err) {
     if (err instanceof ConflictError)
-      return renderStaffProposal(
-        app,
-        request,
-        reply,
-        opts.id,
-        { form: opts.form, errors: singleError('form', err.message), values },
-        409,
-      );
+      return fail({ form: opts.form, errors: singleError('form', err.message), values }, 409);
     if (err instanceof RuleError)
-      return renderStaffProposal(
-        app,
-        request,
-        reply,
-        opts.id,
-        { form: opts.form, errors: singleError(err.field, err.message), values },
-        422,
-      );
+      return fail({ form: opts.form, errors: singleError(err.field, err.message), values }, 422);
     if (err instanceof NotFoundError) throw new HttpError(404, err.message);
     if (err instanceof ForbiddenError) throw new HttpError(403, err.message);
     throw err;

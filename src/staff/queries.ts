@@ -7,6 +7,8 @@ import {
   positionVersions,
   proposals,
   units,
+  userUnits,
+  users,
   workshopTables,
 } from '../db/schema/index.js';
 import type { ProgressAssignment, ProgressProposal } from './progress.js';
@@ -134,6 +136,22 @@ export function assignedUnitIds(db: DbOrTx, proposalId: number): number[] {
     .where(eq(assignments.proposalId, proposalId))
     .all()
     .map((a) => a.unitId);
+}
+
+/**
+ * Units someone can answer for: linked (user_units) to an active account with the role 'unit'. A unit not in
+ * this set waits for nobody unless the office writes its position.
+ */
+export function unitIdsWithActiveAccount(db: DbOrTx): Set<number> {
+  return new Set(
+    db
+      .selectDistinct({ unitId: userUnits.unitId })
+      .from(userUnits)
+      .innerJoin(users, eq(users.id, userUnits.userId))
+      .where(and(eq(users.role, 'unit'), eq(users.active, true)))
+      .all()
+      .map((r) => r.unitId),
+  );
 }
 
 /** The proposal a duplicate points to. */

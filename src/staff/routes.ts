@@ -8,7 +8,7 @@ import { listUnits } from '../proposals/queries.js';
 import { idParamSchema } from '../proposals/schema.js';
 import { compareForUnit, isOverdue } from '../workflow/workflow.js';
 import { renderUnitPicker } from './assign-form.js';
-import { EVENTS_ID, eventsFragment, renderStaffProposal } from './page.js';
+import { EVENTS_ID, eventsFragment, loadStaffProposal, renderStaffProposal } from './page.js';
 import progressRoutes, { renderProgress } from './progress-routes.js';
 import confirmationRoutes from './confirmation-routes.js';
 import { proposalsForUnits } from './queries.js';
@@ -63,8 +63,10 @@ const routes: FastifyPluginAsync = async (app) => {
     const { id } = parseOr(idParamSchema, request.params, 404);
     const raw = request.query as Record<string, unknown>;
     const query = parseOr(pickQuery, { ...raw, unitIds: asArray(raw.unitIds) });
+    loadStaffProposal(app, request, id);
     const known = new Set(listUnits(db).map((u) => u.id));
-    if (query.unitIds.some((u) => !known.has(u))) throw new HttpError(400, 'Wybrano jednostkę, której nie ma w katalogu.');
+    if (query.unitIds.some((u) => !known.has(u)))
+      throw new HttpError(400, 'Wybrano jednostkę, której nie ma w katalogu.');
     return renderUnitPicker(app, request, reply, id, {
       unitIds: query.unitIds,
       version: String(query.version),

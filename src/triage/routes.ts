@@ -8,6 +8,7 @@ import type { ProposalStatus } from '../db/schema/proposals.js';
 import { isOpen, manualTargets } from '../workflow/workflow.js';
 import { listUnits } from '../proposals/queries.js';
 import { FORMS, successUrl } from '../staff/forms.js';
+import { anyWithoutAccount, renderUnitPicker } from '../staff/assign-form.js';
 import { EVENTS_ID, eventsFragment, loadStaffProposal, renderStaffProposal, runProposalForm } from '../staff/page.js';
 import {
   assignmentParamsSchema,
@@ -60,6 +61,10 @@ const routes: FastifyPluginAsync = async (app) => {
         if (typeof raw[k] === 'string') q.set(k, raw[k] as string);
       return reply.redirect(`/staff/proposals/${id}/assignments/new?${q}`, 303);
     }
+    // sent from the group picker: its errors show there again, with the groups being resolved
+    const pickedGroupIds = asArray(body(request.body).groupIds)
+      .map(Number)
+      .filter((g) => groupIds.has(g));
     return runProposalForm(app, request, reply, {
       id,
       form: FORMS.assign,
@@ -67,8 +72,29 @@ const routes: FastifyPluginAsync = async (app) => {
       body: raw,
       ok: 'przekazano',
       precondition: openOnly,
+      renderFailure: pickedGroupIds.length
+        ? (state, statusCode) =>
+            renderUnitPicker(
+              app,
+              request,
+              reply,
+              id,
+              {
+                unitIds: [],
+                groupIds: pickedGroupIds,
+                version: typeof raw.version === 'string' ? raw.version : '',
+                dueDate: typeof raw.dueDate === 'string' ? raw.dueDate : '',
+                leadUnitId: typeof raw.leadUnitId === 'string' ? raw.leadUnitId : '',
+                sent: raw,
+                errors: state.errors,
+              },
+              statusCode,
+            )
+        : undefined,
       run: (input) => {
         assignUnits(db, id, input, request.user!.id);
+        // the warning given before saving is repeated where the admin lands
+        return anyWithoutAccount(db, input.unitIds) ? 'przekazano-bez-konta' : undefined;
       },
     });
   });

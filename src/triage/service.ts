@@ -120,7 +120,11 @@ function assignChange(proposalId: number, input: AssignInput, actorId: number, o
     if (fresh.length === 0) throw new RuleError('unitIds', 'Wybrane jednostki są już przypisane do tej propozycji.');
     const allUnitIds = [...existingIds, ...fresh.map((u) => u.id)];
     let leadId = input.leadUnitId ?? existing.find((a) => a.lead)?.unitId;
-    if (leadId === undefined) leadId = fresh[0]!.id;
+    if (leadId === undefined) {
+      // never a silent pick (it used to be the first unit alphabetically): one unit leads itself, several need a choice
+      if (fresh.length > 1) throw new RuleError('leadUnitId', 'Wybierz jednostkę wiodącą.');
+      leadId = fresh[0]!.id;
+    }
     if (!allUnitIds.includes(leadId)) {
       throw new RuleError('leadUnitId', 'Jednostka wiodąca musi być jedną z przypisanych jednostek.');
     }
