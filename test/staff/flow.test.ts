@@ -384,6 +384,7 @@ describe('groups, duplicates, corrections, notes', () => {
     const done = await adminAgent.post(`/proposals/${id}/assignments`, {
       version: versionIn(pick.body),
       unitIds: [String(unitId('Wydział Edukacji')), String(unitId('Wydział Kultury'))],
+      leadUnitId: String(unitId('Wydział Kultury')),
       dueDate: inDays(7),
     });
     expect(done.statusCode).toBe(303);

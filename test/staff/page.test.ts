@@ -19,6 +19,8 @@ beforeAll(async () => {
   app = await build();
   lp9 = idOfLp(app, 9);
   await createUser(app, 'biuro@torun.test', 'admin');
+  // someone answers for the unit assigned below (else the message adds a warning: test/staff/assign-form.test.ts)
+  await createUser(app, 'kultura@torun.test', 'unit', ['Wydział Kultury']);
   admin = new Agent(app);
   await admin.login('biuro@torun.test');
 });
