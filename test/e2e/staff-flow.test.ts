@@ -305,9 +305,18 @@ describe.skipIf(skipBrowserTests)('staff workflow in Chromium: triage → positi
 
     await page.getByLabel('Sposób rozpatrzenia', { exact: true }).selectOption({ label: 'uwzględniona' });
     await page.getByLabel('Sposób wykorzystania – treść publikowana dla organizacji').pressSequentially(DECISION_TEXT);
+    // no position goes public unless ticked; the preview shows what will be published before anything is
+    await page.getByRole('checkbox', { name: `${BDIM}: uwzględniona`, exact: true }).check();
+    await page.getByRole('checkbox', { name: `${ZGM}: częściowo uwzględniona`, exact: true }).check();
+    await Promise.all([
+      page.waitForURL(url(`/proposals/${lp7}/decision/preview`)),
+      page.getByRole('button', { name: 'Sprawdź przed publikacją' }).click(),
+    ]);
+    expect(await page.locator('h1').innerText()).toBe('Sprawdź decyzję przed publikacją');
+    expect(await page.getByRole('region', { name: /^Podgląd/ }).innerText()).toContain(DECISION_TEXT);
     await Promise.all([
       page.waitForURL((u) => u.searchParams.get('ok') === 'decyzja'),
-      page.getByRole('button', { name: 'Opublikuj decyzję' }).click(),
+      page.getByRole('button', { name: 'Opublikuj', exact: true }).click(),
     ]);
     expect(await page.getByRole('status').innerText()).toBe('Decyzja została opublikowana.');
     expect(await page.locator('main .status').first().innerText()).toBe('rozstrzygnięta');
