@@ -39,20 +39,24 @@ const quote = (term: string) => `"${term}"`;
 const any = (parts: string[]) => (parts.length === 1 ? parts[0]! : `(${parts.join(' OR ')})`);
 const all = (parts: string[]) => (parts.length === 1 ? parts[0]! : `(${parts.join(' AND ')})`);
 
+// A word's stems depend on nothing else: kept across searches (the synonym list's words are stemmed on
+// every search that compares a word with them), dropped all at once when too many words were seen.
+const STEMS_KEPT = 5000;
+const stemCache = new Map<string, string[]>();
+
 /** Builds FTS5 expressions for query words against the index's vocabulary. */
 export class QueryBuilder {
-  private readonly stems = new Map<string, string[]>();
-
   constructor(
     private readonly vocabulary: Vocabulary,
     private readonly synonyms: SynonymGroup[],
   ) {}
 
   stemsOf(lower: string): string[] {
-    let s = this.stems.get(lower);
+    let s = stemCache.get(lower);
     if (!s) {
+      if (stemCache.size >= STEMS_KEPT) stemCache.clear();
       s = stemsOf(lower, foldForSearch);
-      this.stems.set(lower, s);
+      stemCache.set(lower, s);
     }
     return s;
   }
