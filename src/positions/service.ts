@@ -154,7 +154,7 @@ export function savePosition(
       });
       syncCollectingStatus(tx, emit, proposalId, at);
     }
-    return { submitted: input.action === 'submit', version: position.version };
+    return { submitted: input.action === 'submit', version: position.version, onBehalf };
   });
 }
 

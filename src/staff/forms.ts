@@ -19,6 +19,8 @@ export const FORMS = {
   assign: 'assign',
   assignment: (assignmentId: number) => `assignment-${assignmentId}`,
   position: (unitId: number | string) => `position-${unitId}`,
+  /** the line on a position's card saying whether a draft is saved (the autosave's htmx target) */
+  positionDraftState: (unitId: number | string) => `position-${unitId}-szkic`,
   decision: 'decision',
   status: 'status',
   duplicate: 'duplicate',
@@ -44,6 +46,10 @@ export const SUCCESS = {
   'zmieniono-status': { message: 'Zmieniono status.', section: 'status' },
   notatka: { message: 'Dodano notatkę.', section: 'events' },
   stanowisko: { message: 'Stanowisko zostało złożone.', section: 'positions' },
+  'stanowisko-wpisane': {
+    message: 'Stanowisko jednostki zostało wpisane; wszędzie jest oznaczone jako wpisane przez Biuro Dialogu.',
+    section: 'positions',
+  },
   szkic: {
     message: 'Zapisano szkic stanowiska. Nie jest jeszcze złożony: widzą go tylko pracownicy.',
     section: 'positions',

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { canAddNote, canManage, canViewProposalAsStaff, canWritePosition } from '../auth/policy.js';
+import { canAddNote, canManage, canViewProposalAsStaff, positionAuthorship } from '../auth/policy.js';
 import { lastDecision } from '../decisions/preview.js';
 import { currentDecision, submittedPositions } from '../decisions/service.js';
 import { OUTCOMES } from '../db/schema/workflow.js';
@@ -16,6 +16,8 @@ import type { ProposalStatus } from '../db/schema/proposals.js';
 import { isOpen, isOverdue, manualTargets, OUTCOME_LABELS } from '../workflow/workflow.js';
 import { FORMS, SECTIONS, type SuccessCode, successFor, successUrl } from './forms.js';
 import { assignedUnitIds, assignmentsWithPositions, duplicateOriginal } from './queries.js';
+import { BASIS_OPTIONS } from '../positions/basis.js';
+import { draftSavedAt, officeUnitId } from '../positions/service.js';
 import { assignFormModel } from './assign-form.js';
 
 export const EVENTS_ID = 'zdarzenia';
@@ -77,14 +79,21 @@ export async function renderStaffProposal(
   const { proposal, assigned } = loadStaffProposal(app, request, id);
   const actor = request.user!;
   const today = todayInWarsaw();
+  const office = officeUnitId(db);
   const assignmentRows = assignmentsWithPositions(db, id).map((a) => {
     const latest = a.versions[a.versions.length - 1] ?? null;
+    // 'unit', 'office' (the office's own) or 'on-behalf' (the office records it from what the unit sent)
+    const authorship = positionAuthorship(actor, a.unitId, assigned, office);
     return {
       ...a,
       latest,
       overdue: isOverdue(a.dueDate, latest !== null, today),
       mine: actor.unitIds.includes(a.unitId),
-      canWrite: canWritePosition(actor, a.unitId, assigned),
+      canWrite: authorship !== null,
+      authorship,
+      /** writing its own answer (not the office's folded on-behalf form): the proposal's text is shown open */
+      writesOwn: authorship === 'unit' || authorship === 'office',
+      draftSavedAt: draftSavedAt(a),
     };
   });
   const allUnits = listUnits(db);
@@ -115,6 +124,7 @@ export async function renderStaffProposal(
     duplicateOf,
     outcomes: OUTCOMES.map((value) => ({ value, label: OUTCOME_LABELS[value] })),
     outcomeLabels: OUTCOME_LABELS,
+    basisOptions: BASIS_OPTIONS,
     today,
     can: {
       manage: canManage(actor),

@@ -29,6 +29,8 @@ export function assignmentsWithPositions(db: DbOrTx, proposalId: number) {
       positionVersion: positions.version,
       submittedAt: positions.submittedAt,
       positionUpdatedAt: positions.updatedAt,
+      draftBasisKind: positions.basisKind,
+      draftBasisDate: positions.basisDate,
     })
     .from(assignments)
     .innerJoin(units, eq(units.id, assignments.unitId))

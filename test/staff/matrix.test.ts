@@ -15,6 +15,12 @@ type Role = (typeof ROLES)[number];
 const unitId = (name: string) => unitIdByName(app, name);
 const version = () =>
   (app.database.sqlite.prepare('SELECT version FROM proposals WHERE id = ?').get(pid) as { version: number }).version;
+const positionVersion = () =>
+  (
+    app.database.sqlite
+      .prepare('SELECT version FROM positions WHERE proposal_id = ? AND unit_id = ?')
+      .get(pid, unitId('Wydział Edukacji')) as { version: number } | undefined
+  )?.version ?? 0;
 const consultationId = () => (app.database.sqlite.prepare('SELECT id FROM consultations').get() as { id: number }).id;
 const writes = () =>
   workflowSnapshot(app) + JSON.stringify(app.database.sqlite.prepare('SELECT * FROM rdpp_opinions').all());
@@ -150,12 +156,13 @@ const POSTS: {
     url: () => `/proposals/${pid}/positions`,
     form: () => ({
       unitId: unitId('Wydział Edukacji'),
-      positionVersion: 0,
+      // the position's own version as the form would carry it (the admin may write it too, after the unit)
+      positionVersion: positionVersion(),
       action: 'draft',
       outcome: 'uwzgledniona',
       justification: 'x',
     }),
-    expect: { anonymous: 401, otherUnit: 403, unitMember: 303, reviewer: 403, admin: 403 },
+    expect: { anonymous: 401, otherUnit: 403, unitMember: 303, reviewer: 403, admin: 303 },
   },
   {
     name: 'decision',
