@@ -7,6 +7,16 @@ import { ACCOUNT_FAILURE_WINDOW_MS, ACCOUNT_MAX_FAILURES, FailureThrottle } from
 import { fieldErrors, singleError } from '../lib/forms.js';
 import { CSRF_COOKIE } from '../plugins/session.js';
 import accountRoutes from '../account/routes.js';
+import keepaliveRoutes from './keepalive-routes.js';
+import { loadActor } from './queries.js';
+import {
+  clearLastUserCookie,
+  findKeptForm,
+  KEPT_COOKIE,
+  KEPT_MESSAGES,
+  keptFormReturn,
+  setLastUserCookie,
+} from './kept-forms.js';
 
 export const ACCOUNT_THROTTLED_MESSAGE =
   'Zbyt wiele nieudanych prób logowania na to konto. Odczekaj 15 minut i spróbuj ponownie; jeśli nie pamiętasz ' +
@@ -32,7 +42,9 @@ const routes: FastifyPluginAsync<Options> = async (app, opts) => {
   const renderLogin = async (request: FastifyRequest, reply: FastifyReply, data: Record<string, unknown>) => {
     // the CSRF secret lives in a signed cookie: an anonymous visitor gets no session row
     const csrfToken = await reply.generateCsrf();
-    const page = await app.view('auth/login.njk', { user: request.user, csrfToken, ...data });
+    // a form sent after the session ended is kept (src/auth/kept-forms.ts): say so
+    const kept = findKeptForm(db, request.cookies[KEPT_COOKIE]) ? KEPT_MESSAGES.login : '';
+    const page = await app.view('auth/login.njk', { user: request.user, csrfToken, kept, ...data });
     return reply.type('text/html; charset=utf-8').send(page);
   };
 
@@ -77,16 +89,22 @@ const routes: FastifyPluginAsync<Options> = async (app, opts) => {
     request.session.lastSeen = now;
     // and a new CSRF secret: the next page makes one
     reply.clearCookie(CSRF_COOKIE, { path: '/' });
-    return reply.redirect(safeNext(parsed.data.next), 303);
+    const { absoluteMs, secureCookie } = app.sessionLimits;
+    setLastUserCookie(reply, user.id, { absoluteMs, secureCookie });
+    // back to the form whose text was kept when the session ended, if it is this account's to see
+    const kept = keptFormReturn(db, request, loadActor(db, user.id));
+    return reply.redirect(kept ?? safeNext(parsed.data.next), 303);
   });
 
   app.post('/logout', async (request, reply) => {
     await request.session.destroy();
     reply.clearCookie(CSRF_COOKIE, { path: '/' });
+    clearLastUserCookie(reply);
     return reply.redirect('/', 303);
   });
 
   await app.register(accountRoutes, opts);
+  await app.register(keepaliveRoutes);
 };
 
 export default routes;

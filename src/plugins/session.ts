@@ -10,6 +10,20 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandle
 import type { Actor } from '../auth/policy.js';
 import { SqliteSessionStore } from '../auth/session-store.js';
 import { loadActor } from '../auth/queries.js';
+import {
+  formValues,
+  keepForm,
+  KEPT_COOKIE,
+  type KeptFormTarget,
+  keptFormTarget,
+  lastUserOf,
+  mayPostForm,
+  pruneKeptForms,
+  sendKeptLogin,
+  sendKeptRefusal,
+  setKeptCookie,
+} from '../auth/kept-forms.js';
+import { FailureThrottle } from '../auth/throttle.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -17,9 +31,17 @@ declare module 'fastify' {
   }
   interface FastifyInstance {
     /** What every page's layout needs: the signed-in user and a CSRF token for its forms. */
-    pageContext(request: FastifyRequest, reply: FastifyReply): Promise<{ user: Actor; csrfToken?: string }>;
+    pageContext(
+      request: FastifyRequest,
+      reply: FastifyReply,
+    ): Promise<{ user: Actor; csrfToken?: string; sessionTimes?: SessionTimes }>;
+    /** The session limits (keepalive, the cookies that outlive a session) */
+    sessionLimits: { idleMs: number; absoluteMs: number; secureCookie: boolean };
   }
 }
+
+/** What the page's session script (static/session.js) needs: seconds until the idle and the absolute end. */
+export type SessionTimes = { idleSeconds: number; remainingSeconds: number };
 
 declare module '@fastify/session' {
   interface FastifySessionObject {
@@ -43,7 +65,9 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 export const SESSION_COOKIE = 'sid';
 /** Where a request's session lives once it has one (request.session makes it on first use). */
 const kSession = Symbol('session');
-type WithSlot = FastifyRequest & { [kSession]: FastifyRequest['session'] | null };
+/** The account of a session that this request found ended (idle or absolute limit), for a form it brings. */
+const kEndedUser = Symbol('endedUser');
+type WithSlot = FastifyRequest & { [kSession]: FastifyRequest['session'] | null; [kEndedUser]: number | null };
 /** Route config of responses that do not depend on who asks (static files): the session is not even read. */
 export type SessionRouteConfig = { session?: false };
 declare module 'fastify' {
@@ -79,8 +103,12 @@ export default fp<SessionOptions>(
     const idleMs = opts.idleMinutes * 60_000;
     const absoluteMs = opts.absoluteHours * 3_600_000;
     const store = new SqliteSessionStore(app.database.db, idleMs, absoluteMs);
-    store.prune();
-    const pruneTimer = setInterval(() => store.prune(), 10 * 60_000);
+    const prune = () => {
+      store.prune();
+      pruneKeptForms(app.database.db);
+    };
+    prune();
+    const pruneTimer = setInterval(prune, 10 * 60_000);
     pruneTimer.unref();
     app.addHook('onClose', async () => clearInterval(pruneTimer));
 
@@ -102,6 +130,8 @@ export default fp<SessionOptions>(
     await app.register(rateLimit, { global: false });
 
     app.decorateRequest('user', null);
+    app.decorateRequest(kEndedUser, null);
+    app.decorate('sessionLimits', { idleMs, absoluteMs, secureCookie: opts.secureCookie });
 
     /** The signed-in user of a session with an account, unless the session has run out. */
     const restoreUser = async (request: FastifyRequest, userId: number) => {
@@ -111,6 +141,7 @@ export default fp<SessionOptions>(
       const expired =
         loginAt === undefined || now - loginAt > absoluteMs || (lastSeen !== undefined && now - lastSeen > idleMs);
       if (expired) {
+        (request as WithSlot)[kEndedUser] = userId;
         await request.session.destroy();
         return;
       }
@@ -131,6 +162,19 @@ export default fp<SessionOptions>(
       restoreUser(request, userId).then(() => done(), done);
     });
 
+    // A form of a staff page sent after its session ended, or with the CSRF token of an ended session
+    // (signed in again in another tab): refused as before, writing nothing, but what was typed is kept
+    // and shown back in the form after logging in (src/auth/kept-forms.ts).
+    const keepThrottle = new FailureThrottle({ max: 30, windowMs: 3_600_000, maxKeys: 10_000 });
+    const keep = (request: FastifyRequest, reply: FastifyReply, target: KeptFormTarget, userId: number | null) => {
+      const previousKey = request.cookies[KEPT_COOKIE];
+      const key = keepForm(app.database.db, { ...target, userId, values: formValues(request.body), previousKey });
+      if (!key) return false;
+      setKeptCookie(reply, key, { secureCookie: opts.secureCookie });
+      request.log.info({ proposalId: target.proposalId, form: target.formId, userId }, 'form kept: session ended');
+      return true;
+    };
+
     // CSRF on every state-changing request: forms send _csrf, htmx sends the X-CSRF-Token header
     app.addHook('preHandler', (request, reply, done) => {
       // a route may opt out (only the RFC 8058 one-click unsubscribe, whose URL token is its authority)
@@ -138,7 +182,31 @@ export default fp<SessionOptions>(
       // (routeOptions is built anew on each read: only for the few unsafe requests)
       const config = request.routeOptions.config as { csrf?: boolean } | undefined;
       if (config?.csrf === false) return done();
-      app.csrfProtection(request, reply, done);
+      const target = keptFormTarget(request.routeOptions.url, request.params, request.body);
+      if (!target) return app.csrfProtection(request, reply, done);
+      const valid = csrfTokenValid(app, request, reply);
+      // (a hook that replies itself does not call done: the route does not run)
+      if (request.user) {
+        // kept only for a form this account may send at all: any other refusal stays as it was
+        const { db } = app.database;
+        if (valid || !mayPostForm(db, request.user, target.proposalId, target.formId)) {
+          return app.csrfProtection(request, reply, done);
+        }
+        if (!keep(request, reply, target, request.user.id)) return app.csrfProtection(request, reply, done);
+        sendKeptRefusal(app, request, reply, target).catch(done);
+        return;
+      }
+      // Signed out. Kept only when the form demonstrably came from this site in this browser (a valid
+      // token, or a cookie only a same-site request carries), so a forged cross-site post plants nothing.
+      const knownUser = (request as WithSlot)[kEndedUser] ?? lastUserOf(request);
+      if ((valid || knownUser !== null) && !keepThrottle.isBlocked(request.ip)) {
+        keepThrottle.recordFailure(request.ip);
+        if (keep(request, reply, target, knownUser)) {
+          sendKeptLogin(app, request, reply, target).catch(done);
+          return;
+        }
+      }
+      return app.csrfProtection(request, reply, done);
     });
 
     app.addHook('onSend', (request, reply, payload, done) => {
@@ -151,11 +219,29 @@ export default fp<SessionOptions>(
 
     app.decorate('pageContext', async (request: FastifyRequest, reply: FastifyReply) => {
       if (!request.user) return { user: null };
-      return { user: request.user, csrfToken: await reply.generateCsrf() };
+      const loginAt = request.session.loginAt ?? Date.now();
+      const sessionTimes = {
+        idleSeconds: Math.floor(idleMs / 1000),
+        remainingSeconds: Math.max(0, Math.floor((loginAt + absoluteMs - Date.now()) / 1000)),
+      };
+      return { user: request.user, csrfToken: await reply.generateCsrf(), sessionTimes };
     });
   },
   { name: 'session', dependencies: ['db'] },
 );
+
+/**
+ * Whether the request carries a valid CSRF token, without answering it: @fastify/csrf-protection's
+ * check replies with its error itself, so it is given a reply whose `send` only records the refusal.
+ */
+function csrfTokenValid(app: FastifyInstance, request: FastifyRequest, reply: FastifyReply): boolean {
+  let valid = false;
+  const probe = Object.create(reply, { send: { value: () => probe } }) as FastifyReply;
+  app.csrfProtection(request, probe, () => {
+    valid = true;
+  });
+  return valid;
+}
 
 type SessionPluginOptions = Parameters<typeof session>[1];
 

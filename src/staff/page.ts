@@ -16,9 +16,10 @@ import type { ProposalStatus } from '../db/schema/proposals.js';
 import { isOpen, isOverdue, manualTargets, OUTCOME_LABELS } from '../workflow/workflow.js';
 import { FORMS, SECTIONS, type SuccessCode, successFor, successUrl } from './forms.js';
 import { assignedUnitIds, assignmentsWithPositions, duplicateOriginal } from './queries.js';
+import { KEPT_MESSAGES, takeKeptForm } from '../auth/kept-forms.js';
+import { assignFormModel } from './assign-form.js';
 import { BASIS_OPTIONS } from '../positions/basis.js';
 import { draftSavedAt, officeUnitId } from '../positions/service.js';
-import { assignFormModel } from './assign-form.js';
 
 export const EVENTS_ID = 'zdarzenia';
 
@@ -32,8 +33,16 @@ const okQuerySchema = z
   })
   .catch({ ok: undefined });
 
-/** A form's outcome to show on the page again: its id, errors and the values typed. */
-export type FormState = { form: string; errors: FieldErrors; values: Record<string, unknown> };
+/**
+ * A form's outcome to show on the page again: its id, errors and the values typed; `restored` when the
+ * values are those of a form sent after the session ended, given back after a new login (no errors).
+ */
+export type FormState = {
+  form: string;
+  errors: FieldErrors;
+  values: Record<string, unknown>;
+  restored?: { message: string; field: string | null };
+};
 
 export function loadStaffProposal(app: FastifyInstance, request: FastifyRequest, id: number) {
   const { db } = app.database;
@@ -78,6 +87,7 @@ export async function renderStaffProposal(
   const { db } = app.database;
   const { proposal, assigned } = loadStaffProposal(app, request, id);
   const actor = request.user!;
+  state ??= restoredState(app, request, reply, id);
   const today = todayInWarsaw();
   const office = officeUnitId(db);
   const assignmentRows = assignmentsWithPositions(db, id).map((a) => {
@@ -190,6 +200,15 @@ export async function runProposalForm<S extends z.ZodType>(
     throw err;
   }
   return reply.redirect(successUrl(opts.id, ok), 303);
+}
+
+/** The form this browser sent after its session ended, put back once (src/auth/kept-forms.ts). */
+function restoredState(app: FastifyInstance, request: FastifyRequest, reply: FastifyReply, id: number) {
+  if (request.method !== 'GET') return undefined;
+  const kept = takeKeptForm(app.database.db, request, reply, id);
+  if (!kept) return undefined;
+  const restored = { message: KEPT_MESSAGES.restored, field: kept.field };
+  return { form: kept.formId, errors: { summary: [], byField: {} }, values: kept.values, restored };
 }
 
 /** The timeline-and-note-form fragment (same access check as the page). */

@@ -1,0 +1,283 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { count, eq, lt } from 'drizzle-orm';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Db, DbOrTx } from '../db/client.js';
+import { keptForms, proposals } from '../db/schema/index.js';
+import { ID_PATTERN } from '../lib/forms.js';
+import { FORMS } from '../staff/forms.js';
+import { assignedUnitIds } from '../staff/queries.js';
+import { type Actor, canAddNote, canManage, canViewProposalAsStaff, canWritePosition } from './policy.js';
+
+/**
+ * No lost work: a staff form that arrives after its session has ended (or with a CSRF token the
+ * ended session made stale) is not refused with its text thrown away. Its fields are kept here for a
+ * day, the browser gets the random key in a cookie, and once the same person has logged in again the
+ * form's page shows the fields filled in as they were sent – not submitted: they send it again, with
+ * a fresh CSRF token.
+ */
+
+/** The browser's key to its kept form (random, httpOnly; the database keeps only its hash). */
+export const KEPT_COOKIE = 'kept_form';
+/**
+ * Who last logged in in this browser (signed, httpOnly, until the absolute session limit): the
+ * session cookie expires with the session, and a form sent after that still belongs to this account.
+ */
+export const LAST_USER_COOKIE = 'last_user';
+export const KEPT_TTL_MS = 24 * 3_600_000;
+/** Beyond this many kept forms (all browsers together) nothing more is kept: a flood cannot fill the disk. */
+export const MAX_KEPT_FORMS = 2_000;
+
+export const KEPT_MESSAGES = {
+  login: 'Sesja wygasła. Zaloguj się ponownie – Twój tekst został zachowany.',
+  refused:
+    'Formularz wygasł (na przykład po ponownym zalogowaniu w innej karcie), więc nic nie zostało zapisane. ' +
+    'Twój tekst został zachowany: wróć do formularza i wyślij go ponownie.',
+  restored:
+    'Przywróciliśmy tekst wpisany przed wygaśnięciem sesji. Nie został jeszcze zapisany: sprawdź go i wyślij formularz ponownie.',
+} as const;
+
+export type KeptForm = typeof keptForms.$inferSelect;
+export type KeptValues = Record<string, string | string[]>;
+
+/** The staff proposal page's forms, by the route each one posts to (Fastify's route pattern). */
+const FORM_OF_ROUTE: Record<string, (params: Record<string, string>, body: KeptValues) => string | null> = {
+  '/proposals/:id/positions': (_params, body) =>
+    typeof body.unitId === 'string' && ID_PATTERN.test(body.unitId) ? FORMS.position(Number(body.unitId)) : null,
+  '/proposals/:id/decision': () => FORMS.decision,
+  '/proposals/:id/notes': () => FORMS.note,
+  '/proposals/:id/status': () => FORMS.status,
+  '/proposals/:id/duplicate': () => FORMS.duplicate,
+  '/proposals/:id/corrections': () => FORMS.correction,
+  '/proposals/:id/assignments': () => FORMS.assign,
+  '/proposals/:id/assignments/:assignmentId': (params) =>
+    ID_PATTERN.test(params.assignmentId ?? '') ? FORMS.assignment(Number(params.assignmentId)) : null,
+};
+
+/** The staff page a proposal's forms are on: the only place a kept form ever sends anyone back to. */
+export function proposalPagePath(proposalId: number): string {
+  return `/staff/proposals/${proposalId}`;
+}
+
+export type KeptFormTarget = { proposalId: number; formId: string };
+
+/** Which form of which proposal page a request posts, or null when it is not one whose text is kept. */
+export function keptFormTarget(routeUrl: string | undefined, params: unknown, body: unknown): KeptFormTarget | null {
+  const formOf = routeUrl ? FORM_OF_ROUTE[routeUrl] : undefined;
+  if (!formOf) return null;
+  const p = (params ?? {}) as Record<string, string>;
+  if (!ID_PATTERN.test(p.id ?? '')) return null;
+  const formId = formOf(p, formValues(body));
+  return formId ? { proposalId: Number(p.id), formId } : null;
+}
+
+/** A form body's fields, without the CSRF token: strings and lists of strings only. */
+export function formValues(body: unknown): KeptValues {
+  const values: KeptValues = {};
+  if (!body || typeof body !== 'object') return values;
+  for (const [name, value] of Object.entries(body as Record<string, unknown>)) {
+    if (name === '_csrf') continue;
+    if (typeof value === 'string') values[name] = value;
+    else if (Array.isArray(value)) values[name] = value.filter((v): v is string => typeof v === 'string');
+  }
+  return values;
+}
+
+const hashKey = (key: string) => createHash('sha256').update(key).digest('hex');
+
+/**
+ * Keeps a form's fields under a new random key (returned), bound to the account when known. The
+ * browser's previous kept form, if any, is replaced. Null when nothing may be kept: the proposal does
+ * not exist, or too many forms are kept already.
+ */
+export function keepForm(
+  db: Db,
+  entry: { userId: number | null; proposalId: number; formId: string; values: KeptValues; previousKey?: string },
+  now = Date.now(),
+): string | null {
+  return db.transaction((tx) => {
+    if (entry.previousKey)
+      tx.delete(keptForms)
+        .where(eq(keptForms.id, hashKey(entry.previousKey)))
+        .run();
+    const exists = tx.select({ id: proposals.id }).from(proposals).where(eq(proposals.id, entry.proposalId)).get();
+    if (!exists) return null;
+    const kept = tx.select({ n: count() }).from(keptForms).get()?.n ?? 0;
+    if (kept >= MAX_KEPT_FORMS) return null;
+    const key = randomBytes(32).toString('base64url');
+    tx.insert(keptForms)
+      .values({
+        id: hashKey(key),
+        userId: entry.userId,
+        proposalId: entry.proposalId,
+        formId: entry.formId,
+        fields: JSON.stringify(entry.values),
+        createdAt: now,
+        expiresAt: now + KEPT_TTL_MS,
+      })
+      .run();
+    return key;
+  });
+}
+
+/** The unexpired kept form of this key, or null. */
+export function findKeptForm(db: DbOrTx, key: string | undefined, now = Date.now()): KeptForm | null {
+  if (!key || key.length > 100) return null;
+  const row = db
+    .select()
+    .from(keptForms)
+    .where(eq(keptForms.id, hashKey(key)))
+    .get();
+  return row && row.expiresAt >= now ? row : null;
+}
+
+export function deleteKeptForm(db: DbOrTx, key: string): void {
+  db.delete(keptForms)
+    .where(eq(keptForms.id, hashKey(key)))
+    .run();
+}
+
+/** Removes kept forms older than a day. */
+export function pruneKeptForms(db: DbOrTx, now = Date.now()): number {
+  return db.delete(keptForms).where(lt(keptForms.expiresAt, now)).run().changes;
+}
+
+/**
+ * Whether the kept text may be shown to this account: to the account whose session ended; when that
+ * is not known, only to someone who may send that very form (and see the page it is on).
+ */
+export function mayRestore(db: DbOrTx, actor: Actor, entry: KeptForm): boolean {
+  if (!actor) return false;
+  if (entry.userId !== null) return entry.userId === actor.id;
+  return mayPostForm(db, actor, entry.proposalId, entry.formId);
+}
+
+/** Whether the account may send this form of the proposal's staff page (and see that page). */
+export function mayPostForm(db: DbOrTx, actor: Actor, proposalId: number, formId: string): boolean {
+  if (!actor) return false;
+  const assigned = assignedUnitIds(db, proposalId);
+  if (!canViewProposalAsStaff(actor, assigned)) return false;
+  const position = /^position-([1-9][0-9]{0,9})$/.exec(formId);
+  if (position) return canWritePosition(actor, Number(position[1]), assigned);
+  if (formId === FORMS.note) return canAddNote(actor, assigned);
+  return canManage(actor);
+}
+
+export type KeptCookieOptions = { secureCookie: boolean };
+
+const cookieBase = (opts: KeptCookieOptions) =>
+  ({ path: '/', httpOnly: true, sameSite: 'lax', secure: opts.secureCookie }) as const;
+
+export function setKeptCookie(reply: FastifyReply, key: string, opts: KeptCookieOptions): void {
+  reply.setCookie(KEPT_COOKIE, key, { ...cookieBase(opts), maxAge: KEPT_TTL_MS / 1000 });
+}
+
+export function clearKeptCookie(reply: FastifyReply): void {
+  reply.clearCookie(KEPT_COOKIE, { path: '/' });
+}
+
+/** Remembers, until the absolute session limit, who logged in in this browser. */
+export function setLastUserCookie(
+  reply: FastifyReply,
+  userId: number,
+  opts: KeptCookieOptions & { absoluteMs: number },
+): void {
+  reply.setCookie(LAST_USER_COOKIE, String(userId), {
+    ...cookieBase(opts),
+    signed: true,
+    maxAge: Math.floor(opts.absoluteMs / 1000),
+  });
+}
+
+export function clearLastUserCookie(reply: FastifyReply): void {
+  reply.clearCookie(LAST_USER_COOKIE, { path: '/' });
+}
+
+/** The account that last logged in in this browser, from its signed cookie (null if absent or forged). */
+export function lastUserOf(request: FastifyRequest): number | null {
+  const raw = request.cookies[LAST_USER_COOKIE];
+  if (!raw) return null;
+  const unsigned = request.unsignCookie(raw);
+  return unsigned.valid && unsigned.value && ID_PATTERN.test(unsigned.value) ? Number(unsigned.value) : null;
+}
+
+/**
+ * The kept form this browser holds for the page of `proposalId`, if the signed-in account may have it:
+ * taken (deleted, the cookie cleared) and returned as the form's values. Used once, by the page's GET.
+ */
+export function takeKeptForm(
+  db: Db,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  proposalId: number,
+): { formId: string; values: KeptValues; field: string | null } | null {
+  const key = request.cookies[KEPT_COOKIE];
+  if (!key) return null;
+  const entry = findKeptForm(db, key);
+  if (!entry) {
+    clearKeptCookie(reply);
+    return null;
+  }
+  if (entry.proposalId !== proposalId || !mayRestore(db, request.user, entry)) return null;
+  deleteKeptForm(db, key);
+  clearKeptCookie(reply);
+  const values = JSON.parse(entry.fields) as KeptValues;
+  return { formId: entry.formId, values, field: longestText(values) };
+}
+
+/** Fields the forms carry but nobody types into. */
+const HIDDEN_FIELDS = new Set(['unitId', 'positionVersion', 'version', 'action']);
+
+/** The field with the most text (where the notice's link leads), or null when nothing was typed. */
+export function longestText(values: KeptValues): string | null {
+  let best: string | null = null;
+  for (const [name, value] of Object.entries(values)) {
+    if (HIDDEN_FIELDS.has(name) || typeof value !== 'string' || !value.trim()) continue;
+    if (best === null || value.length > (values[best] as string).length) best = name;
+  }
+  return best;
+}
+
+/**
+ * The answer to a staff form sent with no session: 401 (nothing was done) with the login form itself,
+ * saying the text is kept; after the login the browser goes back to the form. htmx is told to load
+ * the login page instead of swapping it into a fragment.
+ */
+export async function sendKeptLogin(
+  app: FastifyInstance,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  target: KeptFormTarget,
+) {
+  const next = proposalPagePath(target.proposalId);
+  reply.code(401);
+  if (request.headers['hx-request'])
+    return reply.header('HX-Redirect', `/login?next=${encodeURIComponent(next)}`).send();
+  const csrfToken = await reply.generateCsrf();
+  const page = await app.view('auth/login.njk', { user: null, csrfToken, kept: KEPT_MESSAGES.login, next, values: {} });
+  return reply.type('text/html; charset=utf-8').send(page);
+}
+
+/** The answer to a staff form sent with a stale CSRF token while signed in: 403, and the way back to the text. */
+export async function sendKeptRefusal(
+  app: FastifyInstance,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  target: KeptFormTarget,
+) {
+  const back = proposalPagePath(target.proposalId);
+  reply.code(403);
+  if (request.headers['hx-request']) return reply.header('HX-Redirect', back).send();
+  const page = await app.view('auth/form-kept.njk', {
+    ...(await app.pageContext(request, reply)),
+    message: KEPT_MESSAGES.refused,
+    back,
+  });
+  return reply.type('text/html; charset=utf-8').send(page);
+}
+
+/** After a login: the page to go back to when this browser holds a form kept for this account. */
+export function keptFormReturn(db: Db, request: FastifyRequest, actor: Actor): string | null {
+  const entry = findKeptForm(db, request.cookies[KEPT_COOKIE]);
+  if (!entry || !mayRestore(db, actor, entry)) return null;
+  return proposalPagePath(entry.proposalId);
+}
