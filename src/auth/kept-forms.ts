@@ -238,6 +238,15 @@ export function longestText(values: KeptValues): string | null {
 }
 
 /**
+ * A draft's autosave (htmx, into the card's draft-state line) happens while someone types: it must not
+ * navigate away. It is refused without a swap, and static/session.js is told (an HX-Trigger event).
+ */
+function isAutosave(request: FastifyRequest, target: KeptFormTarget): boolean {
+  const unit = /^position-([1-9][0-9]{0,9})$/.exec(target.formId)?.[1];
+  return !!unit && !!request.headers['hx-request'] && request.headers['hx-target'] === FORMS.positionDraftState(unit);
+}
+
+/**
  * The answer to a staff form sent with no session: 401 (nothing was done) with the login form itself,
  * saying the text is kept; after the login the browser goes back to the form. htmx is told to load
  * the login page instead of swapping it into a fragment.
@@ -250,6 +259,7 @@ export async function sendKeptLogin(
 ) {
   const next = proposalPagePath(target.proposalId);
   reply.code(401);
+  if (isAutosave(request, target)) return reply.header('HX-Trigger', 'session-ended').send(KEPT_MESSAGES.login);
   if (request.headers['hx-request'])
     return reply.header('HX-Redirect', `/login?next=${encodeURIComponent(next)}`).send();
   const csrfToken = await reply.generateCsrf();
@@ -266,6 +276,7 @@ export async function sendKeptRefusal(
 ) {
   const back = proposalPagePath(target.proposalId);
   reply.code(403);
+  if (isAutosave(request, target)) return reply.header('HX-Trigger', 'form-expired').send(KEPT_MESSAGES.refused);
   if (request.headers['hx-request']) return reply.header('HX-Redirect', back).send();
   const page = await app.view('auth/form-kept.njk', {
     ...(await app.pageContext(request, reply)),

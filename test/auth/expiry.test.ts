@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findKeptForm, KEPT_COOKIE, LAST_USER_COOKIE, pruneKeptForms } from '../../src/auth/kept-forms.js';
 import { todayInWarsaw } from '../../src/lib/dates.js';
+import { FORMS } from '../../src/staff/forms.js';
 import {
   Agent,
   build,
@@ -231,6 +232,25 @@ describe('a form sent after the session ended', () => {
     const page = await zgm.get(`/staff/proposals/${pid}`);
     expect(page.body).toContain('>Notatka: dzwoniłam do stowarzyszenia.</textarea>');
     expect(page.body).toContain('href="#note-text"');
+  });
+
+  it('an autosave that finds the session ended keeps the text without navigating away from the typing', async () => {
+    const zgm = new Agent(app);
+    await zgm.login('zgm@torun.test');
+    await zgm.get(`/staff/proposals/${pid}`);
+    dropSessionCookie(zgm);
+    const headers = { 'hx-request': 'true', 'hx-target': FORMS.positionDraftState(zgmUnit) };
+    const text = 'Szkic w trakcie pisania.';
+    const res = await zgm.post(
+      `/proposals/${pid}/positions`,
+      { ...position(text), action: 'draft', positionVersion: '1' },
+      headers,
+    );
+    expect(res.statusCode).toBe(401);
+    expect(res.headers['hx-trigger']).toBe('session-ended');
+    expect(res.headers['hx-redirect']).toBeUndefined();
+    await loginOnly(zgm, 'zgm@torun.test');
+    expect((await zgm.get(`/staff/proposals/${pid}`)).body).toContain(`>${text}</textarea>`);
   });
 
   it('keeps nothing from a forged cross-site post (no token, no cookie of this site)', async () => {

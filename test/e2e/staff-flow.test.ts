@@ -95,6 +95,11 @@ describe.skipIf(skipBrowserTests)('staff workflow in Chromium: triage → positi
   }
 
   const submitEmptyAssignForm = async (page: Page) => {
+    // the form comes with the named units ticked and a due date proposed: empty it first
+    const form = page.locator('#assign-form');
+    const ticked = form.locator('input[type=checkbox]:checked');
+    while (await ticked.count()) await ticked.first().uncheck();
+    await form.getByLabel('Termin stanowiska', { exact: true }).fill('');
     await Promise.all([
       page.waitForResponse((r) => r.request().method() === 'POST' && r.url().endsWith(`/proposals/${lp7}/assignments`)),
       page.getByRole('button', { name: 'Przekaż', exact: true }).click(),
