@@ -22,6 +22,11 @@ export type ProposalFilter = {
   ftsQuery?: string | null;
   /** partial matches: the parts `ftsQuery` matches any of, so the ranking can start from the rare ones */
   ftsParts?: string[];
+  /**
+   * The ids the consultation's proposals lie between (proposalIdRange): the search reads only that stretch
+   * of the index, which FTS5 seeks to, rather than the matches of every consultation.
+   */
+  ftsRowids?: IdRange | null;
   /** the LP typed in the search box (src/search) */
   lp?: number;
   tableNumber?: number;
@@ -30,6 +35,8 @@ export type ProposalFilter = {
   /** the outcome of the decision in force */
   outcome?: Outcome;
 };
+
+export type IdRange = { first: number; last: number };
 
 export type UnitRef = { id: number; name: string; slug: string; kind: string };
 
@@ -84,6 +91,26 @@ function decidedWith(outcome: Outcome): SQL {
 }
 
 /**
+ * The index's rowids within a range (FTS5 turns this into a seek), or nothing without one. The bounds are
+ * cast: better-sqlite3 binds a JS number as REAL, and FTS5 ignores a rowid bound that is not an INTEGER.
+ */
+function rowidsWithin(range: IdRange | null | undefined): SQL | undefined {
+  return range
+    ? sql`${proposalSearch.rowid} BETWEEN CAST(${range.first} AS INTEGER) AND CAST(${range.last} AS INTEGER)`
+    : undefined;
+}
+
+/** The lowest and highest id of a consultation's proposals in the index (in the source); null: none. */
+export function proposalIdRange(db: DbOrTx, consultationId: number): IdRange | null {
+  const row = db
+    .select({ first: sql<number | null>`min(${proposals.id})`, last: sql<number | null>`max(${proposals.id})` })
+    .from(proposals)
+    .where(and(eq(proposals.consultationId, consultationId), eq(proposals.inSource, true)))
+    .get();
+  return row && row.first !== null && row.last !== null ? { first: row.first, last: row.last } : null;
+}
+
+/**
  * Conditions on proposals alone (no join needed). With `ftsJoined` the query is driven by
  * proposal_search (see countProposals) and the search becomes a rowid join instead of IN.
  */
@@ -96,10 +123,13 @@ function filterConditions(f: ProposalFilter, ftsJoined = false): SQL {
     eq(proposals.inSource, true),
   ];
   if (f.ftsQuery) {
+    const stretch = rowidsWithin(f.ftsRowids);
     conds.push(
       ftsJoined
-        ? and(sql`proposal_search MATCH ${f.ftsQuery}`, eq(proposals.id, proposalSearch.rowid))
-        : sql`${proposals.id} IN (SELECT rowid FROM proposal_search WHERE proposal_search MATCH ${f.ftsQuery})`,
+        ? and(sql`proposal_search MATCH ${f.ftsQuery}`, stretch, eq(proposals.id, proposalSearch.rowid))
+        : sql`${proposals.id} IN (SELECT rowid FROM proposal_search WHERE proposal_search MATCH ${f.ftsQuery}${
+            stretch ? sql` AND ${stretch}` : sql``
+          })`,
     );
   }
   if (f.lp !== undefined) conds.push(eq(proposals.lp, f.lp));
@@ -153,18 +183,18 @@ function countMatches(db: DbOrTx, f: ProposalFilter, cap?: number): number {
 const FEW_MATCHES = 2000;
 
 /** Whether the full-text query matches at most `n` proposals (of any consultation); reads at most n + 1 matches. */
-function matchesAtMost(db: DbOrTx, ftsQuery: string, n: number): boolean {
+function matchesAtMost(db: DbOrTx, ftsQuery: string, n: number, rowids?: IdRange | null): boolean {
   const probe = db
     .select({ rowid: proposalSearch.rowid })
     .from(proposalSearch)
-    .where(sql`proposal_search MATCH ${ftsQuery}`)
+    .where(and(sql`proposal_search MATCH ${ftsQuery}`, rowidsWithin(rowids)))
     .limit(n + 1)
     .as('probe');
   return (db.select({ n: count() }).from(probe).get()?.n ?? 0) <= n;
 }
 
-function hasFewMatches(db: DbOrTx, ftsQuery: string): boolean {
-  return matchesAtMost(db, ftsQuery, FEW_MATCHES);
+function hasFewMatches(db: DbOrTx, ftsQuery: string, rowids?: IdRange | null): boolean {
+  return matchesAtMost(db, ftsQuery, FEW_MATCHES, rowids);
 }
 
 /**
@@ -212,7 +242,7 @@ export function listProposals(db: DbOrTx, f: ProposalFilter, page?: { limit: num
   // A rare search term: look up its few matches and sort them (cost follows the matches). Otherwise
   // walk the consultation in LP order against the match list and stop once the page is full.
   const q =
-    f.ftsQuery && hasFewMatches(db, f.ftsQuery)
+    f.ftsQuery && hasFewMatches(db, f.ftsQuery, f.ftsRowids)
       ? db
           .select(listColumns)
           .from(proposalSearch)
@@ -249,7 +279,7 @@ export function listProposalIds(db: DbOrTx, f: ProposalFilter): number[] {
  */
 function partialTiers(db: DbOrTx, f: ProposalFilter): { ranked: ProposalFilter; rest: ProposalFilter | null } {
   const parts = f.ftsParts ?? [];
-  const common = parts.filter((p) => !matchesAtMost(db, p, SEARCH_COUNT_CAP));
+  const common = parts.filter((p) => !matchesAtMost(db, p, SEARCH_COUNT_CAP, f.ftsRowids));
   if (common.length === 0) return { ranked: f, rest: null };
   const rare = parts.filter((p) => !common.includes(p));
   const anyCommon = common.join(' OR ');

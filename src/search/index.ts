@@ -1,8 +1,8 @@
 import type { Db } from '../db/client.js';
-import { countProposals, type ProposalFilter } from '../proposals/queries.js';
+import { countProposals, type IdRange, type ProposalFilter, proposalIdRange } from '../proposals/queries.js';
 import { anyPart, contentWords, correctTypo, everyPart, lpReference, QueryBuilder, queryWords } from './query.js';
 import { synonymGroups } from './synonyms.js';
-import { vocabularyOf } from './vocabulary.js';
+import { type Vocabulary, vocabularyOf } from './vocabulary.js';
 
 /** `full`: every word (or the LP) matched; `partial`: none had all words, these have some, best first (bm25). */
 export type MatchKind = 'full' | 'partial';
@@ -21,13 +21,12 @@ type Attempt = {
  * all words (their forms, synonyms, joined or split spellings); all words with typos corrected against the
  * index's vocabulary; any of the words.
  */
-function* attempts(db: Db, q: string): Generator<Attempt> {
+function* attempts(vocabulary: Vocabulary, q: string): Generator<Attempt> {
   const lp = lpReference(q);
   if (lp !== null) yield { ftsQuery: null, lp, match: 'full', shownAs: null };
   const typed = queryWords(q);
   const words = contentWords(typed);
   if (words.length === 0) return;
-  const vocabulary = vocabularyOf(db);
   const builder = new QueryBuilder(vocabulary, synonymGroups());
   let parts = builder.parts(words);
   const full = everyPart(parts);
@@ -65,11 +64,30 @@ export type SearchResult = {
   shownAs: string | null;
 };
 
+// A consultation's id range changes only with the index (an import): kept with the vocabulary read from it.
+const idRanges = new WeakMap<Vocabulary, Map<number, IdRange | null>>();
+
+function idRangeOf(db: Db, vocabulary: Vocabulary, consultationId: number): IdRange | null {
+  let ranges = idRanges.get(vocabulary);
+  if (!ranges) {
+    ranges = new Map();
+    idRanges.set(vocabulary, ranges);
+  }
+  let range = ranges.get(consultationId);
+  if (range === undefined) {
+    range = proposalIdRange(db, consultationId);
+    ranges.set(consultationId, range);
+  }
+  return range;
+}
+
 /** Resolves the search box's text into the filter that finds something (see attempts), and its count. */
 export function resolveSearch(db: Db, base: ProposalFilter, q: string): SearchResult {
+  const vocabulary = vocabularyOf(db);
+  const ftsRowids = idRangeOf(db, vocabulary, base.consultationId);
   let first: SearchResult | null = null;
-  for (const a of attempts(db, q)) {
-    const filter: ProposalFilter = { ...base, ftsQuery: a.ftsQuery, ftsParts: a.ftsParts, lp: a.lp };
+  for (const a of attempts(vocabulary, q)) {
+    const filter: ProposalFilter = { ...base, ftsQuery: a.ftsQuery, ftsParts: a.ftsParts, ftsRowids, lp: a.lp };
     const total = countProposals(db, filter);
     const result = { filter, total, match: a.match, shownAs: a.shownAs };
     if (total > 0) return result;
