@@ -18,6 +18,9 @@ const DECISION_TEXT =
   'Propozycję uwzględniono: w programie współpracy zapisano udostępnienie NGO pięciu lokali miejskich na Rubinkowie ' +
   'i Skarpie.';
 
+/** The saved form's confirmation (a status message; the page has other live status lines, e.g. a draft's state). */
+const flash = (page: Page) => page.getByRole('status').and(page.locator('#komunikat'));
+
 /** YYYY-MM-DD `days` after today in Warsaw (the app's calendar). */
 function daysAhead(days: number): string {
   const d = new Date(`${todayInWarsaw()}T12:00:00Z`);
@@ -141,7 +144,9 @@ describe.skipIf(skipBrowserTests)('staff workflow in Chromium: triage → positi
     const page = pages.admin!;
     await page.goto(staffPage());
     await submitEmptyAssignForm(page);
-    expect(await page.getByRole('alert').innerText()).toContain('Wybierz co najmniej jedną jednostkę.');
+    expect(await page.getByRole('alert', { name: 'Popraw błędy w formularzu' }).innerText()).toContain(
+      'Wybierz co najmniej jedną jednostkę.',
+    );
 
     // the summary takes focus when the page loads (autofocus, no script needed), so it is read first
     await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('error-summary');
@@ -233,7 +238,7 @@ describe.skipIf(skipBrowserTests)('staff workflow in Chromium: triage → positi
       page.waitForURL((u) => u.searchParams.get('ok') === 'przekazano'),
       page.getByRole('button', { name: 'Przekaż', exact: true }).click(),
     ]);
-    expect(await page.getByRole('status').innerText()).toBe('Propozycję przekazano do jednostek.');
+    expect(await flash(page).innerText()).toBe('Propozycję przekazano do jednostek.');
     expect(await page.locator('main .status').first().innerText()).toBe('przekazana do jednostek');
     const table = await page.getByRole('table', { name: 'Jednostki, do których przekazano propozycję' }).innerText();
     expect(table).toContain(`${BDIM} (wiodąca)`);
@@ -268,7 +273,7 @@ describe.skipIf(skipBrowserTests)('staff workflow in Chromium: triage → positi
       page.waitForURL((u) => u.searchParams.get('ok') === 'stanowisko'),
       page.getByRole('button', { name: 'Złóż stanowisko' }).click(),
     ]);
-    expect(await page.getByRole('status').innerText()).toBe('Stanowisko zostało złożone.');
+    expect(await flash(page).innerText()).toBe('Stanowisko zostało złożone.');
     const article = page.getByRole('article', { name: unit });
     expect(await article.innerText()).toContain(justification);
     return page;
@@ -323,7 +328,7 @@ describe.skipIf(skipBrowserTests)('staff workflow in Chromium: triage → positi
       page.waitForURL((u) => u.searchParams.get('ok') === 'decyzja'),
       page.getByRole('button', { name: 'Opublikuj', exact: true }).click(),
     ]);
-    expect(await page.getByRole('status').innerText()).toBe('Decyzja została opublikowana.');
+    expect(await flash(page).innerText()).toBe('Decyzja została opublikowana.');
     expect(await page.locator('main .status').first().innerText()).toBe('rozstrzygnięta');
     expect(await page.locator('section[aria-labelledby="decyzja"]').innerText()).toContain(DECISION_TEXT);
   });
@@ -429,7 +434,7 @@ describe.skipIf(skipBrowserTests)('staff workflow in Chromium: triage → positi
         page.waitForURL((u) => u.searchParams.get('ok') === 'notatka'),
         page.getByRole('button', { name: 'Dodaj notatkę' }).click(),
       ]);
-      expect(await page.getByRole('status').innerText()).toBe('Dodano notatkę.');
+      expect(await flash(page).innerText()).toBe('Dodano notatkę.');
       expect(await page.locator('#zdarzenia .timeline').innerText()).toContain(note);
       expect(await page.locator('h1').innerText()).toContain('LP 7');
     } finally {
