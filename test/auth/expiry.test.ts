@@ -372,4 +372,14 @@ describe('keepalive', () => {
     expect(sent.statusCode).toBe(401);
     expect(sent.body).toContain(LOGIN_MESSAGE);
   });
+
+  it('the page carries the session script with the limits it needs, only for signed-in people', async () => {
+    const zgm = new Agent(app);
+    await zgm.login('zgm@torun.test');
+    const page = await zgm.get(`/staff/proposals/${pid}`);
+    expect(page.body).toMatch(
+      /<script src="\/static\/session\.[0-9a-f]{12}\.js" defer data-idle-seconds="1800" data-remaining-seconds="\d+"><\/script>/,
+    );
+    expect((await app.inject('/')).body).not.toContain('session.');
+  });
 });
