@@ -29,9 +29,10 @@
   box.setAttribute('role', 'alert');
   main.prepend(box);
 
+  // whole minutes, rounded up: "za 2 minuty" however late the timer fired within them
   const minutes = (ms) => {
-    const n = Math.round(ms / 60_000);
-    if (n < 1) return 'niecałą minutę';
+    if (ms < 60_000) return 'niecałą minutę';
+    const n = Math.ceil(ms / 60_000);
     if (n === 1) return '1 minutę';
     const lastTwo = n % 100;
     const last = n % 10;

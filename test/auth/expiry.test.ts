@@ -172,6 +172,20 @@ describe('a form sent after the session ended', () => {
     expect(keptCount()).toBe(0);
   });
 
+  it('keeps the text when the browser lost the CSRF cookie too (restarted), by the signed last-login cookie', async () => {
+    const zgm = new Agent(app);
+    await zgm.login('zgm@torun.test');
+    await zgm.get(`/staff/proposals/${pid}`);
+    dropSessionCookie(zgm);
+    zgm.cookies.delete('_csrf');
+    const text = 'Po ponownym uruchomieniu przeglądarki.';
+    const sent = await zgm.post(`/proposals/${pid}/positions`, { ...position(text), positionVersion: '1' });
+    expect(sent.statusCode).toBe(401);
+    expect(row<{ user_id: number }>('SELECT user_id FROM kept_forms').user_id).toBe(zgmId);
+    await loginOnly(zgm, 'zgm@torun.test');
+    expect((await zgm.get(`/staff/proposals/${pid}`)).body).toContain(`>${text}</textarea>`);
+  });
+
   it('without any trace of the account, gives the text only to someone who may send that form', async () => {
     const zgm = new Agent(app);
     await zgm.login('zgm@torun.test');
