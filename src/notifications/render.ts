@@ -8,6 +8,7 @@ import type { OutgoingMail } from '../plugins/mail.js';
 import { viewsRoot } from '../plugins/view.js';
 import { OUTCOME_LABELS } from '../workflow/workflow.js';
 import type { Outcome } from '../db/schema/workflow.js';
+import { recordedNote } from '../positions/basis.js';
 import {
   proposalHeads,
   publicEventsByIds,
@@ -96,7 +97,12 @@ export type MailItem = {
   sentence: string;
   body: string;
   note: string;
-  decision?: { outcome: string; text: string; cited: { unitName: string; outcome: string; justification: string }[] };
+  decision?: {
+    outcome: string;
+    text: string;
+    /** `recorded`: "wpisane przez Biuro Dialogu na podstawie …" for a position the office entered for the unit */
+    cited: { unitName: string; outcome: string; justification: string; recorded: string }[];
+  };
   duplicateOf?: { lp: unknown; url: string };
 };
 
@@ -122,6 +128,7 @@ export function mailItems(events: MailEvent[], baseUrl: string): MailItem[] {
             unitName: String(p.after?.unitName ?? ''),
             outcome: outcome(p.after?.outcome),
             justification: String(p.after?.justification ?? ''),
+            recorded: recordedNote(p.after),
           })),
       };
     }
