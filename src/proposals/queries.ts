@@ -36,7 +36,12 @@ export type ProposalFilter = {
   outcome?: Outcome;
 };
 
-export type IdRange = { first: number; last: number };
+export type IdRange = {
+  first: number;
+  last: number;
+  /** every proposal in the index between the two ids is this consultation's */
+  alone: boolean;
+};
 
 export type UnitRef = { id: number; name: string; slug: string; kind: string };
 
@@ -103,11 +108,22 @@ function rowidsWithin(range: IdRange | null | undefined): SQL | undefined {
 /** The lowest and highest id of a consultation's proposals in the index (in the source); null: none. */
 export function proposalIdRange(db: DbOrTx, consultationId: number): IdRange | null {
   const row = db
-    .select({ first: sql<number | null>`min(${proposals.id})`, last: sql<number | null>`max(${proposals.id})` })
+    .select({
+      first: sql<number | null>`min(${proposals.id})`,
+      last: sql<number | null>`max(${proposals.id})`,
+      n: count(),
+    })
     .from(proposals)
     .where(and(eq(proposals.consultationId, consultationId), eq(proposals.inSource, true)))
     .get();
-  return row && row.first !== null && row.last !== null ? { first: row.first, last: row.last } : null;
+  if (!row || row.first === null || row.last === null) return null;
+  const inRange =
+    db
+      .select({ n: count() })
+      .from(proposals)
+      .where(and(sql`${proposals.id} BETWEEN ${row.first} AND ${row.last}`, eq(proposals.inSource, true)))
+      .get()?.n ?? 0;
+  return { first: row.first, last: row.last, alone: inRange === row.n };
 }
 
 /**
@@ -172,9 +188,23 @@ export function countProposals(db: DbOrTx, f: ProposalFilter): number {
 
 /** Proposals matching a full-text filter, counted up to `cap` (no cap: all). */
 function countMatches(db: DbOrTx, f: ProposalFilter, cap?: number): number {
+  const onlySearch =
+    f.ftsQuery &&
+    f.ftsRowids?.alone &&
+    f.lp === undefined &&
+    f.tableNumber === undefined &&
+    f.unitId === undefined &&
+    f.status === undefined &&
+    f.outcome === undefined;
   // Start from the full-text matches (CROSS JOIN fixes that order in SQLite) and look each one up
-  // by rowid: the cost follows the number of matches, not the size of the consultation.
-  const q = db.select({ one: sql`1` }).from(proposalSearch).crossJoin(proposals).where(filterConditions(f, true));
+  // by rowid: the cost follows the number of matches, not the size of the consultation. With nothing
+  // but the search, and the consultation alone in its stretch of the index, the index's rowids suffice.
+  const q = onlySearch
+    ? db
+        .select({ one: sql`1` })
+        .from(proposalSearch)
+        .where(and(sql`proposal_search MATCH ${f.ftsQuery}`, rowidsWithin(f.ftsRowids)))
+    : db.select({ one: sql`1` }).from(proposalSearch).crossJoin(proposals).where(filterConditions(f, true));
   const matches = (cap === undefined ? q : q.limit(cap)).as('matches');
   return db.select({ n: count() }).from(matches).get()?.n ?? 0;
 }

@@ -94,4 +94,14 @@ describe('search over more than 1,000 proposals', () => {
       expect(rows.every((r) => r.match === 'partial')).toBe(true);
     }
   });
+
+  it("counts only the consultation's own matches when another consultation's proposals lie among its ids", async () => {
+    const rows = (n: number) => range(1, n).map((lp) => ({ lp, title: `Wspólna sprawa sąsiedzka ${lp}` }));
+    importRows(app, 'przeplatane-a', rows(3));
+    importRows(app, 'przeplatane-b', rows(3));
+    importRows(app, 'przeplatane-a', rows(4)); // LP 4 gets an id after those of „b”
+    const body = await page('consultation=przeplatane-a&q=sprawa');
+    expect(body).toContain('Znaleziono 4 propozycje.');
+    expect(lps(body)).toEqual([1, 2, 3, 4]);
+  });
 });
