@@ -88,7 +88,7 @@ describe.skipIf(skipBrowserTests)('bulk triage in Chromium: queue → review →
           page.getByRole('button', { name: 'Przekaż 10 propozycji' }).click(),
         ]);
         await page.waitForLoadState();
-        const summary = page.getByRole('alert');
+        const summary = page.locator('#error-summary');
         await expect.poll(() => summary.innerText()).toContain('LP 9: Zaznacz co najmniej jedną jednostkę.');
         expect(await page.title()).toMatch(/^Błąd: /);
         expect(await app.database.sqlite.prepare('SELECT count(*) AS n FROM assignments').get()).toEqual({ n: 0 });

@@ -148,7 +148,7 @@ describe.skipIf(skipBrowserTests)('the RDPP’s view in Chromium: Postęp konsul
           page.getByRole('button', { name: 'Zapisz opinię' }).click(),
         ]);
         await page.waitForLoadState();
-        expect(await page.getByRole('alert').innerText()).toContain('Wpisz treść opinii RDPP.');
+        expect(await page.locator('#error-summary').innerText()).toContain('Wpisz treść opinii RDPP.');
       },
     });
     const context = await newContext(browser, { storageState: states.admin });
