@@ -98,3 +98,13 @@ export function formatViolations(violations: AxeViolation[]): string {
     })
     .join('\n');
 }
+
+/** Signs a browser context in through the real login form (the cookies stay in the context). */
+export async function signIn(context: BrowserContext, base: string, email: string, password: string): Promise<void> {
+  const page = await context.newPage();
+  await page.goto(`${base}/login`);
+  await page.getByLabel('Adres e-mail').fill(email);
+  await page.getByLabel('Hasło').fill(password);
+  await Promise.all([page.waitForURL(`${base}/staff`), page.getByRole('button', { name: 'Zaloguj się' }).click()]);
+  await page.close();
+}

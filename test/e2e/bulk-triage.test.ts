@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { build, createUser, idOfLp, TEST_PASSWORD, type App } from '../helpers.js';
-import { formatViolations, launchBrowser, newContext, runAxe, skipBrowserTests } from './browser.js';
+import { formatViolations, launchBrowser, newContext, runAxe, signIn, skipBrowserTests } from './browser.js';
 
 const ADMIN = 'admin@torun.test';
 const PHONE = { width: 390, height: 844 };
@@ -23,12 +23,7 @@ describe.skipIf(skipBrowserTests)('bulk triage in Chromium: queue → review →
     await app.listen({ port: 0, host: '127.0.0.1' });
     base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
     admin = await newContext(browser);
-    const page = await admin.newPage();
-    await page.goto(url('/login'));
-    await page.getByLabel('Adres e-mail').fill(ADMIN);
-    await page.getByLabel('Hasło').fill(TEST_PASSWORD);
-    await Promise.all([page.waitForURL(url('/staff')), page.getByRole('button', { name: 'Zaloguj się' }).click()]);
-    await page.close();
+    await signIn(admin, base, ADMIN, TEST_PASSWORD);
   });
 
   afterAll(async () => {
