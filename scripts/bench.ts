@@ -85,6 +85,8 @@ const { values: args } = parseArgs({
     'attack-requests': { type: 'string', default: '300' },
     mail: { type: 'boolean', default: false },
     'mail-subscribers': { type: 'string', default: '10000' },
+    database: { type: 'string' },
+    'collection-only': { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h' },
   },
 });
@@ -101,6 +103,9 @@ if (args.help) {
   --search-only         only the searches at --scale proposals (default 100000): import, then the
                         distinct queries and the judged collection; no load runs, no mail
   --export-connections  connections for the JSON export of the --scale consultation (default 2)
+  --database PATH       use (and keep) this SQLite file instead of a temporary one; a synthetic
+                        consultation of --scale proposals already in it is not imported again
+  --collection-only     with --search-only: skip the distinct queries, time only the judged collection
   --mail                only the mail benchmark (outbox worker → local SMTP sink)
   --mail-subscribers N  followers of LP 7 in the mail benchmark that ends every run (default 10000; 0 = none)
   --export-attack       only the export attack at --scale proposals (default 100000): --attack-requests
@@ -135,6 +140,8 @@ const WITH_PROPOSED_INDEX = Boolean(args['with-proposed-index']);
 const SQLITE_CACHE_MB = num('sqlite-cache-mb', args['sqlite-cache-mb'], 0);
 const MAIL_ONLY = Boolean(args.mail);
 const MAIL_SUBSCRIBERS = Math.floor(num('mail-subscribers', args['mail-subscribers'], 0)) || (MAIL_ONLY ? 10_000 : 0);
+const DATABASE = args.database ? path.resolve(args.database) : null;
+const COLLECTION_ONLY = Boolean(args['collection-only']);
 const HOST = '127.0.0.1';
 const FETCH_TIMEOUT_MS = 120_000;
 
@@ -492,8 +499,8 @@ async function main() {
 }
 
 async function pages() {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'konsultacje-bench-'));
-  const databasePath = path.join(dir, 'bench.sqlite');
+  const dir = DATABASE ? null : fs.mkdtempSync(path.join(os.tmpdir(), 'konsultacje-bench-'));
+  const databasePath = DATABASE ?? path.join(dir!, 'bench.sqlite');
   const servers: FastifyInstance[] = [];
   try {
     out(
@@ -549,7 +556,7 @@ async function pages() {
     }
     if (SEARCH_ONLY) {
       const { slug } = await importSynthetic(app);
-      await searchLatency(app, appUrl, slug, `consultation=${slug}`);
+      if (!COLLECTION_ONLY) await searchLatency(app, appUrl, slug, `consultation=${slug}`);
       await collectionLatency(app, appUrl, slug);
       await collectionLatency(app, appUrl, 'torun-2026');
       return;
@@ -632,7 +639,7 @@ async function pages() {
       await scaled(app, appUrl, { ...base1, name: 'baseline (mean of runs 1, 2)', rps: baseRps, firstMs: null }, idOf);
   } finally {
     for (const s of servers) await s.close();
-    fs.rmSync(dir, { recursive: true, force: true });
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 
@@ -643,6 +650,17 @@ async function importSynthetic(app: FastifyInstance) {
 
   out();
   out(`Synthetic consultation "${slug}": ${SCALE} proposals over ${TABLES} tables`);
+  if (DATABASE) {
+    const kept = app.database.sqlite
+      .prepare(
+        'SELECT count(*) AS n FROM proposals p JOIN consultations c ON c.id = p.consultation_id WHERE c.slug = ?',
+      )
+      .get(slug) as { n: number };
+    if (kept.n === SCALE) {
+      out(`  already in ${DATABASE}: not imported again`);
+      return { slug, report: null, parsed: [], unitRows };
+    }
+  }
   let t = performance.now();
   const csv = generateProposalCsv(
     SCALE,
@@ -672,12 +690,14 @@ async function importSynthetic(app: FastifyInstance) {
 async function scaled(app: FastifyInstance, appUrl: string, base: Row, idOf: (slug: string, lp: number) => number) {
   const { slug, report, parsed, unitRows } = await importSynthetic(app);
 
-  // re-import of the identical file: the "nothing changed" path
-  const t = performance.now();
-  const again = importProposals(app.database.db, { slug }, parsed, unitRows);
-  out(
-    `  re-import unchanged ${ms(performance.now() - t).padStart(8)} ms   (importProposals: unchanged ${again.unchanged})`,
-  );
+  // re-import of the identical file: the "nothing changed" path (not when a kept database was reused)
+  if (report) {
+    const t = performance.now();
+    const again = importProposals(app.database.db, { slug }, parsed, unitRows);
+    out(
+      `  re-import unchanged ${ms(performance.now() - t).padStart(8)} ms   (importProposals: unchanged ${again.unchanged})`,
+    );
+  }
 
   const c = `consultation=${slug}`;
   await searchLatency(app, appUrl, slug, c);
@@ -700,7 +720,7 @@ async function scaled(app: FastifyInstance, appUrl: string, base: Row, idOf: (sl
     },
   ])
     rows.push(await load(target));
-  printTable(`"${slug}" (${report.created} proposals); "first GET" is the uncached render`, rows, base.rps);
+  printTable(`"${slug}" (${report?.created ?? SCALE} proposals); "first GET" is the uncached render`, rows, base.rps);
 }
 
 /** One GET read to the end and thrown away, optionally from another loopback source address. */
