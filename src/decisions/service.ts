@@ -1,6 +1,7 @@
 import { and, desc, eq, inArray, isNull } from 'drizzle-orm';
 import type { z } from 'zod';
 import type { Db } from '../db/client.js';
+import { inIds, preparedOn } from '../db/prepared.js';
 import { assignments, decisions, positions, positionVersions, units, type CitedPosition } from '../db/schema/index.js';
 import { RuleError } from '../workflow/errors.js';
 import { changeStatus } from '../workflow/service.js';
@@ -107,6 +108,30 @@ export function currentDecision(db: Pick<Db, 'select'>, proposalId: number) {
 }
 
 /** Decisions in force for many proposals (open-data export). */
+const outcomeStatements = new WeakMap<object, ReturnType<typeof outcomeStatement>>();
+function outcomeStatement(db: Pick<Db, 'select'>) {
+  return db
+    .select({ proposalId: decisions.proposalId, id: decisions.id, outcome: decisions.outcome })
+    .from(decisions)
+    .where(and(inIds(decisions.proposalId), isNull(decisions.retractedAt)))
+    .prepare();
+}
+
+/** The outcome of each proposal's decision in force (as currentDecisions, without the texts): for lists. */
+export function currentOutcomes(db: Pick<Db, 'select'>, proposalIds: number[]) {
+  const out = new Map<number, (typeof decisions.$inferSelect)['outcome']>();
+  if (proposalIds.length === 0) return out;
+  const latest = new Map<number, number>();
+  const statement = preparedOn(outcomeStatements, db, () => outcomeStatement(db));
+  for (const d of statement.all({ ids: JSON.stringify(proposalIds) })) {
+    if ((latest.get(d.proposalId) ?? -1) < d.id) {
+      latest.set(d.proposalId, d.id);
+      out.set(d.proposalId, d.outcome);
+    }
+  }
+  return out;
+}
+
 export function currentDecisions(db: Pick<Db, 'select'>, proposalIds: number[]) {
   const out = new Map<number, typeof decisions.$inferSelect>();
   for (let i = 0; i < proposalIds.length; i += 900) {

@@ -1,5 +1,6 @@
-import { and, asc, count, desc, eq, gt, inArray, lt, sql, type SQL } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, lt, type Placeholder, sql, type SQL } from 'drizzle-orm';
 import type { DbOrTx } from '../db/client.js';
+import { inIds, preparedOn } from '../db/prepared.js';
 import {
   assignments,
   consultations,
@@ -82,7 +83,7 @@ export function listWorkshopTables(db: DbOrTx, consultationId: number) {
  * workshop named in the source row (directly, or through a unit group the unit belongs to). The list's
  * `unit` filter, the unit pages and their counts, the proposal page and the export all read this.
  */
-export function proposalsOfUnit(unitId: number | SQL): SQL {
+export function proposalsOfUnit(unitId: number | SQL | Placeholder): SQL {
   return sql`(SELECT ${assignments.proposalId} FROM ${assignments} WHERE ${assignments.unitId} = ${unitId}
     UNION SELECT ${proposalUnits.proposalId} FROM ${proposalUnits} WHERE ${proposalUnits.unitId} = ${unitId}
       OR ${proposalUnits.unitId} IN (SELECT ${unitGroupMembers.groupId} FROM ${unitGroupMembers}
@@ -90,7 +91,7 @@ export function proposalsOfUnit(unitId: number | SQL): SQL {
 }
 
 /** Proposals whose decision in force has this outcome. */
-function decidedWith(outcome: Outcome): SQL {
+function decidedWith(outcome: Outcome | Placeholder): SQL {
   return sql`(SELECT ${decisions.proposalId} FROM ${decisions}
     WHERE ${decisions.retractedAt} IS NULL AND ${decisions.outcome} = ${outcome})`;
 }
@@ -101,8 +102,77 @@ function decidedWith(outcome: Outcome): SQL {
  */
 function rowidsWithin(range: IdRange | null | undefined): SQL | undefined {
   return range
-    ? sql`${proposalSearch.rowid} BETWEEN CAST(${range.first} AS INTEGER) AND CAST(${range.last} AS INTEGER)`
+    ? sql`${proposalSearch.rowid} BETWEEN CAST(${P.first} AS INTEGER) AND CAST(${P.last} AS INTEGER)`
     : undefined;
+}
+
+/**
+ * The filter's values are bound to named placeholders, so a statement's text depends only on which filters
+ * are set (filterShape): each shape is built and compiled once per connection (preparedQuery), not on every
+ * list or search page.
+ */
+const P = {
+  consultationId: sql.placeholder('consultationId'),
+  fts: sql.placeholder('fts'),
+  first: sql.placeholder('first'),
+  last: sql.placeholder('last'),
+  lp: sql.placeholder('lp'),
+  tableNumber: sql.placeholder('tableNumber'),
+  status: sql.placeholder('status'),
+  outcome: sql.placeholder('outcome'),
+  unitId: sql.placeholder('unitId'),
+  limit: sql.placeholder('limit'),
+  offset: sql.placeholder('offset'),
+};
+
+/** Which of the filter's conditions are set: what the text of filterConditions depends on. */
+function filterShape(f: ProposalFilter): string {
+  return (
+    (f.ftsQuery ? 'q' : '-') +
+    (f.ftsQuery && f.ftsRowids ? 'r' : '-') +
+    (f.lp !== undefined ? 'l' : '-') +
+    (f.tableNumber !== undefined ? 't' : '-') +
+    (f.status ? 's' : '-') +
+    (f.outcome ? 'o' : '-') +
+    (f.unitId !== undefined ? 'u' : '-')
+  );
+}
+
+/** The values for filterConditions' placeholders. */
+function filterValues(f: ProposalFilter, more: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    consultationId: f.consultationId,
+    fts: f.ftsQuery ?? null,
+    first: f.ftsRowids?.first ?? null,
+    last: f.ftsRowids?.last ?? null,
+    lp: f.lp ?? null,
+    tableNumber: f.tableNumber ?? null,
+    status: f.status ?? null,
+    outcome: f.outcome ?? null,
+    unitId: f.unitId ?? null,
+    ...more,
+  };
+}
+
+const statementCache = new WeakMap<object, Map<string, unknown>>();
+
+/** The statement `key` names, built by `build` and prepared the first time this connection (or transaction) asks. */
+function preparedQuery<Q extends { prepare: () => unknown }>(
+  db: DbOrTx,
+  key: string,
+  build: () => Q,
+): ReturnType<Q['prepare']> {
+  let byKey = statementCache.get(db);
+  if (!byKey) {
+    byKey = new Map();
+    statementCache.set(db, byKey);
+  }
+  let statement = byKey.get(key);
+  if (!statement) {
+    statement = build().prepare();
+    byKey.set(key, statement);
+  }
+  return statement as ReturnType<Q['prepare']>;
 }
 
 /** The lowest and highest id of a consultation's proposals in the index (in the source); null: none. */
@@ -135,29 +205,29 @@ function filterConditions(f: ProposalFilter, ftsJoined = false): SQL {
   // SQLite from choosing the (consultation_id, …) indexes instead, which visit the whole consultation.
   const byTable = f.tableNumber !== undefined;
   const conds: (SQL | undefined)[] = [
-    byTable ? sql`+${proposals.consultationId} = ${f.consultationId}` : eq(proposals.consultationId, f.consultationId),
+    byTable ? sql`+${proposals.consultationId} = ${P.consultationId}` : eq(proposals.consultationId, P.consultationId),
     eq(proposals.inSource, true),
   ];
   if (f.ftsQuery) {
     const stretch = rowidsWithin(f.ftsRowids);
     conds.push(
       ftsJoined
-        ? and(sql`proposal_search MATCH ${f.ftsQuery}`, stretch, eq(proposals.id, proposalSearch.rowid))
-        : sql`${proposals.id} IN (SELECT rowid FROM proposal_search WHERE proposal_search MATCH ${f.ftsQuery}${
+        ? and(sql`proposal_search MATCH ${P.fts}`, stretch, eq(proposals.id, proposalSearch.rowid))
+        : sql`${proposals.id} IN (SELECT rowid FROM proposal_search WHERE proposal_search MATCH ${P.fts}${
             stretch ? sql` AND ${stretch}` : sql``
           })`,
     );
   }
-  if (f.lp !== undefined) conds.push(eq(proposals.lp, f.lp));
+  if (f.lp !== undefined) conds.push(eq(proposals.lp, P.lp));
   if (f.tableNumber !== undefined) {
     // same rows as joining workshop_tables and testing its number, but usable without the join
     conds.push(
-      sql`${proposals.workshopTableId} IN (SELECT ${workshopTables.id} FROM ${workshopTables} WHERE ${workshopTables.number} = ${f.tableNumber})`,
+      sql`${proposals.workshopTableId} IN (SELECT ${workshopTables.id} FROM ${workshopTables} WHERE ${workshopTables.number} = ${P.tableNumber})`,
     );
   }
-  if (f.status) conds.push(byTable ? sql`+${proposals.status} = ${f.status}` : eq(proposals.status, f.status));
-  if (f.outcome) conds.push(sql`${proposals.id} IN ${decidedWith(f.outcome)}`);
-  if (f.unitId !== undefined) conds.push(sql`${proposals.id} IN ${proposalsOfUnit(f.unitId)}`);
+  if (f.status) conds.push(byTable ? sql`+${proposals.status} = ${P.status}` : eq(proposals.status, P.status));
+  if (f.outcome) conds.push(sql`${proposals.id} IN ${decidedWith(P.outcome)}`);
+  if (f.unitId !== undefined) conds.push(sql`${proposals.id} IN ${proposalsOfUnit(P.unitId)}`);
   return and(...conds)!;
 }
 
@@ -178,12 +248,25 @@ export const listColumns = {
   moderators: workshopTables.moderators,
 };
 
+/** The columns of a proposal row as the list page shows it (its workshop table is looked up by id). */
+const rowColumns = {
+  id: proposals.id,
+  lp: proposals.lp,
+  title: proposals.title,
+  status: proposals.status,
+  workshopTableId: proposals.workshopTableId,
+};
+
 /** A search counts its matches up to this many and no further ("ponad 1000"): broad words stay fast. */
 export const SEARCH_COUNT_CAP = 1000;
 
 export function countProposals(db: DbOrTx, f: ProposalFilter): number {
   if (f.ftsQuery) return countMatches(db, f, SEARCH_COUNT_CAP + 1);
-  return db.select({ n: count() }).from(proposals).where(filterConditions(f)).get()?.n ?? 0;
+  return (
+    preparedQuery(db, `count ${filterShape(f)}`, () =>
+      db.select({ n: count() }).from(proposals).where(filterConditions(f)),
+    ).get(filterValues(f))?.n ?? 0
+  );
 }
 
 /** Proposals matching a full-text filter, counted up to `cap` (no cap: all). */
@@ -199,14 +282,18 @@ function countMatches(db: DbOrTx, f: ProposalFilter, cap?: number): number {
   // Start from the full-text matches (CROSS JOIN fixes that order in SQLite) and look each one up
   // by rowid: the cost follows the number of matches, not the size of the consultation. With nothing
   // but the search, and the consultation alone in its stretch of the index, the index's rowids suffice.
-  const q = onlySearch
-    ? db
-        .select({ one: sql`1` })
-        .from(proposalSearch)
-        .where(and(sql`proposal_search MATCH ${f.ftsQuery}`, rowidsWithin(f.ftsRowids)))
-    : db.select({ one: sql`1` }).from(proposalSearch).crossJoin(proposals).where(filterConditions(f, true));
-  const matches = (cap === undefined ? q : q.limit(cap)).as('matches');
-  return db.select({ n: count() }).from(matches).get()?.n ?? 0;
+  const key = `matches ${onlySearch ? 'alone' : 'joined'} ${cap === undefined ? 'all' : 'capped'} ${filterShape(f)}`;
+  const statement = preparedQuery(db, key, () => {
+    const q = onlySearch
+      ? db
+          .select({ one: sql`1` })
+          .from(proposalSearch)
+          .where(and(sql`proposal_search MATCH ${P.fts}`, rowidsWithin(f.ftsRowids)))
+      : db.select({ one: sql`1` }).from(proposalSearch).crossJoin(proposals).where(filterConditions(f, true));
+    const matches = (cap === undefined ? q : q.limit(P.limit)).as('matches');
+    return db.select({ n: count() }).from(matches);
+  });
+  return statement.get(filterValues(f, { limit: cap ?? null }))?.n ?? 0;
 }
 
 /** Up to this many full-text matches, a search list starts from the matches rather than from the consultation. */
@@ -214,13 +301,22 @@ const FEW_MATCHES = 2000;
 
 /** Whether the full-text query matches at most `n` proposals (of any consultation); reads at most n + 1 matches. */
 function matchesAtMost(db: DbOrTx, ftsQuery: string, n: number, rowids?: IdRange | null): boolean {
-  const probe = db
-    .select({ rowid: proposalSearch.rowid })
-    .from(proposalSearch)
-    .where(and(sql`proposal_search MATCH ${ftsQuery}`, rowidsWithin(rowids)))
-    .limit(n + 1)
-    .as('probe');
-  return (db.select({ n: count() }).from(probe).get()?.n ?? 0) <= n;
+  const statement = preparedQuery(db, `at most ${rowids ? 'range' : 'all'}`, () => {
+    const probe = db
+      .select({ rowid: proposalSearch.rowid })
+      .from(proposalSearch)
+      .where(and(sql`proposal_search MATCH ${P.fts}`, rowidsWithin(rowids)))
+      .limit(P.limit)
+      .as('probe');
+    return db.select({ n: count() }).from(probe);
+  });
+  const found = statement.get({
+    fts: ftsQuery,
+    first: rowids?.first ?? null,
+    last: rowids?.last ?? null,
+    limit: n + 1,
+  });
+  return (found?.n ?? 0) <= n;
 }
 
 function hasFewMatches(db: DbOrTx, ftsQuery: string, rowids?: IdRange | null): boolean {
@@ -235,32 +331,33 @@ function hasFewMatches(db: DbOrTx, ftsQuery: string, rowids?: IdRange | null): b
  * otherwise (an LP corrected by hand, a later import filling a gap): the caller walks in LP order instead.
  */
 function firstMatchesInLpOrder(db: DbOrTx, f: ProposalFilter, n: number) {
-  const rows = db
-    .select(listColumns)
-    .from(proposalSearch)
-    .crossJoin(proposals)
-    .leftJoin(workshopTables, eq(workshopTables.id, proposals.workshopTableId))
-    .where(filterConditions(f, true))
-    .orderBy(asc(proposalSearch.rowid))
-    .limit(n)
-    .all();
+  const rows = preparedQuery(db, `first matches ${filterShape(f)}`, () =>
+    db
+      .select(rowColumns)
+      .from(proposalSearch)
+      .crossJoin(proposals)
+      .where(filterConditions(f, true))
+      .orderBy(asc(proposalSearch.rowid))
+      .limit(P.limit),
+  ).all(filterValues(f, { limit: n }));
   rows.sort((a, b) => a.lp - b.lp);
   if (rows.length < n) return rows; // every match
   const lastLp = rows[rows.length - 1]!.lp;
   const maxId = rows.reduce((max, r) => Math.max(max, r.id), 0);
-  const overtaken = db
-    .select({ id: proposals.id })
-    .from(proposals)
-    .where(
-      and(
-        eq(proposals.consultationId, f.consultationId),
-        eq(proposals.inSource, true),
-        lt(proposals.lp, lastLp),
-        gt(proposals.id, maxId),
-      ),
-    )
-    .limit(1)
-    .get();
+  const overtaken = preparedQuery(db, 'overtaken', () =>
+    db
+      .select({ id: proposals.id })
+      .from(proposals)
+      .where(
+        and(
+          eq(proposals.consultationId, P.consultationId),
+          eq(proposals.inSource, true),
+          lt(proposals.lp, sql.placeholder('lastLp')),
+          gt(proposals.id, sql.placeholder('maxId')),
+        ),
+      )
+      .limit(1),
+  ).get({ consultationId: f.consultationId, lastLp, maxId });
   return overtaken ? null : rows;
 }
 
@@ -271,32 +368,31 @@ export function listProposals(db: DbOrTx, f: ProposalFilter, page?: { limit: num
   }
   // A rare search term: look up its few matches and sort them (cost follows the matches). Otherwise
   // walk the consultation in LP order against the match list and stop once the page is full.
-  const q =
-    f.ftsQuery && hasFewMatches(db, f.ftsQuery, f.ftsRowids)
+  const fromMatches = Boolean(f.ftsQuery && hasFewMatches(db, f.ftsQuery, f.ftsRowids));
+  const key = `list ${fromMatches ? 'matches' : 'walk'} ${page ? 'page' : 'all'} ${filterShape(f)}`;
+  const statement = preparedQuery(db, key, () => {
+    const q = fromMatches
       ? db
-          .select(listColumns)
+          .select(rowColumns)
           .from(proposalSearch)
           .crossJoin(proposals)
-          .leftJoin(workshopTables, eq(workshopTables.id, proposals.workshopTableId))
           .where(filterConditions(f, true))
           .orderBy(asc(proposals.lp))
-      : db
-          .select(listColumns)
-          .from(proposals)
-          .leftJoin(workshopTables, eq(workshopTables.id, proposals.workshopTableId))
-          .where(filterConditions(f))
-          .orderBy(asc(proposals.lp));
-  return page ? q.limit(page.limit).offset(page.offset).all() : q.all();
+      : db.select(rowColumns).from(proposals).where(filterConditions(f)).orderBy(asc(proposals.lp));
+    return page ? q.limit(P.limit).offset(P.offset) : q;
+  });
+  return statement.all(filterValues(f, page ?? {}));
 }
 
 /** Ids of every proposal matching the filter, in LP order (the export reads the rows in chunks). */
 export function listProposalIds(db: DbOrTx, f: ProposalFilter): number[] {
-  const q = f.ftsQuery
-    ? db.select({ id: proposals.id }).from(proposalSearch).crossJoin(proposals).where(filterConditions(f, true))
-    : db.select({ id: proposals.id }).from(proposals).where(filterConditions(f));
-  return q
-    .orderBy(asc(proposals.lp))
-    .all()
+  return preparedQuery(db, `ids ${filterShape(f)}`, () =>
+    (f.ftsQuery
+      ? db.select({ id: proposals.id }).from(proposalSearch).crossJoin(proposals).where(filterConditions(f, true))
+      : db.select({ id: proposals.id }).from(proposals).where(filterConditions(f))
+    ).orderBy(asc(proposals.lp)),
+  )
+    .all(filterValues(f))
     .map((r) => r.id);
 }
 
@@ -320,25 +416,28 @@ function partialTiers(db: DbOrTx, f: ProposalFilter): { ranked: ProposalFilter; 
   };
 }
 
-function rankedQuery(db: DbOrTx, f: ProposalFilter) {
-  return db
-    .select(listColumns)
-    .from(proposalSearch)
-    .crossJoin(proposals)
-    .leftJoin(workshopTables, eq(workshopTables.id, proposals.workshopTableId))
-    .where(filterConditions(f, true))
-    .orderBy(sql`bm25(proposal_search)`, asc(proposals.lp));
+/** A partial search's ranked tier, best first (all of it, or a page). */
+function rankedRows(db: DbOrTx, f: ProposalFilter, page?: { limit: number; offset: number }) {
+  return preparedQuery(db, `ranked ${page ? 'page' : 'all'} ${filterShape(f)}`, () => {
+    const q = db
+      .select(rowColumns)
+      .from(proposalSearch)
+      .crossJoin(proposals)
+      .where(filterConditions(f, true))
+      .orderBy(sql`bm25(proposal_search)`, asc(proposals.lp));
+    return page ? q.limit(P.limit).offset(P.offset) : q;
+  }).all(filterValues(f, page ?? {}));
 }
 
 /** Partial matches best first (see partialTiers): the proposals sharing most and rarest words lead. */
 export function listRankedProposals(db: DbOrTx, f: ProposalFilter, page?: { limit: number; offset: number }) {
   const { ranked, rest } = partialTiers(db, f);
-  const first = ranked.ftsQuery ? rankedQuery(db, ranked) : null;
-  if (!page) return [...(first?.all() ?? []), ...(rest ? listProposals(db, rest) : [])];
-  const rows = first ? first.limit(page.limit).offset(page.offset).all() : [];
+  const hasRanked = Boolean(ranked.ftsQuery);
+  if (!page) return [...(hasRanked ? rankedRows(db, ranked) : []), ...(rest ? listProposals(db, rest) : [])];
+  const rows = hasRanked ? rankedRows(db, ranked, page) : [];
   if (!rest || rows.length === page.limit) return rows;
   // the page reaches past the ranked tier: the rest continues where it ends
-  const rankedCount = !first ? 0 : rows.length ? page.offset + rows.length : countMatches(db, ranked);
+  const rankedCount = !hasRanked ? 0 : rows.length ? page.offset + rows.length : countMatches(db, ranked);
   const more = listProposals(db, rest, {
     limit: page.limit - rows.length,
     offset: Math.max(0, page.offset - rankedCount),
@@ -350,69 +449,79 @@ export function listRankedProposals(db: DbOrTx, f: ProposalFilter, page?: { limi
 export function listRankedProposalIds(db: DbOrTx, f: ProposalFilter): number[] {
   const { ranked, rest } = partialTiers(db, f);
   const first = ranked.ftsQuery
-    ? db
-        .select({ id: proposals.id })
-        .from(proposalSearch)
-        .crossJoin(proposals)
-        .where(filterConditions(ranked, true))
-        .orderBy(sql`bm25(proposal_search)`, asc(proposals.lp))
-        .all()
+    ? preparedQuery(db, `ranked ids ${filterShape(ranked)}`, () =>
+        db
+          .select({ id: proposals.id })
+          .from(proposalSearch)
+          .crossJoin(proposals)
+          .where(filterConditions(ranked, true))
+          .orderBy(sql`bm25(proposal_search)`, asc(proposals.lp)),
+      )
+        .all(filterValues(ranked))
         .map((r) => r.id)
     : [];
   return rest ? [...first, ...listProposalIds(db, rest)] : first;
 }
 
+const sourceUnitsStatements = new WeakMap<object, ReturnType<typeof sourceUnitsStatement>>();
+function sourceUnitsStatement(db: DbOrTx) {
+  return db
+    .select({
+      proposalId: proposalUnits.proposalId,
+      id: units.id,
+      name: units.name,
+      slug: units.slug,
+      kind: units.kind,
+    })
+    .from(proposalUnits)
+    .innerJoin(units, eq(units.id, proposalUnits.unitId))
+    .where(inIds(proposalUnits.proposalId))
+    .orderBy(asc(proposalUnits.proposalId), asc(proposalUnits.ordinal))
+    .prepare();
+}
+
 /** Units named by each proposal's source row (the workshop's addressees), in source order. */
 export function unitsForProposals(db: DbOrTx, proposalIds: number[]): Map<number, UnitRef[]> {
   const out = new Map<number, UnitRef[]>();
-  for (let i = 0; i < proposalIds.length; i += 900) {
-    const rows = db
-      .select({
-        proposalId: proposalUnits.proposalId,
-        id: units.id,
-        name: units.name,
-        slug: units.slug,
-        kind: units.kind,
-      })
-      .from(proposalUnits)
-      .innerJoin(units, eq(units.id, proposalUnits.unitId))
-      .where(inArray(proposalUnits.proposalId, proposalIds.slice(i, i + 900)))
-      .orderBy(asc(proposalUnits.proposalId), asc(proposalUnits.ordinal))
-      .all();
-    for (const { proposalId, ...u } of rows) pushTo(out, proposalId, u);
-  }
+  if (proposalIds.length === 0) return out;
+  const statement = preparedOn(sourceUnitsStatements, db, () => sourceUnitsStatement(db));
+  for (const { proposalId, ...u } of statement.all({ ids: JSON.stringify(proposalIds) })) pushTo(out, proposalId, u);
   return out;
 }
 
 export type AssignedUnit = UnitRef & { lead: boolean; dueDate: string; positionSubmitted: boolean };
 
+const assignedUnitsStatements = new WeakMap<object, ReturnType<typeof assignedUnitsStatement>>();
+function assignedUnitsStatement(db: DbOrTx) {
+  return db
+    .select({
+      proposalId: assignments.proposalId,
+      id: units.id,
+      name: units.name,
+      slug: units.slug,
+      kind: units.kind,
+      lead: assignments.lead,
+      dueDate: assignments.dueDate,
+      submittedAt: positions.submittedAt,
+    })
+    .from(assignments)
+    .innerJoin(units, eq(units.id, assignments.unitId))
+    .leftJoin(
+      positions,
+      and(eq(positions.proposalId, assignments.proposalId), eq(positions.unitId, assignments.unitId)),
+    )
+    .where(inIds(assignments.proposalId))
+    .orderBy(asc(assignments.proposalId), desc(assignments.lead), asc(units.name))
+    .prepare();
+}
+
 /** The units the office assigned each proposal to: the lead first, then by name; whether each has answered. */
 export function assignedUnitsFor(db: DbOrTx, proposalIds: number[]): Map<number, AssignedUnit[]> {
   const out = new Map<number, AssignedUnit[]>();
-  for (let i = 0; i < proposalIds.length; i += 900) {
-    const rows = db
-      .select({
-        proposalId: assignments.proposalId,
-        id: units.id,
-        name: units.name,
-        slug: units.slug,
-        kind: units.kind,
-        lead: assignments.lead,
-        dueDate: assignments.dueDate,
-        submittedAt: positions.submittedAt,
-      })
-      .from(assignments)
-      .innerJoin(units, eq(units.id, assignments.unitId))
-      .leftJoin(
-        positions,
-        and(eq(positions.proposalId, assignments.proposalId), eq(positions.unitId, assignments.unitId)),
-      )
-      .where(inArray(assignments.proposalId, proposalIds.slice(i, i + 900)))
-      .orderBy(asc(assignments.proposalId), desc(assignments.lead), asc(units.name))
-      .all();
-    for (const { proposalId, submittedAt, ...u } of rows) {
-      pushTo(out, proposalId, { ...u, positionSubmitted: submittedAt !== null });
-    }
+  if (proposalIds.length === 0) return out;
+  const statement = preparedOn(assignedUnitsStatements, db, () => assignedUnitsStatement(db));
+  for (const { proposalId, submittedAt, ...u } of statement.all({ ids: JSON.stringify(proposalIds) })) {
+    pushTo(out, proposalId, { ...u, positionSubmitted: submittedAt !== null });
   }
   return out;
 }

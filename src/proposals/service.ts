@@ -1,6 +1,7 @@
 import { recordAudit } from '../admin/audit.js';
 import type { Db } from '../db/client.js';
-import { bumpDataVersion, readDataVersion } from '../db/version.js';
+import { bumpDataVersion } from '../db/version.js';
+import { perDataVersion } from '../db/memo.js';
 import { resolveSearch } from '../search/index.js';
 import {
   countProposals,
@@ -20,45 +21,36 @@ import {
   unitRole,
   type ProposalFilter,
 } from './queries.js';
-import { currentDecisions } from '../decisions/service.js';
+import { currentOutcomes } from '../decisions/service.js';
 import { consultationProgress, type ConsultationProgress } from '../progress/counts.js';
 import type { ListQuery } from './schema.js';
 
 export const PAGE_SIZE = 100;
 
-const progressCache = new WeakMap<object, { version: number; byConsultation: Map<number, ConsultationProgress> }>();
-
 /**
- * The consultation's progress summary, computed once per data version: it reads every proposal of the
- * consultation (hundreds of milliseconds at 100,000), and every search page shows the same one.
+ * The consultation's progress summary, computed once per data version: every search page shows the same
+ * one, and counting a large consultation's proposals takes a while.
  */
 function progressOf(db: Db, consultationId: number): ConsultationProgress {
-  const version = readDataVersion(db);
-  let cached = progressCache.get(db);
-  if (!cached || cached.version !== version) {
-    cached = { version, byConsultation: new Map() };
-    progressCache.set(db, cached);
-  }
-  let progress = cached.byConsultation.get(consultationId);
-  if (!progress) {
-    progress = consultationProgress(db, consultationId);
-    cached.byConsultation.set(consultationId, progress);
-  }
-  return progress;
+  return perDataVersion(db, `progress:${consultationId}`, () => consultationProgress(db, consultationId));
 }
 
 export class NotFound extends Error {}
 
 /** Resolves the list's query string into a filter on one consultation. */
 export function resolveFilter(db: Db, query: ListQuery) {
-  const consultation = findConsultation(db, query.consultation);
+  // read by every list and search page, changed by few writes: once per data version
+  const consultation = perDataVersion(db, `consultation:${query.consultation ?? ''}`, () =>
+    findConsultation(db, query.consultation),
+  );
   if (!consultation)
     throw new NotFound(
       query.consultation
         ? `Nie ma konsultacji „${query.consultation}”.`
         : 'Nie zaimportowano jeszcze żadnych konsultacji.',
     );
-  const unit = query.unit ? findUnitBySlug(db, query.unit) : undefined;
+  const unitSlug = query.unit;
+  const unit = unitSlug ? perDataVersion(db, `unit:${unitSlug}`, () => findUnitBySlug(db, unitSlug)) : undefined;
   if (query.unit && !unit) throw new NotFound(`Nie ma jednostki o identyfikatorze „${query.unit}”.`);
   const base: ProposalFilter = {
     consultationId: consultation.id,
@@ -85,14 +77,23 @@ export function proposalList(db: Db, query: ListQuery) {
   const rows = emptySearch ? [] : ranked ? listRankedProposals(db, filter, slice) : listProposals(db, filter, slice);
   const ids = rows.map((r) => r.id);
   const unitMap = proposalUnitsFor(db, ids);
-  const decisionMap = currentDecisions(db, ids);
-  const unitGroups = unit ? groupsOfUnit(db, unit.id).map((g) => g.id) : [];
+  const outcomes = currentOutcomes(db, ids);
+  const unitGroups = unit
+    ? perDataVersion(db, `unitGroups:${unit.id}`, () => groupsOfUnit(db, unit.id).map((g) => g.id))
+    : [];
+  const tables = perDataVersion(db, `tables:${consultation.id}`, () => listWorkshopTables(db, consultation.id));
+  const tableById = new Map(tables.map((t) => [t.id, t]));
   const items = rows.map((r) => {
     const units = unitMap.get(r.id)!;
+    const table = r.workshopTableId === null ? undefined : tableById.get(r.workshopTableId);
     return {
-      ...r,
+      id: r.id,
+      lp: r.lp,
+      title: r.title,
+      status: r.status,
+      table,
       units,
-      outcome: decisionMap.get(r.id)?.outcome ?? null,
+      outcome: outcomes.get(r.id) ?? null,
       // with a unit filter: why this proposal is the unit's (assigned to it, named by the workshop, or both)
       unitMatch: unit ? unitRole(units, unit.id, unitGroups) : null,
     };
@@ -106,12 +107,13 @@ export function proposalList(db: Db, query: ListQuery) {
   }[] = [];
   for (const item of items) {
     let g = groups[groups.length - 1];
-    if (!g || g.number !== item.tableNumber) {
+    const number = item.table?.number ?? null;
+    if (!g || g.number !== number) {
       g = {
-        number: item.tableNumber,
-        theme: item.tableTheme ?? '',
-        themeLegible: item.tableThemeLegible ?? true,
-        moderators: item.moderators ?? [],
+        number,
+        theme: item.table?.theme ?? '',
+        themeLegible: item.table?.themeLegible ?? true,
+        moderators: item.table?.moderators ?? [],
         items: [],
       };
       groups.push(g);
@@ -120,15 +122,15 @@ export function proposalList(db: Db, query: ListQuery) {
   }
   return {
     consultation,
-    consultations: listConsultations(db),
+    consultations: perDataVersion(db, 'consultations', () => listConsultations(db)),
     unit,
     total,
     page,
     pages,
     groups,
-    tables: listWorkshopTables(db, consultation.id),
-    units: listUnits(db),
-    gaps: listSourceGaps(db, consultation.id),
+    tables,
+    units: perDataVersion(db, 'units', () => listUnits(db)),
+    gaps: perDataVersion(db, `gaps:${consultation.id}`, () => listSourceGaps(db, consultation.id)),
     progress: progressOf(db, consultation.id),
     // partial matches, or the query as searched after correcting typos (views/proposals/_results.njk)
     search: search && { match: search.match, shownAs: search.shownAs },

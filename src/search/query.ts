@@ -44,6 +44,35 @@ const all = (parts: string[]) => (parts.length === 1 ? parts[0]! : `(${parts.joi
 const STEMS_KEPT = 5000;
 const stemCache = new Map<string, string[]>();
 
+/** A word as compared with a synonym's word (see sameKey). */
+type WordKey = { folded: string; stems: string[] };
+
+/** The same word: the same once folded, or sharing a stem of four letters or more. */
+function sameKey(a: WordKey, b: WordKey): boolean {
+  return a.folded === b.folded || b.stems.some((s) => a.stems.includes(s));
+}
+
+/** A synonym group with each phrase's content words (stop words dropped, unless the phrase is one word). */
+type PreparedGroup = { group: SynonymGroup; phrases: WordKey[][] };
+const prepared = new WeakMap<SynonymGroup[], PreparedGroup[]>();
+
+/** The synonym list's words folded and stemmed once, not on every search. */
+function preparedSynonyms(groups: SynonymGroup[], key: (lower: string) => WordKey): PreparedGroup[] {
+  let out = prepared.get(groups);
+  if (!out) {
+    out = groups.map((group) => ({
+      group,
+      phrases: group.map((phrase) =>
+        phrase
+          .filter((p) => !STOP_WORDS.has(foldForSearch(p.toLowerCase())) || phrase.length === 1)
+          .map((p) => key(p.toLowerCase())),
+      ),
+    }));
+    prepared.set(groups, out);
+  }
+  return out;
+}
+
 /** Builds FTS5 expressions for query words against the index's vocabulary. */
 export class QueryBuilder {
   constructor(
@@ -118,26 +147,24 @@ export class QueryBuilder {
     return parts.every((p) => p !== null) ? all(parts as string[]) : null;
   }
 
-  private sameWord(a: string, b: string): boolean {
-    if (foldForSearch(a) === foldForSearch(b)) return true;
-    const sa = this.stemsOf(a).filter((s) => s.length >= 4);
-    return this.stemsOf(b).some((s) => sa.includes(s));
-  }
-
   /** The synonym group whose phrase the words starting at i spell, and the phrase's length. */
   private synonymAt(words: QueryWord[], i: number): { group: SynonymGroup; length: number } | null {
     let best: { group: SynonymGroup; length: number } | null = null;
-    for (const group of this.synonyms) {
-      for (const phrase of group) {
-        const content = phrase.filter((p) => !STOP_WORDS.has(foldForSearch(p.toLowerCase())) || phrase.length === 1);
+    const keys: (WordKey | undefined)[] = [];
+    const keyAt = (k: number) => (keys[k] ??= this.wordKey(words[k]!.lower));
+    for (const { group, phrases } of preparedSynonyms(this.synonyms, (w) => this.wordKey(w))) {
+      for (const content of phrases) {
         if (content.length === 0 || i + content.length > words.length) continue;
         if (best && best.length >= content.length) continue;
-        if (content.every((p, k) => this.sameWord(words[i + k]!.lower, p.toLowerCase()))) {
-          best = { group, length: content.length };
-        }
+        if (content.every((p, k) => sameKey(keyAt(i + k), p))) best = { group, length: content.length };
       }
     }
     return best;
+  }
+
+  /** A word as compared with a synonym's word: folded, and its stems of four letters or more. */
+  private wordKey(lower: string): WordKey {
+    return { folded: foldForSearch(lower), stems: this.stemsOf(lower).filter((s) => s.length >= 4) };
   }
 
   /**
