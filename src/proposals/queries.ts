@@ -463,29 +463,42 @@ export function listRankedProposalIds(db: DbOrTx, f: ProposalFilter): number[] {
   return rest ? [...first, ...listProposalIds(db, rest)] : first;
 }
 
+const unitRefStatements = new WeakMap<object, ReturnType<typeof unitRefStatement>>();
+function unitRefStatement(db: DbOrTx) {
+  return db.select({ id: units.id, name: units.name, slug: units.slug, kind: units.kind }).from(units).prepare();
+}
+
+/** Every unit by id, as lists name them (a few dozen rows: the lists below share these objects). */
+export function unitRefs(db: DbOrTx): ReadonlyMap<number, UnitRef> {
+  const statement = preparedOn(unitRefStatements, db, () => unitRefStatement(db));
+  return new Map(statement.all().map((u) => [u.id, u]));
+}
+
 const sourceUnitsStatements = new WeakMap<object, ReturnType<typeof sourceUnitsStatement>>();
 function sourceUnitsStatement(db: DbOrTx) {
   return db
-    .select({
-      proposalId: proposalUnits.proposalId,
-      id: units.id,
-      name: units.name,
-      slug: units.slug,
-      kind: units.kind,
-    })
+    .select({ proposalId: proposalUnits.proposalId, unitId: proposalUnits.unitId })
     .from(proposalUnits)
-    .innerJoin(units, eq(units.id, proposalUnits.unitId))
     .where(inIds(proposalUnits.proposalId))
     .orderBy(asc(proposalUnits.proposalId), asc(proposalUnits.ordinal))
     .prepare();
 }
 
-/** Units named by each proposal's source row (the workshop's addressees), in source order. */
-export function unitsForProposals(db: DbOrTx, proposalIds: number[]): Map<number, UnitRef[]> {
+/**
+ * Units named by each proposal's source row (the workshop's addressees), in source order. `refs` (all units,
+ * see unitRefs) may come from the caller when it already has them.
+ */
+export function unitsForProposals(
+  db: DbOrTx,
+  proposalIds: number[],
+  refs: ReadonlyMap<number, UnitRef> = unitRefs(db),
+): Map<number, UnitRef[]> {
   const out = new Map<number, UnitRef[]>();
   if (proposalIds.length === 0) return out;
   const statement = preparedOn(sourceUnitsStatements, db, () => sourceUnitsStatement(db));
-  for (const { proposalId, ...u } of statement.all({ ids: JSON.stringify(proposalIds) })) pushTo(out, proposalId, u);
+  for (const [proposalId, unitId] of statement.values({ ids: JSON.stringify(proposalIds) }) as [number, number][]) {
+    pushTo(out, proposalId, refs.get(unitId)!);
+  }
   return out;
 }
 
@@ -496,10 +509,7 @@ function assignedUnitsStatement(db: DbOrTx) {
   return db
     .select({
       proposalId: assignments.proposalId,
-      id: units.id,
-      name: units.name,
-      slug: units.slug,
-      kind: units.kind,
+      unitId: assignments.unitId,
       lead: assignments.lead,
       dueDate: assignments.dueDate,
       submittedAt: positions.submittedAt,
@@ -516,12 +526,18 @@ function assignedUnitsStatement(db: DbOrTx) {
 }
 
 /** The units the office assigned each proposal to: the lead first, then by name; whether each has answered. */
-export function assignedUnitsFor(db: DbOrTx, proposalIds: number[]): Map<number, AssignedUnit[]> {
+export function assignedUnitsFor(
+  db: DbOrTx,
+  proposalIds: number[],
+  refs: ReadonlyMap<number, UnitRef> = unitRefs(db),
+): Map<number, AssignedUnit[]> {
   const out = new Map<number, AssignedUnit[]>();
   if (proposalIds.length === 0) return out;
   const statement = preparedOn(assignedUnitsStatements, db, () => assignedUnitsStatement(db));
-  for (const { proposalId, submittedAt, ...u } of statement.all({ ids: JSON.stringify(proposalIds) })) {
-    pushTo(out, proposalId, { ...u, positionSubmitted: submittedAt !== null });
+  for (const { proposalId, unitId, submittedAt, lead, dueDate } of statement.all({
+    ids: JSON.stringify(proposalIds),
+  })) {
+    pushTo(out, proposalId, { ...refs.get(unitId)!, lead, dueDate, positionSubmitted: submittedAt !== null });
   }
   return out;
 }
@@ -538,9 +554,13 @@ export type ProposalUnits = {
 };
 
 /** The units of each proposal (see proposalsOfUnit): assigned and named in the source, with progress. */
-export function proposalUnitsFor(db: DbOrTx, proposalIds: number[]): Map<number, ProposalUnits> {
-  const assigned = assignedUnitsFor(db, proposalIds);
-  const source = unitsForProposals(db, proposalIds);
+export function proposalUnitsFor(
+  db: DbOrTx,
+  proposalIds: number[],
+  refs: ReadonlyMap<number, UnitRef> = unitRefs(db),
+): Map<number, ProposalUnits> {
+  const assigned = assignedUnitsFor(db, proposalIds, refs);
+  const source = unitsForProposals(db, proposalIds, refs);
   const out = new Map<number, ProposalUnits>();
   for (const id of proposalIds) {
     const a = assigned.get(id) ?? [];

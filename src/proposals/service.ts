@@ -18,6 +18,7 @@ import {
   groupsOfUnit,
   proposalUnitsFor,
   setCurrentConsultationId,
+  unitRefs,
   unitRole,
   type ProposalFilter,
 } from './queries.js';
@@ -76,7 +77,11 @@ export function proposalList(db: Db, query: ListQuery) {
   const ranked = search?.match === 'partial';
   const rows = emptySearch ? [] : ranked ? listRankedProposals(db, filter, slice) : listProposals(db, filter, slice);
   const ids = rows.map((r) => r.id);
-  const unitMap = proposalUnitsFor(db, ids);
+  const unitMap = proposalUnitsFor(
+    db,
+    ids,
+    perDataVersion(db, 'unitRefs', () => unitRefs(db)),
+  );
   const outcomes = currentOutcomes(db, ids);
   const unitGroups = unit
     ? perDataVersion(db, `unitGroups:${unit.id}`, () => groupsOfUnit(db, unit.id).map((g) => g.id))
