@@ -506,6 +506,11 @@ async function pages() {
     out(
       `bench: node ${process.version}, ${os.cpus().length} CPU(s) (${os.cpus()[0]?.model.trim() ?? '?'}), ${os.platform()} ${os.release()}`,
     );
+    // npm start runs the app with these V8 flags (package.json); the bench should measure the same
+    const v8Flags = process.execArgv.filter((a) => a.startsWith('--') && !['--require', '--import'].includes(a));
+    out(
+      `       V8/node flags: ${v8Flags.length ? v8Flags.join(' ') : 'none (npm start uses --no-allocation-site-pretenuring)'}`,
+    );
     out(
       `       duration ${DURATION} s per page (+${WARMUP} s warm-up), ${CONNECTIONS} connections, load from ${WORKERS ? `${WORKERS} autocannon worker thread(s)` : "the server's own event loop"}`,
     );
