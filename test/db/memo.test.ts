@@ -33,7 +33,11 @@ describe('perDataVersion (values read once per data version)', () => {
 
   it('keeps an undefined result (a slug that names nothing) like any other', () => {
     let computed = 0;
-    const read = () => perDataVersion(database.db, 'missing', () => (++computed, undefined));
+    const read = () =>
+      perDataVersion(database.db, 'missing', () => {
+        computed++;
+        return undefined;
+      });
     expect(read()).toBeUndefined();
     expect(read()).toBeUndefined();
     expect(computed).toBe(1);
