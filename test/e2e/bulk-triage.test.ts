@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { build, createUser, idOfLp, TEST_PASSWORD, type App } from '../helpers.js';
-import { formatViolations, launchBrowser, newContext, runAxe, signIn, skipBrowserTests } from './browser.js';
+import { axePage, formatViolations, launchBrowser, newContext, runAxe, signIn, skipBrowserTests } from './browser.js';
 
 const ADMIN = 'admin@torun.test';
 const PHONE = { width: 390, height: 844 };
@@ -36,33 +36,24 @@ describe.skipIf(skipBrowserTests)('bulk triage in Chromium: queue → review →
     path: string,
     opts: { viewport?: { width: number; height: number }; prepare?: (page: Page) => Promise<void> } = {},
   ) {
-    const context = await newContext(browser, {
-      bypassCSP: true,
-      storageState: await admin.storageState(),
-      viewport: opts.viewport,
-    });
-    try {
-      const page = await context.newPage();
-      const response = await page.goto(url(path));
-      expect(response?.status()).toBe(200);
-      await opts.prepare?.(page);
-      expect(await page.locator('h1').count()).toBe(1);
-      if (opts.viewport) {
-        // the page itself never scrolls sideways at a phone's width
-        const widths = await page.evaluate(() => ({
-          page: document.documentElement.scrollWidth,
-          viewport: window.innerWidth,
-        }));
-        expect(widths.page, `${page.url()} is wider than the phone`).toBeLessThanOrEqual(widths.viewport);
-      }
-      const violations = await runAxe(page);
-      expect(
-        violations.map((v) => v.id),
-        `axe violations on ${page.url()}:\n${formatViolations(violations)}`,
-      ).toEqual([]);
-    } finally {
-      await context.close();
+    const page = await axePage(browser, { storageState: await admin.storageState(), viewport: opts.viewport });
+    const response = await page.goto(url(path));
+    expect(response?.status()).toBe(200);
+    await opts.prepare?.(page);
+    expect(await page.locator('h1').count()).toBe(1);
+    if (opts.viewport) {
+      // the page itself never scrolls sideways at a phone's width
+      const widths = await page.evaluate(() => ({
+        page: document.documentElement.scrollWidth,
+        viewport: window.innerWidth,
+      }));
+      expect(widths.page, `${page.url()} is wider than the phone`).toBeLessThanOrEqual(widths.viewport);
     }
+    const violations = await runAxe(page);
+    expect(
+      violations.map((v) => v.id),
+      `axe violations on ${page.url()}:\n${formatViolations(violations)}`,
+    ).toEqual([]);
   }
 
   const reviewPath = () => `/staff/triage/bulk?${TEN.map((lp) => `proposalIds=${idOfLp(app, lp)}`).join('&')}`;

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
 import { build, createUser, idOfLp, TEST_PASSWORD, type App } from '../helpers.js';
 import { at, KULTURA, storyTools, ZDROWIE } from '../public/fixtures.js';
-import { formatViolations, launchBrowser, newContext, runAxe, skipBrowserTests } from './browser.js';
+import { axePage, formatViolations, launchBrowser, newContext, runAxe, skipBrowserTests } from './browser.js';
 
 const ADMIN = 'admin@preview.test';
 const DECISION_TEXT = 'Uwzględniono: Wydział Kultury udostępni organizacjom salę w CKK Jordanki raz w miesiącu.';
@@ -62,29 +62,17 @@ describe.skipIf(skipBrowserTests)('publish preview and confirmations in Chromium
    */
   async function expectNoAxeViolations(prepare: (page: Page) => Promise<void>, fitsPhone = 'html') {
     for (const viewport of [{ width: 1280, height: 900 }, PHONE]) {
-      const context = await newContext(browser, {
-        bypassCSP: true,
-        storageState: await admin.storageState(),
-        viewport,
-      });
-      try {
-        const page = await context.newPage();
-        await prepare(page);
-        expect(await page.locator('h1').count()).toBe(1);
-        const violations = await runAxe(page);
-        expect(violations, `axe on ${page.url()} at ${viewport.width} px:\n${formatViolations(violations)}`).toEqual(
-          [],
-        );
-        // what this feature adds is no wider than a phone's screen (`fitsPhone`: those elements)
-        const widest = await page.evaluate(
-          (selector) =>
-            Math.max(...[...document.querySelectorAll(selector)].map((e) => e.getBoundingClientRect().right)),
-          fitsPhone,
-        );
-        expect(widest, `${fitsPhone} wider than the screen on ${page.url()}`).toBeLessThanOrEqual(viewport.width);
-      } finally {
-        await context.close();
-      }
+      const page = await axePage(browser, { storageState: await admin.storageState(), viewport });
+      await prepare(page);
+      expect(await page.locator('h1').count()).toBe(1);
+      const violations = await runAxe(page);
+      expect(violations, `axe on ${page.url()} at ${viewport.width} px:\n${formatViolations(violations)}`).toEqual([]);
+      // what this feature adds is no wider than a phone's screen (`fitsPhone`: those elements)
+      const widest = await page.evaluate(
+        (selector) => Math.max(...[...document.querySelectorAll(selector)].map((e) => e.getBoundingClientRect().right)),
+        fitsPhone,
+      );
+      expect(widest, `${fitsPhone} wider than the screen on ${page.url()}`).toBeLessThanOrEqual(viewport.width);
     }
   }
 

@@ -4,7 +4,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { build, createUser, idOfLp, TEST_PASSWORD, type App, Agent } from '../helpers.js';
 import { assign, subscribe } from '../notifications/fixtures.js';
 import { startSmtpSink, type SmtpSink } from '../notifications/smtp.js';
-import { formatViolations, launchBrowser, newContext, runAxe, skipBrowserTests } from './browser.js';
+import { axePage, formatViolations, launchBrowser, newContext, runAxe, skipBrowserTests } from './browser.js';
 
 describe.skipIf(skipBrowserTests)('"Poczta" in Chromium', () => {
   let app: App;
@@ -51,21 +51,16 @@ describe.skipIf(skipBrowserTests)('"Poczta" in Chromium', () => {
   }
 
   async function expectNoAxeViolations(email: string, path: string) {
-    const context = await newContext(browser, { bypassCSP: true, storageState: await contexts[email]!.storageState() });
-    try {
-      const page = await context.newPage();
-      const response = await page.goto(url(path));
-      expect(response?.status()).toBe(200);
-      expect(page.url()).toBe(url(path));
-      expect(await page.locator('h1').count()).toBe(1);
-      const violations = await runAxe(page);
-      expect(
-        violations.map((v) => v.id),
-        `axe on ${path}:\n${formatViolations(violations)}`,
-      ).toEqual([]);
-    } finally {
-      await context.close();
-    }
+    const page = await axePage(browser, { storageState: await contexts[email]!.storageState() });
+    const response = await page.goto(url(path));
+    expect(response?.status()).toBe(200);
+    expect(page.url()).toBe(url(path));
+    expect(await page.locator('h1').count()).toBe(1);
+    const violations = await runAxe(page);
+    expect(
+      violations.map((v) => v.id),
+      `axe on ${path}:\n${formatViolations(violations)}`,
+    ).toEqual([]);
   }
 
   test('an admin finds the dead mail, its error, and sends it again', async () => {

@@ -5,7 +5,7 @@ import { todayInWarsaw } from '../../src/lib/dates.js';
 import { publishDecision, submittedPositions } from '../../src/decisions/service.js';
 import { FORMS } from '../../src/staff/forms.js';
 import { Agent, build, createUser, idOfLp, TEST_PASSWORD, type App, unitIdByName } from '../helpers.js';
-import { formatViolations, launchBrowser, newContext, runAxe, skipBrowserTests } from './browser.js';
+import { axePage, formatViolations, launchBrowser, newContext, runAxe, skipBrowserTests } from './browser.js';
 
 /**
  * A position recorded by the office on a unit's behalf, in Chromium: the admin fills the folded form with its
@@ -82,24 +82,19 @@ describe.skipIf(skipBrowserTests)('positions by the office in Chromium', () => {
   async function expectNoAxeViolations(who: string | null, path: string, prepare?: (page: Page) => Promise<void>) {
     const storageState = who ? await contexts[who]!.storageState() : undefined;
     for (const viewport of [{ width: 1280, height: 900 }, PHONE]) {
-      const context = await newContext(browser, { bypassCSP: true, storageState, viewport });
-      try {
-        const page = await context.newPage();
-        const response = await page.goto(url(path));
-        expect(response?.status()).toBe(200);
-        expect(page.url()).toBe(url(path));
-        if (prepare) await prepare(page);
-        const violations = await runAxe(page);
-        expect(
-          violations.map((v) => v.id),
-          `axe violations on ${path} at ${viewport.width} px (${who ?? 'anonymous'}):\n${formatViolations(violations)}`,
-        ).toEqual([]);
-        // nothing wider than the phone's screen: wide tables scroll inside their own region
-        const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-        expect(overflow, `${path} overflows at ${viewport.width} px`).toBeLessThanOrEqual(0);
-      } finally {
-        await context.close();
-      }
+      const page = await axePage(browser, { storageState, viewport });
+      const response = await page.goto(url(path));
+      expect(response?.status()).toBe(200);
+      expect(page.url()).toBe(url(path));
+      if (prepare) await prepare(page);
+      const violations = await runAxe(page);
+      expect(
+        violations.map((v) => v.id),
+        `axe violations on ${path} at ${viewport.width} px (${who ?? 'anonymous'}):\n${formatViolations(violations)}`,
+      ).toEqual([]);
+      // nothing wider than the phone's screen: wide tables scroll inside their own region
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      expect(overflow, `${path} overflows at ${viewport.width} px`).toBeLessThanOrEqual(0);
     }
   }
 

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { build, idOfLp, type App } from '../helpers.js';
 import { at, KULTURA, storyTools, ZDROWIE } from '../public/fixtures.js';
-import { formatViolations, launchBrowser, newAxeContext, newContext, runAxe, skipBrowserTests } from './browser.js';
+import { axePage, formatViolations, launchBrowser, newContext, runAxe, skipBrowserTests } from './browser.js';
 
 const SEARCH_LABEL = 'Szukaj w treści propozycji';
 const PHONE = { width: 375, height: 740 };
@@ -12,7 +12,6 @@ describe.skipIf(skipBrowserTests)('public answers in Chromium: who answers, outc
   let app: App;
   let browser: Browser;
   let base: string;
-  let axeContext: BrowserContext;
   let context: BrowserContext;
   let phone: BrowserContext;
 
@@ -32,7 +31,6 @@ describe.skipIf(skipBrowserTests)('public answers in Chromium: who answers, outc
     story.assign(idOfLp(app, 13), [KULTURA, ZDROWIE], KULTURA, '2026-12-10', at(7));
     await app.listen({ port: 0, host: '127.0.0.1' });
     base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-    axeContext = await newAxeContext(browser);
     context = await newContext(browser);
     phone = await newContext(browser, { viewport: PHONE, isMobile: true, hasTouch: true });
   });
@@ -58,29 +56,19 @@ describe.skipIf(skipBrowserTests)('public answers in Chromium: who answers, outc
       { name: 'unit page', path: () => '/units/wydzial-kultury' },
     ];
     test.each(pages)('$name', async ({ path }) => {
-      const page = await axeContext.newPage();
-      try {
-        expect((await page.goto(url(path())))?.status()).toBe(200);
-        expect(await page.locator('h1').count()).toBe(1);
-        const violations = await runAxe(page);
-        expect(violations, `axe violations on ${path()}:\n${formatViolations(violations)}`).toEqual([]);
-      } finally {
-        await page.close();
-      }
+      const page = await axePage(browser);
+      expect((await page.goto(url(path())))?.status()).toBe(200);
+      expect(await page.locator('h1').count()).toBe(1);
+      const violations = await runAxe(page);
+      expect(violations, `axe violations on ${path()}:\n${formatViolations(violations)}`).toEqual([]);
     });
 
     test('the list and the consultation page at a phone width', async () => {
-      const phoneAxe = await browser.newContext({ viewport: PHONE, bypassCSP: true, locale: 'pl-PL' });
-      try {
-        for (const path of ['/', '/consultation']) {
-          const page = await phoneAxe.newPage();
-          await page.goto(url(path));
-          const violations = await runAxe(page);
-          expect(violations, `axe violations on ${path} (phone):\n${formatViolations(violations)}`).toEqual([]);
-          await page.close();
-        }
-      } finally {
-        await phoneAxe.close();
+      for (const path of ['/', '/consultation']) {
+        const page = await axePage(browser, { viewport: PHONE });
+        await page.goto(url(path));
+        const violations = await runAxe(page);
+        expect(violations, `axe violations on ${path} (phone):\n${formatViolations(violations)}`).toEqual([]);
       }
     });
   });

@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { build, idOfLp, type App } from '../helpers.js';
-import { formatViolations, launchBrowser, newAxeContext, newContext, runAxe, skipBrowserTests } from './browser.js';
+import { axePage, formatViolations, launchBrowser, newContext, runAxe, skipBrowserTests } from './browser.js';
 
 const SEARCH_LABEL = 'Szukaj w treści propozycji';
 
@@ -10,7 +10,6 @@ describe.skipIf(skipBrowserTests)('public pages in Chromium', () => {
   let app: App;
   let browser: Browser;
   let base: string;
-  let axeContext: BrowserContext;
   let context: BrowserContext;
 
   beforeAll(async () => {
@@ -20,7 +19,6 @@ describe.skipIf(skipBrowserTests)('public pages in Chromium', () => {
     await app.listen({ port: 0, host: '127.0.0.1' });
     const { port } = app.server.address() as AddressInfo;
     base = `http://127.0.0.1:${port}`;
-    axeContext = await newAxeContext(browser);
     context = await newContext(browser);
   });
 
@@ -48,34 +46,26 @@ describe.skipIf(skipBrowserTests)('public pages in Chromium', () => {
     ];
 
     test('the axe helper reports a known violation (sanity check)', async () => {
-      const page = await axeContext.newPage();
-      try {
-        await page.goto(url('/units'));
-        await page.evaluate(() => {
-          const img = document.createElement('img');
-          img.src = 'data:image/gif;base64,R0lGODlhAQABAAAAACw=';
-          document.querySelector('main')?.append(img);
-        });
-        const violations = await runAxe(page);
-        expect(violations.map((v) => v.id)).toContain('image-alt');
-        expect(formatViolations(violations)).toMatch(/image-alt \(critical\).*\n\s+- \["img"\]: /);
-      } finally {
-        await page.close();
-      }
+      const page = await axePage(browser);
+      await page.goto(url('/units'));
+      await page.evaluate(() => {
+        const img = document.createElement('img');
+        img.src = 'data:image/gif;base64,R0lGODlhAQABAAAAACw=';
+        document.querySelector('main')?.append(img);
+      });
+      const violations = await runAxe(page);
+      expect(violations.map((v) => v.id)).toContain('image-alt');
+      expect(formatViolations(violations)).toMatch(/image-alt \(critical\).*\n\s+- \["img"\]: /);
     });
 
     test.each(pages)('$name', async ({ path, status }) => {
-      const page = await axeContext.newPage();
-      try {
-        const response = await page.goto(url(path()));
-        expect(response?.status()).toBe(status);
-        expect(await page.locator('h1').count()).toBe(1);
-        const violations = await runAxe(page);
-        const summary = violations.map((v) => `${v.id}: ${v.nodes.map((n) => JSON.stringify(n.target)).join(', ')}`);
-        expect(summary, `axe violations on ${path()}:\n${formatViolations(violations)}`).toEqual([]);
-      } finally {
-        await page.close();
-      }
+      const page = await axePage(browser);
+      const response = await page.goto(url(path()));
+      expect(response?.status()).toBe(status);
+      expect(await page.locator('h1').count()).toBe(1);
+      const violations = await runAxe(page);
+      const summary = violations.map((v) => `${v.id}: ${v.nodes.map((n) => JSON.stringify(n.target)).join(', ')}`);
+      expect(summary, `axe violations on ${path()}:\n${formatViolations(violations)}`).toEqual([]);
     });
   });
 

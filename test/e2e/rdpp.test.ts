@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { todayInWarsaw } from '../../src/lib/dates.js';
 import { Agent, build, createUser, idOfLp, TEST_PASSWORD, type App, unitIdByName } from '../helpers.js';
-import { formatViolations, launchBrowser, newContext, runAxe, skipBrowserTests } from './browser.js';
+import { axePage, formatViolations, launchBrowser, newContext, runAxe, skipBrowserTests } from './browser.js';
 
 const ADMIN = 'admin@torun.test';
 const REVIEWER = 'rdpp@torun.test';
@@ -62,22 +62,17 @@ describe.skipIf(skipBrowserTests)('the RDPP’s view in Chromium: Postęp konsul
     path: string,
     opts: { viewport?: { width: number; height: number }; prepare?: (page: Page) => Promise<void> } = {},
   ) {
-    const context = await newContext(browser, { bypassCSP: true, storageState: states[who], viewport: opts.viewport });
-    try {
-      const page = await context.newPage();
-      const response = await page.goto(url(path));
-      expect(response?.status()).toBe(200);
-      expect(page.url()).toBe(url(path));
-      if (opts.prepare) await opts.prepare(page);
-      expect(await page.locator('h1').count()).toBe(1);
-      const violations = await runAxe(page);
-      expect(
-        violations.map((v) => v.id),
-        `axe on ${page.url()} (${who}):\n${formatViolations(violations)}`,
-      ).toEqual([]);
-    } finally {
-      await context.close();
-    }
+    const page = await axePage(browser, { storageState: states[who], viewport: opts.viewport });
+    const response = await page.goto(url(path));
+    expect(response?.status()).toBe(200);
+    expect(page.url()).toBe(url(path));
+    if (opts.prepare) await opts.prepare(page);
+    expect(await page.locator('h1').count()).toBe(1);
+    const violations = await runAxe(page);
+    expect(
+      violations.map((v) => v.id),
+      `axe on ${page.url()} (${who}):\n${formatViolations(violations)}`,
+    ).toEqual([]);
   }
 
   test('the reviewer’s home is "Postęp konsultacji": axe on a desktop and at 375 px', async () => {

@@ -3,7 +3,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { Agent, build, createUser, TEST_PASSWORD, type App } from '../helpers.js';
 import { allProposals, decideWithServices, staffAccounts } from '../reports/fixtures.js';
-import { formatViolations, launchBrowser, newContext, runAxe, skipBrowserTests } from './browser.js';
+import { axePage, formatViolations, launchBrowser, newContext, runAxe, skipBrowserTests } from './browser.js';
 
 const ADMIN = 'admin@t.test';
 
@@ -45,23 +45,15 @@ describe.skipIf(skipBrowserTests)('the consultation report in Chromium', () => {
     path: string,
     options: { admin?: boolean; prepare?: (p: Page) => Promise<void> },
   ) {
-    const context = await newContext(browser, {
-      bypassCSP: true,
-      storageState: options.admin ? adminState : undefined,
-    });
-    try {
-      const page = await context.newPage();
-      const response = await page.goto(url(path));
-      expect(response?.status()).toBe(200);
-      expect(page.url()).toBe(url(path));
-      if (options.prepare) await options.prepare(page);
-      expect(await page.locator('h1').count()).toBe(1);
-      const violations = await runAxe(page);
-      const summary = violations.map((v) => `${v.id}: ${v.nodes.map((n) => JSON.stringify(n.target)).join(', ')}`);
-      expect(summary, `axe violations on ${page.url()}:\n${formatViolations(violations)}`).toEqual([]);
-    } finally {
-      await context.close();
-    }
+    const page = await axePage(browser, { storageState: options.admin ? adminState : undefined });
+    const response = await page.goto(url(path));
+    expect(response?.status()).toBe(200);
+    expect(page.url()).toBe(url(path));
+    if (options.prepare) await options.prepare(page);
+    expect(await page.locator('h1').count()).toBe(1);
+    const violations = await runAxe(page);
+    const summary = violations.map((v) => `${v.id}: ${v.nodes.map((n) => JSON.stringify(n.target)).join(', ')}`);
+    expect(summary, `axe violations on ${page.url()}:\n${formatViolations(violations)}`).toEqual([]);
   }
 
   test('axe: the report page (a draft), for the public and for an admin', async () => {

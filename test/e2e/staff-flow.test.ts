@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { formatDatePl, todayInWarsaw } from '../../src/lib/dates.js';
 import { build, createUser, idOfLp, TEST_PASSWORD, type App, unitIdByName } from '../helpers.js';
-import { formatViolations, launchBrowser, newContext, runAxe, skipBrowserTests } from './browser.js';
+import { axePage, formatViolations, launchBrowser, newContext, runAxe, skipBrowserTests } from './browser.js';
 
 const BDIM = 'Biuro Dialogu i Innowacji Miejskich';
 const ZGM = 'Zakład Gospodarki Mieszkaniowej';
@@ -77,24 +77,19 @@ describe.skipIf(skipBrowserTests)('staff workflow in Chromium: triage → positi
    */
   async function expectNoAxeViolations(who: string | null, path: string, prepare?: (page: Page) => Promise<void>) {
     const storageState = who ? await contexts[who]!.storageState() : undefined;
-    const context = await newContext(browser, { bypassCSP: true, storageState });
-    try {
-      const page = await context.newPage();
-      const response = await page.goto(url(path));
-      expect(response?.status()).toBe(200);
-      // a lost session would land on /login and check the wrong page
-      expect(page.url()).toBe(url(path));
-      if (prepare) await prepare(page);
-      expect(await page.locator('h1').count()).toBe(1);
-      const violations = await runAxe(page);
-      const summary = violations.map((v) => `${v.id}: ${v.nodes.map((n) => JSON.stringify(n.target)).join(', ')}`);
-      expect(
-        summary,
-        `axe violations on ${page.url()} (${who ?? 'anonymous'}):\n${formatViolations(violations)}`,
-      ).toEqual([]);
-    } finally {
-      await context.close();
-    }
+    const page = await axePage(browser, { storageState });
+    const response = await page.goto(url(path));
+    expect(response?.status()).toBe(200);
+    // a lost session would land on /login and check the wrong page
+    expect(page.url()).toBe(url(path));
+    if (prepare) await prepare(page);
+    expect(await page.locator('h1').count()).toBe(1);
+    const violations = await runAxe(page);
+    const summary = violations.map((v) => `${v.id}: ${v.nodes.map((n) => JSON.stringify(n.target)).join(', ')}`);
+    expect(
+      summary,
+      `axe violations on ${page.url()} (${who ?? 'anonymous'}):\n${formatViolations(violations)}`,
+    ).toEqual([]);
   }
 
   const submitEmptyAssignForm = async (page: Page) => {

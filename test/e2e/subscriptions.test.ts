@@ -1,8 +1,8 @@
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { build, idOfLp, type App } from '../helpers.js';
-import { formatViolations, launchBrowser, newAxeContext, newContext, runAxe, skipBrowserTests } from './browser.js';
+import { axePage, formatViolations, launchBrowser, newContext, runAxe, skipBrowserTests } from './browser.js';
 import { mintToken } from '../../src/subscriptions/tokens.js';
 import { currentClause } from '../../src/subscriptions/clause.js';
 import { confirm, requestFollow } from '../../src/subscriptions/service.js';
@@ -13,7 +13,6 @@ describe.skipIf(skipBrowserTests)('following by e-mail in Chromium', () => {
   let app: App;
   let browser: Browser;
   let base: string;
-  let axeContext: BrowserContext;
   let lp7: number;
 
   beforeAll(async () => {
@@ -21,7 +20,6 @@ describe.skipIf(skipBrowserTests)('following by e-mail in Chromium', () => {
     app = await build({ seed: true });
     await app.listen({ port: 0, host: '127.0.0.1' });
     base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-    axeContext = await newAxeContext(browser);
     lp7 = idOfLp(app, 7);
   });
 
@@ -87,18 +85,14 @@ describe.skipIf(skipBrowserTests)('following by e-mail in Chromium', () => {
     ];
 
     test.each(pages)('$name', async ({ path, status }) => {
-      const page = await axeContext.newPage();
-      try {
-        const target = path();
-        const response = await page.goto(url(target));
-        expect(response?.status()).toBe(status ?? 200);
-        expect(await page.locator('h1').count()).toBe(1);
-        const violations = await runAxe(page);
-        const summary = violations.map((v) => `${v.id}: ${v.nodes.map((n) => JSON.stringify(n.target)).join(', ')}`);
-        expect(summary, `axe violations on ${target}:\n${formatViolations(violations)}`).toEqual([]);
-      } finally {
-        await page.close();
-      }
+      const page = await axePage(browser);
+      const target = path();
+      const response = await page.goto(url(target));
+      expect(response?.status()).toBe(status ?? 200);
+      expect(await page.locator('h1').count()).toBe(1);
+      const violations = await runAxe(page);
+      const summary = violations.map((v) => `${v.id}: ${v.nodes.map((n) => JSON.stringify(n.target)).join(', ')}`);
+      expect(summary, `axe violations on ${target}:\n${formatViolations(violations)}`).toEqual([]);
     });
   });
 
