@@ -107,7 +107,6 @@ export function currentDecision(db: Pick<Db, 'select'>, proposalId: number) {
   );
 }
 
-/** Decisions in force for many proposals (open-data export). */
 const outcomeStatements = new WeakMap<object, ReturnType<typeof outcomeStatement>>();
 function outcomeStatement(db: Pick<Db, 'select'>) {
   return db
@@ -132,6 +131,7 @@ export function currentOutcomes(db: Pick<Db, 'select'>, proposalIds: number[]) {
   return out;
 }
 
+/** Decisions in force for many proposals (open-data export). */
 export function currentDecisions(db: Pick<Db, 'select'>, proposalIds: number[]) {
   const out = new Map<number, typeof decisions.$inferSelect>();
   for (let i = 0; i < proposalIds.length; i += 900) {
