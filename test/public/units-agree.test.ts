@@ -87,3 +87,25 @@ describe('the units of a proposal, after a triage (LP 13: Kultura leads, Zdrowie
     expect(item.slice(0, 1500)).toContain('stanowiska: 0 z 2');
   });
 });
+
+describe("the list names each proposal's workshop addressees", () => {
+  it('every listed proposal shows the units its source row names, in source order, joined by "; "', async () => {
+    const res = await app.inject('/');
+    const named = app.database.sqlite
+      .prepare(
+        `SELECT p.lp, group_concat(u.name, '; ') AS names FROM proposals p
+         JOIN (SELECT * FROM proposal_units ORDER BY proposal_id, ordinal) pu ON pu.proposal_id = p.id
+         JOIN units u ON u.id = pu.unit_id WHERE p.in_source = 1 GROUP BY p.id`,
+      )
+      .all() as { lp: number; names: string }[];
+    expect(named.filter((r) => r.names.includes('; ')).length).toBeGreaterThan(5);
+    // as nunjucks escapes output
+    const escape = (s: string) =>
+      s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+    for (const { lp, names } of named) {
+      const item = res.body.slice(res.body.indexOf(`>LP ${lp}<`));
+      const shown = /<span class="units-source">Wskazani na warsztacie: ([^<]*)<\/span>/.exec(item)?.[1];
+      expect(shown, `LP ${lp}`).toBe(escape(names));
+    }
+  });
+});
