@@ -100,12 +100,12 @@ describe("the list names each proposal's workshop addressees", () => {
       .all() as { lp: number; names: string }[];
     expect(named.filter((r) => r.names.includes('; ')).length).toBeGreaterThan(5);
     // as nunjucks escapes output
-    const escape = (s: string) =>
+    const escapeHtml = (s: string) =>
       s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
     for (const { lp, names } of named) {
       const item = res.body.slice(res.body.indexOf(`>LP ${lp}<`));
       const shown = /<span class="units-source">Wskazani na warsztacie: ([^<]*)<\/span>/.exec(item)?.[1];
-      expect(shown, `LP ${lp}`).toBe(escape(names));
+      expect(shown, `LP ${lp}`).toBe(escapeHtml(names));
     }
   });
 });
