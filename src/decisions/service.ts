@@ -1,7 +1,7 @@
 import { and, desc, eq, inArray, isNull } from 'drizzle-orm';
 import type { z } from 'zod';
 import type { Db } from '../db/client.js';
-import { inIds, preparedOn } from '../db/prepared.js';
+import { inIds, preparedQuery } from '../db/prepared.js';
 import { assignments, decisions, positions, positionVersions, units, type CitedPosition } from '../db/schema/index.js';
 import { RuleError } from '../workflow/errors.js';
 import { changeStatus } from '../workflow/service.js';
@@ -107,13 +107,11 @@ export function currentDecision(db: Pick<Db, 'select'>, proposalId: number) {
   );
 }
 
-const outcomeStatements = new WeakMap<object, ReturnType<typeof outcomeStatement>>();
 function outcomeStatement(db: Pick<Db, 'select'>) {
   return db
     .select({ proposalId: decisions.proposalId, id: decisions.id, outcome: decisions.outcome })
     .from(decisions)
-    .where(and(inIds(decisions.proposalId), isNull(decisions.retractedAt)))
-    .prepare();
+    .where(and(inIds(decisions.proposalId), isNull(decisions.retractedAt)));
 }
 
 /** The outcome of each proposal's decision in force (as currentDecisions, without the texts): for lists. */
@@ -121,7 +119,7 @@ export function currentOutcomes(db: Pick<Db, 'select'>, proposalIds: number[]) {
   const out = new Map<number, (typeof decisions.$inferSelect)['outcome']>();
   if (proposalIds.length === 0) return out;
   const latest = new Map<number, number>();
-  const statement = preparedOn(outcomeStatements, db, () => outcomeStatement(db));
+  const statement = preparedQuery(db, 'outcomes of proposals', () => outcomeStatement(db));
   for (const d of statement.all({ ids: JSON.stringify(proposalIds) })) {
     if ((latest.get(d.proposalId) ?? -1) < d.id) {
       latest.set(d.proposalId, d.id);

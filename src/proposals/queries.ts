@@ -1,6 +1,6 @@
 import { and, asc, count, desc, eq, gt, lt, type Placeholder, sql, type SQL } from 'drizzle-orm';
 import type { DbOrTx } from '../db/client.js';
-import { inIds, preparedOn } from '../db/prepared.js';
+import { inIds, preparedQuery } from '../db/prepared.js';
 import {
   assignments,
   consultations,
@@ -152,27 +152,6 @@ function filterValues(f: ProposalFilter, more: Record<string, unknown> = {}): Re
     unitId: f.unitId ?? null,
     ...more,
   };
-}
-
-const statementCache = new WeakMap<object, Map<string, unknown>>();
-
-/** The statement `key` names, built by `build` and prepared the first time this connection (or transaction) asks. */
-function preparedQuery<Q extends { prepare: () => unknown }>(
-  db: DbOrTx,
-  key: string,
-  build: () => Q,
-): ReturnType<Q['prepare']> {
-  let byKey = statementCache.get(db);
-  if (!byKey) {
-    byKey = new Map();
-    statementCache.set(db, byKey);
-  }
-  let statement = byKey.get(key);
-  if (!statement) {
-    statement = build().prepare();
-    byKey.set(key, statement);
-  }
-  return statement as ReturnType<Q['prepare']>;
 }
 
 /** The lowest and highest id of a consultation's proposals in the index (in the source); null: none. */
@@ -463,25 +442,22 @@ export function listRankedProposalIds(db: DbOrTx, f: ProposalFilter): number[] {
   return rest ? [...first, ...listProposalIds(db, rest)] : first;
 }
 
-const unitRefStatements = new WeakMap<object, ReturnType<typeof unitRefStatement>>();
 function unitRefStatement(db: DbOrTx) {
-  return db.select({ id: units.id, name: units.name, slug: units.slug, kind: units.kind }).from(units).prepare();
+  return db.select({ id: units.id, name: units.name, slug: units.slug, kind: units.kind }).from(units);
 }
 
 /** Every unit by id, as lists name them (a few dozen rows: the lists below share these objects). */
 export function unitRefs(db: DbOrTx): ReadonlyMap<number, UnitRef> {
-  const statement = preparedOn(unitRefStatements, db, () => unitRefStatement(db));
+  const statement = preparedQuery(db, 'unit refs', () => unitRefStatement(db));
   return new Map(statement.all().map((u) => [u.id, u]));
 }
 
-const sourceUnitsStatements = new WeakMap<object, ReturnType<typeof sourceUnitsStatement>>();
 function sourceUnitsStatement(db: DbOrTx) {
   return db
     .select({ proposalId: proposalUnits.proposalId, unitId: proposalUnits.unitId })
     .from(proposalUnits)
     .where(inIds(proposalUnits.proposalId))
-    .orderBy(asc(proposalUnits.proposalId), asc(proposalUnits.ordinal))
-    .prepare();
+    .orderBy(asc(proposalUnits.proposalId), asc(proposalUnits.ordinal));
 }
 
 /**
@@ -495,7 +471,7 @@ export function unitsForProposals(
 ): Map<number, UnitRef[]> {
   const out = new Map<number, UnitRef[]>();
   if (proposalIds.length === 0) return out;
-  const statement = preparedOn(sourceUnitsStatements, db, () => sourceUnitsStatement(db));
+  const statement = preparedQuery(db, 'source units of proposals', () => sourceUnitsStatement(db));
   for (const [proposalId, unitId] of statement.values({ ids: JSON.stringify(proposalIds) }) as [number, number][]) {
     pushTo(out, proposalId, refs.get(unitId)!);
   }
@@ -504,7 +480,6 @@ export function unitsForProposals(
 
 export type AssignedUnit = UnitRef & { lead: boolean; dueDate: string; positionSubmitted: boolean };
 
-const assignedUnitsStatements = new WeakMap<object, ReturnType<typeof assignedUnitsStatement>>();
 function assignedUnitsStatement(db: DbOrTx) {
   return db
     .select({
@@ -521,8 +496,7 @@ function assignedUnitsStatement(db: DbOrTx) {
       and(eq(positions.proposalId, assignments.proposalId), eq(positions.unitId, assignments.unitId)),
     )
     .where(inIds(assignments.proposalId))
-    .orderBy(asc(assignments.proposalId), desc(assignments.lead), asc(units.name))
-    .prepare();
+    .orderBy(asc(assignments.proposalId), desc(assignments.lead), asc(units.name));
 }
 
 /** The units the office assigned each proposal to: the lead first, then by name; whether each has answered. */
@@ -533,7 +507,7 @@ export function assignedUnitsFor(
 ): Map<number, AssignedUnit[]> {
   const out = new Map<number, AssignedUnit[]>();
   if (proposalIds.length === 0) return out;
-  const statement = preparedOn(assignedUnitsStatements, db, () => assignedUnitsStatement(db));
+  const statement = preparedQuery(db, 'assigned units of proposals', () => assignedUnitsStatement(db));
   for (const { proposalId, unitId, submittedAt, lead, dueDate } of statement.all({
     ids: JSON.stringify(proposalIds),
   })) {
