@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { build, createUser, idOfLp, TEST_PASSWORD, type App } from '../helpers.js';
-import { formatViolations, launchBrowser, newContext, runAxe, signIn, skipBrowserTests } from './browser.js';
+import { expectAccessible, launchBrowser, newContext, signIn, skipBrowserTests } from './browser.js';
 
 const ADMIN = 'admin@torun.test';
 const PHONE = { width: 390, height: 844 };
@@ -53,23 +53,6 @@ describe.skipIf(skipBrowserTests)(
         viewport: opts.viewport,
       });
       return { context, page: await context.newPage() };
-    }
-
-    /** axe finds nothing, there is one h1, and at a phone's width the page never scrolls sideways. */
-    async function expectAccessible(page: Page, phone: boolean) {
-      expect(await page.locator('h1').count()).toBe(1);
-      if (phone) {
-        const widths = await page.evaluate(() => ({
-          page: document.documentElement.scrollWidth,
-          viewport: window.innerWidth,
-        }));
-        expect(widths.page, `${page.url()} is wider than the phone`).toBeLessThanOrEqual(widths.viewport);
-      }
-      const violations = await runAxe(page);
-      expect(
-        violations.map((v) => v.id),
-        `axe violations on ${page.url()}:\n${formatViolations(violations)}`,
-      ).toEqual([]);
     }
 
     const submit = (page: Page, button: string, status?: number) =>

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
+import { expect } from 'vitest';
 
 export const CHROMIUM_PATH = '/usr/bin/chromium';
 
@@ -113,6 +114,23 @@ export async function runAxe(page: Page): Promise<AxeViolation[]> {
       nodes: v.nodes.map((n) => ({ target: n.target, failureSummary: n.failureSummary, html: n.html })),
     }));
   }, AXE_TAGS);
+}
+
+/** axe finds nothing, there is one h1, and at a phone's width (`phone`) the page never scrolls sideways. */
+export async function expectAccessible(page: Page, phone: boolean): Promise<void> {
+  expect(await page.locator('h1').count()).toBe(1);
+  if (phone) {
+    const widths = await page.evaluate(() => ({
+      page: document.documentElement.scrollWidth,
+      viewport: window.innerWidth,
+    }));
+    expect(widths.page, `${page.url()} is wider than the phone`).toBeLessThanOrEqual(widths.viewport);
+  }
+  const violations = await runAxe(page);
+  expect(
+    violations.map((v) => v.id),
+    `axe violations on ${page.url()}:\n${formatViolations(violations)}`,
+  ).toEqual([]);
 }
 
 /** A readable list of violations (rule id, impact, targets) for assertion messages. */

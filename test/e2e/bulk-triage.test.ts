@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { build, createUser, idOfLp, TEST_PASSWORD, type App } from '../helpers.js';
-import { axePage, formatViolations, launchBrowser, newContext, runAxe, signIn, skipBrowserTests } from './browser.js';
+import { axePage, expectAccessible, launchBrowser, newContext, signIn, skipBrowserTests } from './browser.js';
 
 const ADMIN = 'admin@torun.test';
 const PHONE = { width: 390, height: 844 };
@@ -40,20 +40,7 @@ describe.skipIf(skipBrowserTests)('bulk triage in Chromium: queue → review →
     const response = await page.goto(url(path));
     expect(response?.status()).toBe(200);
     await opts.prepare?.(page);
-    expect(await page.locator('h1').count()).toBe(1);
-    if (opts.viewport) {
-      // the page itself never scrolls sideways at a phone's width
-      const widths = await page.evaluate(() => ({
-        page: document.documentElement.scrollWidth,
-        viewport: window.innerWidth,
-      }));
-      expect(widths.page, `${page.url()} is wider than the phone`).toBeLessThanOrEqual(widths.viewport);
-    }
-    const violations = await runAxe(page);
-    expect(
-      violations.map((v) => v.id),
-      `axe violations on ${page.url()}:\n${formatViolations(violations)}`,
-    ).toEqual([]);
+    await expectAccessible(page, Boolean(opts.viewport));
   }
 
   const reviewPath = () => `/staff/triage/bulk?${TEN.map((lp) => `proposalIds=${idOfLp(app, lp)}`).join('&')}`;
