@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, gt, inArray, lte, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, inArray, isNotNull, lte, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../db/client.js';
 import {
   consultations,
@@ -11,6 +11,7 @@ import {
   workshopTables,
 } from '../db/schema/index.js';
 import type { ScopeKind } from '../db/schema/notifications.js';
+import { mailboxHash } from './mailbox.js';
 
 export type Scope = { kind: ScopeKind; id: number };
 export type ScopeInfo = Scope & {
@@ -100,14 +101,21 @@ export function subscriptionsOf(db: DbOrTx, email: string) {
   return db.select().from(subscriptions).where(eq(subscriptions.email, email)).orderBy(asc(subscriptions.id)).all();
 }
 
-/** How many confirmation mails were queued for this address since `since` (the per-address limit). */
+/**
+ * How many confirmation mails were queued for this mailbox since `since` (the daily limit): every address that
+ * delivers to it counts, `+tag`s and letter case whatever they are, erased addresses included.
+ */
 export function confirmationsSince(db: DbOrTx, email: string, since: Date): number {
   return (
     db
       .select({ n: count() })
       .from(outbox)
       .where(
-        and(eq(outbox.recipient, email), eq(outbox.kind, 'confirmation'), gt(outbox.createdAt, since.toISOString())),
+        and(
+          eq(outbox.mailboxHash, mailboxHash(email)),
+          eq(outbox.kind, 'confirmation'),
+          gt(outbox.createdAt, since.toISOString()),
+        ),
       )
       .get()?.n ?? 0
   );
@@ -132,8 +140,9 @@ const MESSAGE_ID = sql.raw(`lower(hex(randomblob(12)))`);
 export function insertConfirmation(tx: DbOrTx, sub: { id: number; email: string }, n: number, now: Date): void {
   const at = now.toISOString();
   tx.run(sql`INSERT INTO outbox (dedup_key, kind, recipient, subscription_id, payload, available_at, message_id,
-      created_at)
-    VALUES (${`confirm:${sub.id}:${n}`}, 'confirmation', ${sub.email}, ${sub.id}, '{}', ${at}, ${MESSAGE_ID}, ${at})`);
+      mailbox_hash, created_at)
+    VALUES (${`confirm:${sub.id}:${n}`}, 'confirmation', ${sub.email}, ${sub.id}, '{}', ${at}, ${MESSAGE_ID},
+      ${mailboxHash(sub.email)}, ${at})`);
 }
 
 /** Ends a subscription: an anonymous trace, its queued mails and the row (its tokens go with it). */
@@ -162,6 +171,14 @@ export function pendingRequestedBefore(db: DbOrTx, before: Date) {
     .from(subscriptions)
     .where(and(eq(subscriptions.state, 'pending'), lte(subscriptions.requestedAt, before.toISOString())))
     .all();
+}
+
+/** Forgets the mailbox hashes of confirmation rows queued at or before `before` (the daily limit no longer needs them). */
+export function forgetMailboxHashes(tx: DbOrTx, before: Date): void {
+  tx.update(outbox)
+    .set({ mailboxHash: null })
+    .where(and(isNotNull(outbox.mailboxHash), lte(outbox.createdAt, before.toISOString())))
+    .run();
 }
 
 export function deleteExpiredTokens(tx: DbOrTx, now: Date): void {

@@ -9,6 +9,7 @@ import {
   endSubscription,
   eraseAddress,
   findSubscription,
+  forgetMailboxHashes,
   insertConfirmation,
   lastConfirmation,
   pendingRequestedBefore,
@@ -21,7 +22,10 @@ import { findToken, lookupToken as lookup, mintToken, TOKEN_LIFETIME_DAYS } from
 
 /** A pending request is re-mailed at most this often. */
 export const RESEND_AFTER_MS = 10 * 60_000;
-/** At most this many confirmation mails per address per day; more requests are silently not mailed. */
+/**
+ * At most this many confirmation mails per mailbox (an address without its +tag) per day; more requests are
+ * silently not mailed.
+ */
 export const CONFIRMATIONS_PER_DAY = 5;
 /** An unconfirmed request is deleted after this long (as long as its confirm link works). */
 export const PENDING_LIFETIME_MS = TOKEN_LIFETIME_DAYS.confirm * 86_400_000;
@@ -216,7 +220,7 @@ export function unsubscribeOneClick(db: Db, token: string, now = new Date()) {
 
 /**
  * Deletes requests left unconfirmed for 7 days (an anonymous trace each, how 'expired') and tokens past their
- * lifetime. Returns how many requests expired.
+ * lifetime, and forgets mailbox hashes older than the daily limit's day. Returns how many requests expired.
  */
 export function purgeExpiredSubscriptions(db: Db, now = new Date()): number {
   return db.transaction(
@@ -224,6 +228,7 @@ export function purgeExpiredSubscriptions(db: Db, now = new Date()): number {
       const expired = pendingRequestedBefore(tx, new Date(now.getTime() - PENDING_LIFETIME_MS));
       for (const sub of expired) endSubscription(tx, sub, 'expired', now);
       deleteExpiredTokens(tx, now);
+      forgetMailboxHashes(tx, new Date(now.getTime() - DAY_MS));
       return expired.length;
     },
     { behavior: 'immediate' },

@@ -114,6 +114,12 @@ export const outbox = sqliteTable(
     /** Rows sent together as one mail share the id of the first. */
     sentInId: integer('sent_in_id'),
     subject: text('subject'),
+    /**
+     * Confirmation rows only: SHA-256 of the mailbox (the address without its +tag), for the daily limit per
+     * mailbox. Unlike the address it stays when the address is erased; it is cleared once the day it counts for is
+     * over.
+     */
+    mailboxHash: text('mailbox_hash'),
     createdAt: text('created_at').notNull(),
     sentAt: text('sent_at'),
   },
@@ -121,5 +127,6 @@ export const outbox = sqliteTable(
     uniqueIndex('outbox_dedup_uq').on(t.dedupKey),
     index('outbox_due_idx').on(t.state, t.availableAt),
     index('outbox_recipient_idx').on(t.recipient),
+    index('outbox_mailbox_idx').on(t.mailboxHash, t.createdAt),
   ],
 );
