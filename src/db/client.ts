@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import SQLite from 'better-sqlite3';
+import { sql } from 'drizzle-orm';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import * as schema from './schema/index.js';
@@ -61,6 +62,16 @@ export function restrictToOwner(files: string[]): void {
 }
 
 /**
+ * Copies the write-ahead log into the database file and empties it (`wal_checkpoint(TRUNCATE)`): until then
+ * the log still holds the pages as they were before a delete, and the file the pages secure_delete has not yet
+ * overwritten. Waits (busy timeout) for other connections' readers; false when one kept it from completing.
+ */
+export function truncateWal(db: Db): boolean {
+  const [result] = db.all<{ busy: number }>(sql`PRAGMA wal_checkpoint(TRUNCATE)`);
+  return result?.busy === 0;
+}
+
+/**
  * Opens (creating folders as needed) and migrates the SQLite file. The file and its -wal/-shm are
  * the owner's only (0600): they hold accounts, password hashes and sessions.
  */
@@ -80,6 +91,8 @@ export function openDatabase(file: string, opts: OpenOptions = {}): Database {
   });
   if (onDisk) restrictToOwner(databaseFiles(file));
   try {
+    // deleted rows are overwritten with zeros, not left in free space: erasing an address (RODO) must erase it
+    sqlite.pragma('secure_delete = ON');
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma(`busy_timeout = ${Math.max(0, Math.trunc(opts.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS))}`);
     sqlite.pragma('synchronous = NORMAL');

@@ -26,6 +26,15 @@ const ROW_COLUMNS = sql.raw(`id, kind, recipient, subscription_id AS subscriptio
   event_id AS eventId, payload, state, attempts, available_at AS availableAt, last_error AS lastError,
   message_id AS messageId, sent_in_id AS sentInId, subject, created_at AS createdAt, sent_at AS sentAt`);
 
+/**
+ * The SET clause that makes a mail row forget its recipient (retention, erasure): no address, no SMTP error text
+ * (which may quote it), and a dedup key without it – kept unique by the row's id. SQLite evaluates every
+ * expression against the row before the update, so `replace` still sees the address.
+ */
+export const FORGET_RECIPIENT = sql.raw(
+  `recipient = '', last_error = NULL, dedup_key = replace(dedup_key, recipient, '#' || id)`,
+);
+
 type RawRow = Omit<OutboxRow, 'payload'> & { payload: string };
 const parseRow = (r: RawRow): OutboxRow => ({
   ...r,

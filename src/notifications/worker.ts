@@ -7,7 +7,7 @@ import type { Mailer, OutgoingMail } from '../plugins/mail.js';
 import { randomBytes } from 'node:crypto';
 import { mintTokens, type TokenInput } from '../subscriptions/tokens.js';
 import { backoffSeconds, classifyFailure, describeFailure } from './delivery.js';
-import { outboxRow, rowsSentWith, type OutboxRow, type SubscriptionRef } from './queries.js';
+import { FORGET_RECIPIENT, outboxRow, rowsSentWith, type OutboxRow, type SubscriptionRef } from './queries.js';
 import { composeMail, primeSubscriptions, type MailGroup, type RenderContext } from './render.js';
 import { enqueueWeeklyReminders } from './reminders.js';
 
@@ -343,7 +343,7 @@ export function createMailWorker(opts: WorkerOptions): MailWorker {
 
   function housekeep(now = new Date()) {
     const cutoff = new Date(now.getTime() - config.retentionDays * 86_400_000).toISOString();
-    db.run(sql`UPDATE outbox SET recipient = '' WHERE state = 'sent' AND recipient <> '' AND sent_at < ${cutoff}`);
+    db.run(sql`UPDATE outbox SET ${FORGET_RECIPIENT} WHERE state = 'sent' AND recipient <> '' AND sent_at < ${cutoff}`);
     db.run(sql`DELETE FROM subscriber_tokens WHERE expires_at < ${now.toISOString()}`);
   }
 

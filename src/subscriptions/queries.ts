@@ -11,6 +11,7 @@ import {
   workshopTables,
 } from '../db/schema/index.js';
 import type { ScopeKind } from '../db/schema/notifications.js';
+import { FORGET_RECIPIENT } from '../notifications/queries.js';
 import { mailboxHash } from './mailbox.js';
 
 export type Scope = { kind: ScopeKind; id: number };
@@ -188,12 +189,17 @@ export function deleteExpiredTokens(tx: DbOrTx, now: Date): void {
 /** Mail kinds sent because of a subscription (not staff mail, which is not based on consent). */
 export const SUBSCRIBER_MAIL_KINDS = ['confirmation', 'subscriber', 'digest'] as const;
 
-/** Erases an address: its tokens and its queued subscriber mail (subscriptions are ended one by one first). */
+/**
+ * Erases an address (its subscriptions are ended one by one first): its tokens and queued subscriber mail go, and
+ * its sent and dead subscriber mail keep no trace of it (FORGET_RECIPIENT). Confirmation rows keep their mailbox
+ * hash until the purge, so erasing does not reset the daily limit. Staff mail is not based on consent and stays.
+ */
 export function eraseAddress(tx: DbOrTx, email: string): void {
   tx.delete(subscriberTokens).where(eq(subscriberTokens.email, email)).run();
+  const subscriberMail = inArray(outbox.kind, [...SUBSCRIBER_MAIL_KINDS]);
   tx.delete(outbox)
-    .where(
-      and(eq(outbox.recipient, email), eq(outbox.state, 'queued'), inArray(outbox.kind, [...SUBSCRIBER_MAIL_KINDS])),
-    )
+    .where(and(eq(outbox.recipient, email), eq(outbox.state, 'queued'), subscriberMail))
     .run();
+  tx.run(sql`UPDATE outbox SET ${FORGET_RECIPIENT}
+    WHERE recipient = ${email} AND state IN ('sent', 'dead') AND ${subscriberMail}`);
 }

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { truncateWal } from '../db/client.js';
 import { HttpError, parseOr } from '../lib/http.js';
 import { fieldErrors, singleError, type FieldErrors } from '../lib/forms.js';
 import { currentClause, recordClauseShown } from './clause.js';
@@ -65,10 +66,17 @@ const routes: FastifyPluginAsync<SubscriptionRoutesOptions> = async (app, opts) 
   const { db } = app.database;
   const followLimit = opts.followRateLimit ?? 20;
 
-  purgeExpiredSubscriptions(db);
+  // set when another connection's reader kept an erasure from emptying the write-ahead log: the purge tries again
+  let walToEmpty = false;
+  const purge = () => {
+    // expired requests held addresses too: their deleted rows leave the log with them
+    const expired = purgeExpiredSubscriptions(db);
+    if (expired > 0 || walToEmpty) walToEmpty = !truncateWal(db);
+  };
+  purge();
   const purgeTimer = setInterval(() => {
     try {
-      purgeExpiredSubscriptions(db);
+      purge();
     } catch (err) {
       app.log.error({ err }, 'purging expired subscriptions failed');
     }
@@ -272,6 +280,10 @@ const routes: FastifyPluginAsync<SubscriptionRoutesOptions> = async (app, opts) 
     const { token } = parseOr(tokenSchema, request.body ?? {}, 404);
     const result = eraseAll(db, token);
     if (result.status !== 'ok') return linkPage(request, reply, result.status);
+    if (!result.value.walEmptied) {
+      walToEmpty = true;
+      request.log.warn('erasure: another connection kept the write-ahead log from being emptied; the purge retries');
+    }
     return reply.redirect('/subscriptions/erased', 303);
   });
 

@@ -1,5 +1,5 @@
 import { eq } from 'drizzle-orm';
-import type { Db, DbOrTx } from '../db/client.js';
+import { truncateWal, type Db, type DbOrTx } from '../db/client.js';
 import { subscriptions } from '../db/schema/index.js';
 import type { Frequency } from '../db/schema/notifications.js';
 import { recordClauseShown, type Clause } from './clause.js';
@@ -177,10 +177,12 @@ export function unfollow(db: Db, token: string, subscriptionId: number, now = ne
 
 /**
  * Unfollow all and erase the address: every subscription ends (anonymous traces, how 'erase'), and the address
- * leaves the tokens and the queued subscriber mail. Sent mail keeps it until the retention period clears it.
+ * leaves the tokens, the queued subscriber mail and the sent and dead ones. With secure_delete on every
+ * connection, emptying the write-ahead log afterwards leaves no copy of it in the database's files; `walEmptied`
+ * is false when another connection's reader kept the log from being emptied (the caller tries again later).
  */
 export function eraseAll(db: Db, token: string, now = new Date()) {
-  return db.transaction(
+  const result = db.transaction(
     (tx) => {
       const found = lookup(tx, token, 'manage', now);
       if (found.status !== 'ok') return found;
@@ -191,6 +193,8 @@ export function eraseAll(db: Db, token: string, now = new Date()) {
     },
     { behavior: 'immediate' },
   );
+  if (result.status !== 'ok') return result;
+  return { status: 'ok' as const, value: { walEmptied: truncateWal(db) } };
 }
 
 /** What a one-click link would end (for the page with the button); changes nothing. */

@@ -217,6 +217,14 @@ describe('housekeeping', () => {
       .prepare(`SELECT count(*) n FROM outbox WHERE state = 'sent' AND recipient <> ''`)
       .get() as { n: number };
     expect(sent.n).toBeGreaterThan(0);
+    // dedup keys of event mail name the recipient too
+    const keyed = () =>
+      (
+        app.database.sqlite
+          .prepare(`SELECT count(*) n FROM outbox WHERE state = 'sent' AND instr(dedup_key, '@') > 0`)
+          .get() as { n: number }
+      ).n;
+    expect(keyed()).toBeGreaterThan(0);
     app.mailWorker.housekeep(later(29 * 86_400));
     expect(
       app.database.sqlite.prepare(`SELECT count(*) n FROM outbox WHERE state = 'sent' AND recipient <> ''`).get(),
@@ -225,6 +233,7 @@ describe('housekeeping', () => {
     expect(
       app.database.sqlite.prepare(`SELECT count(*) n FROM outbox WHERE state = 'sent' AND recipient <> ''`).get(),
     ).toEqual({ n: 0 });
+    expect(keyed()).toBe(0);
     const tokens = () =>
       (app.database.sqlite.prepare('SELECT count(*) n FROM subscriber_tokens').get() as { n: number }).n;
     expect(tokens()).toBeGreaterThan(0);
