@@ -1,6 +1,14 @@
 import { and, asc, eq, inArray, ne } from 'drizzle-orm';
 import type { DbOrTx } from '../db/client.js';
-import { assignments, positions, unitGroupMembers, units, userUnits, users } from '../db/schema/index.js';
+import {
+  assignments,
+  positions,
+  unitFormerSlugs,
+  unitGroupMembers,
+  units,
+  userUnits,
+  users,
+} from '../db/schema/index.js';
 import type { UnitKind } from '../db/schema/units.js';
 
 export type UnitRow = typeof units.$inferSelect;
@@ -53,6 +61,23 @@ export function unitKindsByIds(db: DbOrTx, ids: number[]): Map<number, UnitKind>
 export function otherUnitNamesAndSlugs(db: DbOrTx, exceptId?: number) {
   const q = db.select({ name: units.name, slug: units.slug }).from(units);
   return (exceptId === undefined ? q : q.where(ne(units.id, exceptId))).all();
+}
+
+/** Slugs every unit but one had before a rename: taken for good, so old links keep leading to their unit. */
+export function otherUnitsFormerSlugs(db: DbOrTx, exceptId?: number): string[] {
+  const q = db.select({ slug: unitFormerSlugs.slug }).from(unitFormerSlugs);
+  return (exceptId === undefined ? q : q.where(ne(unitFormerSlugs.unitId, exceptId))).all().map((r) => r.slug);
+}
+
+/**
+ * A unit's slug changes from `from` to `to`: `from` is kept as a former slug (its links are redirected), and `to`,
+ * if it was one of the unit's own former slugs, is current again.
+ */
+export function retireUnitSlug(db: DbOrTx, unitId: number, from: string, to: string, now: Date): void {
+  db.delete(unitFormerSlugs)
+    .where(and(eq(unitFormerSlugs.unitId, unitId), eq(unitFormerSlugs.slug, to)))
+    .run();
+  db.insert(unitFormerSlugs).values({ slug: from, unitId, retiredAt: now.toISOString() }).onConflictDoNothing().run();
 }
 
 /** What ties a unit to being a single unit (and so keeps it from becoming a group). */

@@ -10,7 +10,9 @@ import {
   listMemberUnits,
   memberIdsOfGroup,
   otherUnitNamesAndSlugs,
+  otherUnitsFormerSlugs,
   replaceGroupMembers,
+  retireUnitSlug,
   unitKindsByIds,
   unitUsage,
   updateUnit,
@@ -36,11 +38,19 @@ export function sameUnitName(a: string, b: string): boolean {
   return a.toLocaleLowerCase('pl') === b.toLocaleLowerCase('pl');
 }
 
+/**
+ * The slugs a unit (`exceptId`, or a new one) may not take: other units' current and former ones. Its own former
+ * slugs are free, so renaming a unit back gives it its old slug again.
+ */
+export function takenUnitSlugs(tx: DbOrTx, exceptId?: number): Set<string> {
+  const current = otherUnitNamesAndSlugs(tx, exceptId).map((o) => o.slug);
+  return new Set([...current, ...otherUnitsFormerSlugs(tx, exceptId)]);
+}
+
 function checkUnitName(tx: DbOrTx, name: string, exceptId?: number) {
-  const others = otherUnitNamesAndSlugs(tx, exceptId);
-  if (others.some((o) => sameUnitName(o.name, name)))
+  if (otherUnitNamesAndSlugs(tx, exceptId).some((o) => sameUnitName(o.name, name)))
     throw new FormError('name', 'Jednostka o tej nazwie już jest w katalogu.');
-  return uniqueSlug(slugify(name), new Set(others.map((o) => o.slug)));
+  return uniqueSlug(slugify(name), takenUnitSlugs(tx, exceptId));
 }
 
 function checkMembers(tx: DbOrTx, kind: UnitKind, memberIds: number[], selfId?: number) {
@@ -130,6 +140,7 @@ export function editUnit(db: Db, id: number, input: UnitFormInput, actorId: numb
     if (input.kind === 'grupa' && before.kind !== 'grupa') checkBecomingGroup(tx, id);
     checkMembers(tx, input.kind, input.members, id);
     updateUnit(tx, id, { name: input.name, slug, kind: input.kind, email: input.email });
+    if (slug !== before.slug) retireUnitSlug(tx, id, before.slug, slug, new Date());
     const members = input.kind === 'grupa' ? input.members : [];
     replaceGroupMembers(tx, id, members);
     const changes = changedFields(beforeView, unitAuditView(tx, input, members));

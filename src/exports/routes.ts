@@ -5,7 +5,7 @@ import { HttpError, parseOr } from '../lib/http.js';
 import { cacheKey } from '../plugins/page-cache.js';
 import { listQuerySchema, type ListQuery } from '../proposals/schema.js';
 import { proposalIdsForExport } from '../proposals/service.js';
-import { withNotFound } from '../proposals/routes.js';
+import { redirectRenamedUnit, withNotFound, withQueryParam } from '../proposals/routes.js';
 import type { MatchKind } from '../search/index.js';
 import { csvHead, csvRows, exportRecords } from './records.js';
 import { Slots, SlotsBusy } from './slots.js';
@@ -99,6 +99,8 @@ const routes: FastifyPluginAsync<ExportOptions> = async (app, opts) => {
 
   const serve = (format: Format, contentType: string) => async (request: FastifyRequest, reply: FastifyReply) => {
     const query = parseOr(exportQuerySchema, request.query);
+    const moved = redirectRenamedUnit(db, reply, query.unit, (unit) => withQueryParam(request.url, 'unit', unit));
+    if (moved) return moved;
     try {
       return await app.cachedResponse(request, reply, {
         key: cacheKey(`export.${format}`, query),

@@ -12,6 +12,7 @@ import {
 import { proposalSearch } from '../db/search-table.js';
 import { bumpDataVersion } from '../db/version.js';
 import { foldForSearch, slugify } from '../lib/text.js';
+import { takenUnitSlugs, uniqueSlug } from '../admin/service.js';
 import { ImportError, type ImportProblem, type ProposalRow, type UnitRow } from './format.js';
 
 export type ImportReport = {
@@ -32,17 +33,11 @@ export function importUnits(tx: DbOrTx, rows: UnitRow[]): number {
       .all()
       .map((u) => u.name),
   );
-  const slugs = new Set(
-    tx
-      .select({ slug: units.slug })
-      .from(units)
-      .all()
-      .map((u) => u.slug),
-  );
+  // a renamed unit's former slugs included: a unit the file still names by the old name gets a slug of its own
+  const slugs = takenUnitSlugs(tx);
   const fresh = rows.filter((r) => !existing.has(r.name));
   for (const r of fresh) {
-    let slug = slugify(r.name) || 'jednostka';
-    for (let n = 2; slugs.has(slug); n++) slug = `${slugify(r.name)}-${n}`;
+    const slug = uniqueSlug(slugify(r.name), slugs);
     slugs.add(slug);
     tx.insert(units).values({ name: r.name, slug, kind: r.kind, email: r.email }).run();
   }

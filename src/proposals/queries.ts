@@ -10,6 +10,7 @@ import {
   positions,
   proposals,
   proposalUnits,
+  unitFormerSlugs,
   unitGroupMembers,
   units,
   workshopTables,
@@ -598,6 +599,16 @@ export function listUnits(db: DbOrTx) {
 
 export function findUnitBySlug(db: DbOrTx, slug: string) {
   return db.select().from(units).where(eq(units.slug, slug)).get();
+}
+
+/** The current slug of the unit that had `slug` before a rename, or undefined. */
+export function currentSlugOfFormer(db: DbOrTx, slug: string): string | undefined {
+  return db
+    .select({ slug: units.slug })
+    .from(unitFormerSlugs)
+    .innerJoin(units, eq(units.id, unitFormerSlugs.unitId))
+    .where(eq(unitFormerSlugs.slug, slug))
+    .get()?.slug;
 }
 
 /** Groups a unit belongs to, and (for a group) its member units. */

@@ -1,4 +1,5 @@
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import type { Db } from '../db/client.js';
 import { HttpError, parseOr, queryString, wantsFragment } from '../lib/http.js';
 import {
   duplicatesOf,
@@ -9,7 +10,7 @@ import {
   retractedDecision,
 } from './queries.js';
 import { idParamSchema, listQuerySchema, type ListQuery } from './schema.js';
-import { NotFound, proposalList } from './service.js';
+import { NotFound, proposalList, renamedUnitSlug } from './service.js';
 import { pointBlocks } from './text.js';
 import { listEvents } from '../events/queries.js';
 import { publicHistory } from '../events/present.js';
@@ -42,6 +43,8 @@ const routes: FastifyPluginAsync = async (app) => {
 
   app.get('/', async (request, reply) => {
     const query = parseOr(listQuerySchema, request.query);
+    const moved = redirectRenamedUnit(db, reply, query.unit, (unit) => withQueryParam(request.url, 'unit', unit));
+    if (moved) return moved;
     const fragment = wantsFragment(request, RESULTS_ID);
     const render = async () => {
       const model = withNotFound(() => proposalList(db, query));
@@ -107,6 +110,37 @@ const routes: FastifyPluginAsync = async (app) => {
     return app.cachedResponse(request, reply, { key, contentType: HTML, render });
   });
 };
+
+/**
+ * Answers 301 to the address of the unit's current slug when `slug` is one it had before a rename (`to` builds
+ * the address), else undefined: links in mails already sent and bookmarks keep working.
+ */
+export function redirectRenamedUnit(
+  db: Db,
+  reply: FastifyReply,
+  slug: string | undefined,
+  to: (current: string) => string,
+): FastifyReply | undefined {
+  const current = slug ? renamedUnitSlug(db, slug) : undefined;
+  if (!current) return undefined;
+  // revalidated on every use: renaming the unit back makes the old slug current again
+  reply.header('Cache-Control', 'no-cache');
+  return reply.redirect(to(current), 301);
+}
+
+/** The query string of a request's address, with its '?' ('' when there is none). */
+export function searchOf(url: string): string {
+  const at = url.indexOf('?');
+  return at < 0 ? '' : url.slice(at);
+}
+
+/** The request's address with one query parameter set to `value` (the others kept as they were sent). */
+export function withQueryParam(url: string, name: string, value: string): string {
+  const search = searchOf(url);
+  const params = new URLSearchParams(search);
+  params.set(name, value);
+  return `${url.slice(0, url.length - search.length)}?${params}`;
+}
 
 export function withNotFound<T>(fn: () => T): T {
   try {

@@ -5,6 +5,7 @@ import { perDataVersion } from '../db/memo.js';
 import { resolveSearch } from '../search/index.js';
 import {
   countProposals,
+  currentSlugOfFormer,
   findConsultation,
   findUnitBySlug,
   listConsultations,
@@ -37,6 +38,15 @@ function progressOf(db: Db, consultationId: number): ConsultationProgress {
 }
 
 export class NotFound extends Error {}
+
+/**
+ * The unit's current slug when `slug` is not a unit's slug now but was one before a rename (links in mails already
+ * sent, bookmarks), else undefined. Read once per data version, as the unit itself is.
+ */
+export function renamedUnitSlug(db: Db, slug: string): string | undefined {
+  if (perDataVersion(db, `unit:${slug}`, () => findUnitBySlug(db, slug))) return undefined;
+  return perDataVersion(db, `unitRenamed:${slug}`, () => currentSlugOfFormer(db, slug));
+}
 
 /** Resolves the list's query string into a filter on one consultation. */
 export function resolveFilter(db: Db, query: ListQuery) {

@@ -12,7 +12,7 @@ import {
 } from '../proposals/queries.js';
 import { listQuerySchema, slugParamSchema } from '../proposals/schema.js';
 import { proposalList } from '../proposals/service.js';
-import { withNotFound } from '../proposals/routes.js';
+import { redirectRenamedUnit, searchOf, withNotFound } from '../proposals/routes.js';
 import { UNIT_KINDS } from '../db/schema/units.js';
 import { OUTCOME_LABELS } from '../workflow/workflow.js';
 
@@ -41,6 +41,8 @@ const routes: FastifyPluginAsync = async (app) => {
   app.get('/units/:slug', async (request, reply) => {
     const { slug } = parseOr(slugParamSchema, request.params, 404);
     const query = parseOr(listQuerySchema.pick({ consultation: true, page: true }), request.query);
+    const moved = redirectRenamedUnit(db, reply, slug, (current) => `/units/${current}${searchOf(request.url)}`);
+    if (moved) return moved;
     const render = async () => {
       const unit = findUnitBySlug(db, slug);
       if (!unit) throw new HttpError(404, 'Nie ma takiej jednostki w katalogu.');

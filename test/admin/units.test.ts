@@ -138,7 +138,7 @@ describe('editing a unit', () => {
     expect(group.body).not.toMatch(/name="members" value="[^"]*"[^>]*>\s*<label[^>]*>działy/);
   });
 
-  it('renames a unit: new slug, version bumped, the public page moves', async () => {
+  it('renames a unit: new slug, version bumped, the public page moves and the old one redirects', async () => {
     const id = idOf('Wydział Prawny');
     const v = version();
     const res = await submit(`/staff/units/${id}`, {
@@ -156,7 +156,10 @@ describe('editing a unit', () => {
     });
     expect(version()).toBe(v + 1);
     expect((await app.inject('/units/wydzial-prawny-i-kontroli')).statusCode).toBe(200);
-    expect((await app.inject('/units/wydzial-prawny')).statusCode).toBe(404);
+    // the old address leads to the new one (test/public/renamed-units.test.ts)
+    const old = await app.inject('/units/wydzial-prawny');
+    expect(old.statusCode).toBe(301);
+    expect(old.headers.location).toBe('/units/wydzial-prawny-i-kontroli');
   });
 
   it('keeps its own slug when the name is unchanged, and refuses another unit’s name', async () => {

@@ -28,3 +28,20 @@ export const unitGroupMembers = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.groupId, t.unitId] }), index('unit_group_members_unit_idx').on(t.unitId)],
 );
+
+/**
+ * Slugs units had before a rename: links to them (in mails already sent, bookmarks, other sites) are redirected
+ * (301) to the unit's current slug. A former slug is never given to another unit, so an old link keeps meaning
+ * the unit it meant; renaming a unit back makes its own former slug current again.
+ */
+export const unitFormerSlugs = sqliteTable(
+  'unit_former_slugs',
+  {
+    slug: text('slug').primaryKey(),
+    unitId: integer('unit_id')
+      .notNull()
+      .references(() => units.id, { onDelete: 'cascade' }),
+    retiredAt: text('retired_at').notNull(),
+  },
+  (t) => [index('unit_former_slugs_unit_idx').on(t.unitId)],
+);
