@@ -95,3 +95,10 @@ export async function addNote(admin: Agent, proposalId: number, text: string) {
 
 /** A moment `seconds` from now: the worker's clock, moved on instead of waiting. */
 export const later = (seconds: number) => new Date(Date.now() + seconds * 1000);
+
+/** The path of a link with a token (`/subscriptions/confirm?token=…`) in a mail's text, as the app's base URL has it. */
+export const linkIn = (text: string, path: string) => {
+  const m = new RegExp(`http://127\\.0\\.0\\.1:3000${path.replace('?', '\\?')}\\?token=[A-Za-z0-9_-]+`).exec(text);
+  if (!m) throw new Error(`no ${path} link in:\n${text}`);
+  return m[0].replace('http://127.0.0.1:3000', '');
+};

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Agent, build, createUser, idOfLp, type App } from '../helpers.js';
-import { assign, BDIM, later, publishDecision, submitPosition, versionIn, ZGM } from './fixtures.js';
+import { assign, BDIM, later, linkIn, publishDecision, submitPosition, versionIn, ZGM } from './fixtures.js';
 import { header, startSmtpSink, type SmtpSink } from './smtp.js';
 
 /**
@@ -17,11 +17,6 @@ const CONTACT = 'zgm-sekretariat@torun.test';
 const DECISION = 'W 2026 r. ZGM opublikuje wykaz lokali dla organizacji na Rubinkowie i Skarpie.';
 const ZGM_TEXT = 'Lokale na Rubinkowie i Skarpie są oferowane w konkursach ZGM.';
 const run = () => app.mailWorker.runOnce(later(1));
-const linkIn = (text: string, path: string) => {
-  const m = new RegExp(`http://127\\.0\\.0\\.1:3000${path.replace('?', '\\?')}\\?token=[A-Za-z0-9_-]+`).exec(text);
-  if (!m) throw new Error(`no ${path} link in:\n${text}`);
-  return m[0].replace('http://127.0.0.1:3000', '');
-};
 
 beforeAll(async () => {
   sink = await startSmtpSink();

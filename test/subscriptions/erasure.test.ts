@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseFiles } from '../../src/db/client.js';
 import { Agent, build, createUser, idOfLp, tempDatabasePath, type App } from '../helpers.js';
-import { assign, later, subscribe } from '../notifications/fixtures.js';
+import { assign, later, linkIn, subscribe } from '../notifications/fixtures.js';
 import { startSmtpSink, type SmtpSink } from '../notifications/smtp.js';
 import { follow } from './helpers.js';
 
@@ -23,12 +23,6 @@ const visitor = () => new Agent(app);
 const run = (seconds: number) => app.mailWorker.runOnce(later(seconds));
 const one = <T>(sql: string, ...args: unknown[]) => app.database.sqlite.prepare(sql).get(...args) as T;
 const n = (sql: string, ...args: unknown[]) => one<{ n: number }>(sql, ...args).n;
-
-const linkIn = (text: string, path: string) => {
-  const m = new RegExp(`http://127\\.0\\.0\\.1:3000${path}\\?token=[A-Za-z0-9_-]+`).exec(text);
-  if (!m) throw new Error(`no ${path} link in:\n${text}`);
-  return m[0].replace('http://127.0.0.1:3000', '');
-};
 
 /** Where in the database's files (as a copy would have them) a byte string occurs: file name → count. */
 function tracesOf(needles: string[]): Record<string, number> {
