@@ -36,6 +36,8 @@ export async function build(
     databasePath?: string;
     loginRateLimit?: number;
     sessionIdleMinutes?: number;
+    /** the public address; an https one makes the cookies Secure and `__Host-` named */
+    baseUrl?: string;
     trustProxy?: boolean | number | string[];
     /** outgoing mail (e.g. `{ smtpUrl }` from test/notifications/smtp.ts); unset: files, no worker loop */
     mail?: Partial<MailConfig>;
@@ -49,7 +51,7 @@ export async function build(
   const databasePath = opts.databasePath ?? tempDatabasePath();
   const app = await buildServer({
     databasePath,
-    baseUrl: 'http://127.0.0.1:3000',
+    baseUrl: opts.baseUrl ?? 'http://127.0.0.1:3000',
     viewCache: true,
     passwordHashCost: 2 ** 10,
     loginRateLimit: opts.loginRateLimit ?? 1000,
@@ -97,7 +99,11 @@ export class Agent {
   cookies = new Map<string, string>();
   csrf = '';
 
-  constructor(readonly app: App) {}
+  /** `headers` go with every request (e.g. the `X-Forwarded-Proto` of a TLS proxy) */
+  constructor(
+    readonly app: App,
+    readonly headers: Record<string, string> = {},
+  ) {}
 
   private cookieHeader() {
     return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
@@ -119,7 +125,11 @@ export class Agent {
 
   async get(url: string, headers: Record<string, string> = {}) {
     return this.remember(
-      await this.app.inject({ method: 'GET', url, headers: { cookie: this.cookieHeader(), ...headers } }),
+      await this.app.inject({
+        method: 'GET',
+        url,
+        headers: { ...this.headers, cookie: this.cookieHeader(), ...headers },
+      }),
     );
   }
 
@@ -140,7 +150,12 @@ export class Agent {
         method: 'POST',
         url,
         payload: body.toString(),
-        headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: this.cookieHeader(), ...headers },
+        headers: {
+          ...this.headers,
+          'content-type': 'application/x-www-form-urlencoded',
+          cookie: this.cookieHeader(),
+          ...headers,
+        },
       }),
     );
   }

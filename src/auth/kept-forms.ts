@@ -7,6 +7,7 @@ import { ID_PATTERN } from '../lib/forms.js';
 import { FORMS } from '../staff/forms.js';
 import { assignedUnitIds } from '../staff/queries.js';
 import { type Actor, canAddNote, canManage, canViewProposalAsStaff, canWritePosition } from './policy.js';
+import { clearCookie, cookieName, readCookie } from './cookies.js';
 
 /**
  * No lost work: a staff form that arrives after its session has ended (or with a CSRF token the
@@ -168,11 +169,11 @@ const cookieBase = (opts: KeptCookieOptions) =>
   ({ path: '/', httpOnly: true, sameSite: 'lax', secure: opts.secureCookie }) as const;
 
 export function setKeptCookie(reply: FastifyReply, key: string, opts: KeptCookieOptions): void {
-  reply.setCookie(KEPT_COOKIE, key, { ...cookieBase(opts), maxAge: KEPT_TTL_MS / 1000 });
+  reply.setCookie(cookieName(KEPT_COOKIE, opts.secureCookie), key, { ...cookieBase(opts), maxAge: KEPT_TTL_MS / 1000 });
 }
 
 export function clearKeptCookie(reply: FastifyReply): void {
-  reply.clearCookie(KEPT_COOKIE, { path: '/' });
+  clearCookie(reply, KEPT_COOKIE);
 }
 
 /** Remembers, until the absolute session limit, who logged in in this browser. */
@@ -181,7 +182,7 @@ export function setLastUserCookie(
   userId: number,
   opts: KeptCookieOptions & { absoluteMs: number },
 ): void {
-  reply.setCookie(LAST_USER_COOKIE, String(userId), {
+  reply.setCookie(cookieName(LAST_USER_COOKIE, opts.secureCookie), String(userId), {
     ...cookieBase(opts),
     signed: true,
     maxAge: Math.floor(opts.absoluteMs / 1000),
@@ -189,12 +190,12 @@ export function setLastUserCookie(
 }
 
 export function clearLastUserCookie(reply: FastifyReply): void {
-  reply.clearCookie(LAST_USER_COOKIE, { path: '/' });
+  clearCookie(reply, LAST_USER_COOKIE);
 }
 
 /** The account that last logged in in this browser, from its signed cookie (null if absent or forged). */
 export function lastUserOf(request: FastifyRequest): number | null {
-  const raw = request.cookies[LAST_USER_COOKIE];
+  const raw = readCookie(request, LAST_USER_COOKIE);
   if (!raw) return null;
   const unsigned = request.unsignCookie(raw);
   return unsigned.valid && unsigned.value && ID_PATTERN.test(unsigned.value) ? Number(unsigned.value) : null;
@@ -210,7 +211,7 @@ export function takeKeptForm(
   reply: FastifyReply,
   proposalId: number,
 ): { formId: string; values: KeptValues; field: string | null } | null {
-  const key = request.cookies[KEPT_COOKIE];
+  const key = readCookie(request, KEPT_COOKIE);
   if (!key) return null;
   const entry = findKeptForm(db, key);
   if (!entry) {
@@ -262,7 +263,7 @@ export async function sendKeptLogin(
   if (isAutosave(request, target)) return reply.header('HX-Trigger', 'session-ended').send(KEPT_MESSAGES.login);
   if (request.headers['hx-request'])
     return reply.header('HX-Redirect', `/login?next=${encodeURIComponent(next)}`).send();
-  const csrfToken = await reply.generateCsrf();
+  const csrfToken = await reply.csrfToken();
   const page = await app.view('auth/login.njk', { user: null, csrfToken, kept: KEPT_MESSAGES.login, next, values: {} });
   return reply.type('text/html; charset=utf-8').send(page);
 }
@@ -288,7 +289,7 @@ export async function sendKeptRefusal(
 
 /** After a login: the page to go back to when this browser holds a form kept for this account. */
 export function keptFormReturn(db: Db, request: FastifyRequest, actor: Actor): string | null {
-  const entry = findKeptForm(db, request.cookies[KEPT_COOKIE]);
+  const entry = findKeptForm(db, readCookie(request, KEPT_COOKIE));
   if (!entry || !mayRestore(db, actor, entry)) return null;
   return proposalPagePath(entry.proposalId);
 }

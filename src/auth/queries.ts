@@ -54,3 +54,13 @@ export function countAdmins(db: DbOrTx): number {
     .where(and(eq(users.role, 'admin'), eq(users.active, true)))
     .all().length;
 }
+
+/** The ids of the accounts that may sign in. */
+export function activeUserIds(db: DbOrTx): number[] {
+  return db
+    .select({ id: users.id })
+    .from(users)
+    .where(eq(users.active, true))
+    .all()
+    .map((r) => r.id);
+}

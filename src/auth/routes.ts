@@ -9,6 +9,7 @@ import { CSRF_COOKIE } from '../plugins/session.js';
 import accountRoutes from '../account/routes.js';
 import keepaliveRoutes from './keepalive-routes.js';
 import { loadActor } from './queries.js';
+import { clearCookie, readCookie } from './cookies.js';
 import {
   clearLastUserCookie,
   findKeptForm,
@@ -41,9 +42,9 @@ const routes: FastifyPluginAsync<Options> = async (app, opts) => {
 
   const renderLogin = async (request: FastifyRequest, reply: FastifyReply, data: Record<string, unknown>) => {
     // the CSRF secret lives in a signed cookie: an anonymous visitor gets no session row
-    const csrfToken = await reply.generateCsrf();
+    const csrfToken = await reply.csrfToken();
     // a form sent after the session ended is kept (src/auth/kept-forms.ts): say so
-    const kept = findKeptForm(db, request.cookies[KEPT_COOKIE]) ? KEPT_MESSAGES.login : '';
+    const kept = findKeptForm(db, readCookie(request, KEPT_COOKIE)) ? KEPT_MESSAGES.login : '';
     const page = await app.view('auth/login.njk', { user: request.user, csrfToken, kept, ...data });
     return reply.type('text/html; charset=utf-8').send(page);
   };
@@ -88,7 +89,7 @@ const routes: FastifyPluginAsync<Options> = async (app, opts) => {
     request.session.loginAt = now;
     request.session.lastSeen = now;
     // and a new CSRF secret: the next page makes one
-    reply.clearCookie(CSRF_COOKIE, { path: '/' });
+    clearCookie(reply, CSRF_COOKIE);
     const { absoluteMs, secureCookie } = app.sessionLimits;
     setLastUserCookie(reply, user.id, { absoluteMs, secureCookie });
     // back to the form whose text was kept when the session ended, if it is this account's to see
@@ -98,7 +99,7 @@ const routes: FastifyPluginAsync<Options> = async (app, opts) => {
 
   app.post('/logout', async (request, reply) => {
     await request.session.destroy();
-    reply.clearCookie(CSRF_COOKIE, { path: '/' });
+    clearCookie(reply, CSRF_COOKIE);
     clearLastUserCookie(reply);
     return reply.redirect('/', 303);
   });

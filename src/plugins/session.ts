@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import fp from 'fastify-plugin';
 import cookie from '@fastify/cookie';
 import session from '@fastify/session';
@@ -9,7 +9,8 @@ import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler, onSendHookHandler } from 'fastify';
 import type { Actor } from '../auth/policy.js';
 import { SqliteSessionStore } from '../auth/session-store.js';
-import { loadActor } from '../auth/queries.js';
+import { activeUserIds, loadActor } from '../auth/queries.js';
+import { cookieAttributes, cookieName, readCookie } from '../auth/cookies.js';
 import {
   formValues,
   keepForm,
@@ -37,6 +38,10 @@ declare module 'fastify' {
     ): Promise<{ user: Actor; csrfToken?: string; sessionTimes?: SessionTimes }>;
     /** The session limits (keepalive, the cookies that outlive a session) */
     sessionLimits: { idleMs: number; absoluteMs: number; secureCookie: boolean };
+  }
+  interface FastifyReply {
+    /** A CSRF token for this response's forms, bound to who is asking (see csrfIdentity). */
+    csrfToken(): Promise<string>;
   }
 }
 
@@ -67,7 +72,13 @@ export const SESSION_COOKIE = 'sid';
 const kSession = Symbol('session');
 /** The account of a session that this request found ended (idle or absolute limit), for a form it brings. */
 const kEndedUser = Symbol('endedUser');
-type WithSlot = FastifyRequest & { [kSession]: FastifyRequest['session'] | null; [kEndedUser]: number | null };
+/** An identity to check a CSRF token against instead of the request's own (csrfTokenOwner). */
+const kCsrfIdentity = Symbol('csrfIdentity');
+type WithSlot = FastifyRequest & {
+  [kSession]: FastifyRequest['session'] | null;
+  [kEndedUser]: number | null;
+  [kCsrfIdentity]?: string;
+};
 /** Route config of responses that do not depend on who asks (static files): the session is not even read. */
 export type SessionRouteConfig = { session?: false };
 declare module 'fastify' {
@@ -77,6 +88,21 @@ declare module 'fastify' {
 const PRIVATE_PATHS = /^\/(staff|admin|account|login|logout)(\/|\?|$)/;
 /** The cookie holding the CSRF secret (signed, httpOnly): forms work without a server-side session. */
 export const CSRF_COOKIE = '_csrf';
+
+/**
+ * Who a CSRF token is made for and checked against: the signed-in account, else the account whose
+ * session this request found ended or that last logged in in this browser (signed cookie), else the
+ * public. A token is a keyed hash of the browser's secret and this identity, so a secret planted in
+ * someone's browser together with a token made for the planter (cookie tossing) does not pass for the
+ * account signed in there. Login and logout replace the secret, so a token of one session does not pass
+ * in the next.
+ */
+function csrfIdentity(request: FastifyRequest): string {
+  const override = (request as WithSlot)[kCsrfIdentity];
+  if (override) return override;
+  const account = request.user?.id ?? (request as WithSlot)[kEndedUser] ?? lastUserOf(request);
+  return account === null || account === undefined ? 'public' : `user:${account}`;
+}
 
 /** A signing secret from config, else one generated once and kept beside the database file. */
 function sessionSecret(opts: SessionOptions): string {
@@ -113,19 +139,26 @@ export default fp<SessionOptions>(
     app.addHook('onClose', async () => clearInterval(pruneTimer));
 
     const secret = sessionSecret(opts);
+    const secure = opts.secureCookie;
     await app.register(cookie, { secret });
     lazySession(app, {
       secret,
-      cookieName: SESSION_COOKIE,
+      cookieName: cookieName(SESSION_COOKIE, secure),
       store,
       saveUninitialized: false,
       rolling: true,
-      cookie: { httpOnly: true, sameSite: 'lax', secure: opts.secureCookie, maxAge: idleMs, path: '/' },
+      cookie: { ...cookieAttributes(secure), maxAge: idleMs },
     });
     await app.register(csrf, {
       sessionPlugin: '@fastify/cookie',
-      cookieKey: CSRF_COOKIE,
-      cookieOpts: { path: '/', httpOnly: true, sameSite: 'lax', secure: opts.secureCookie, signed: true },
+      cookieKey: cookieName(CSRF_COOKIE, secure),
+      cookieOpts: { ...cookieAttributes(secure), signed: true },
+      getUserInfo: csrfIdentity,
+      // tokens are keyed hashes: nobody without the server's key can make one for a planted secret
+      csrfOpts: { hmacKey: createHmac('sha256', secret).update('csrf-token').digest() },
+    });
+    app.decorateReply('csrfToken', function (this: FastifyReply) {
+      return Promise.resolve(this.generateCsrf({ userInfo: csrfIdentity(this.request) }));
     });
     await app.register(rateLimit, { global: false });
 
@@ -167,7 +200,7 @@ export default fp<SessionOptions>(
     // and shown back in the form after logging in (src/auth/kept-forms.ts).
     const keepThrottle = new FailureThrottle({ max: 30, windowMs: 3_600_000, maxKeys: 10_000 });
     const keep = (request: FastifyRequest, reply: FastifyReply, target: KeptFormTarget, userId: number | null) => {
-      const previousKey = request.cookies[KEPT_COOKIE];
+      const previousKey = readCookie(request, KEPT_COOKIE);
       const key = keepForm(app.database.db, { ...target, userId, values: formValues(request.body), previousKey });
       if (!key) return false;
       setKeptCookie(reply, key, { secureCookie: opts.secureCookie });
@@ -198,7 +231,7 @@ export default fp<SessionOptions>(
       }
       // Signed out. Kept only when the form demonstrably came from this site in this browser (a valid
       // token, or a cookie only a same-site request carries), so a forged cross-site post plants nothing.
-      const knownUser = (request as WithSlot)[kEndedUser] ?? lastUserOf(request);
+      const knownUser = (request as WithSlot)[kEndedUser] ?? lastUserOf(request) ?? csrfTokenOwner(app, request, reply);
       if ((valid || knownUser !== null) && !keepThrottle.isBlocked(request.ip)) {
         keepThrottle.recordFailure(request.ip);
         if (keep(request, reply, target, knownUser)) {
@@ -224,23 +257,42 @@ export default fp<SessionOptions>(
         idleSeconds: Math.floor(idleMs / 1000),
         remainingSeconds: Math.max(0, Math.floor((loginAt + absoluteMs - Date.now()) / 1000)),
       };
-      return { user: request.user, csrfToken: await reply.generateCsrf(), sessionTimes };
+      return { user: request.user, csrfToken: await reply.csrfToken(), sessionTimes };
     });
   },
   { name: 'session', dependencies: ['db'] },
 );
 
+/** What a probe logs: nothing (the check that answers the request logs its refusal itself). */
+const quiet = Object.fromEntries(
+  ['fatal', 'error', 'warn', 'info', 'debug', 'trace'].map((level) => [level, () => {}]),
+);
+
 /**
- * Whether the request carries a valid CSRF token, without answering it: @fastify/csrf-protection's
- * check replies with its error itself, so it is given a reply whose `send` only records the refusal.
+ * Whether the request carries a valid CSRF token (for `identity`, or the request's own), without
+ * answering it: @fastify/csrf-protection's check replies with its error itself, so it is given a reply
+ * whose `send` only records the refusal, and a request that logs nothing.
  */
-function csrfTokenValid(app: FastifyInstance, request: FastifyRequest, reply: FastifyReply): boolean {
+function csrfTokenValid(app: FastifyInstance, request: FastifyRequest, reply: FastifyReply, identity?: string) {
   let valid = false;
   const probe = Object.create(reply, { send: { value: () => probe } }) as FastifyReply;
-  app.csrfProtection(request, probe, () => {
+  const asked = Object.create(request, { log: { value: quiet }, [kCsrfIdentity]: { value: identity } });
+  app.csrfProtection(asked as FastifyRequest, probe, () => {
     valid = true;
   });
   return valid;
+}
+
+/**
+ * The account a CSRF token was made for, when the request itself names none (no session, no last-login
+ * cookie): a staff page's form whose browser has forgotten everything but the page. Checked against the
+ * active accounts, the token's own proof; null when it was made for none of them.
+ */
+function csrfTokenOwner(app: FastifyInstance, request: FastifyRequest, reply: FastifyReply): number | null {
+  for (const id of activeUserIds(app.database.db)) {
+    if (csrfTokenValid(app, request, reply, `user:${id}`)) return id;
+  }
+  return null;
 }
 
 type SessionPluginOptions = Parameters<typeof session>[1];
@@ -282,8 +334,9 @@ function lazySession(app: FastifyInstance, options: SessionPluginOptions) {
       (this as WithSlot)[kSession] = value;
     },
   });
+  const sessionCookie = options.cookieName ?? SESSION_COOKIE;
   app.addHook('onRequest', (request, reply, done) => {
-    if (request.cookies[SESSION_COOKIE] === undefined) return done();
+    if (request.cookies[sessionCookie] === undefined) return done();
     if (request.routeOptions.config.session === false) return done();
     return onRequest.call(app, request, reply, done);
   });

@@ -105,7 +105,7 @@ const routes: FastifyPluginAsync<SubscriptionRoutesOptions> = async (app, opts) 
   ) => {
     const context = await app.pageContext(request, reply);
     // generated once per response: a second token on a first visit would name another secret
-    const csrfToken = context.csrfToken ?? (csrf ? await reply.generateCsrf() : undefined);
+    const csrfToken = context.csrfToken ?? (csrf ? await reply.csrfToken() : undefined);
     return reply
       .code(status)
       .type(HTML)

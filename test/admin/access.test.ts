@@ -21,7 +21,7 @@ async function buildWithTokenPage(): Promise<App> {
   app.get('/test/csrf-token', async (_request, reply) =>
     reply
       .type('text/html; charset=utf-8')
-      .send(`<input type="hidden" name="_csrf" value="${await reply.generateCsrf()}">`),
+      .send(`<input type="hidden" name="_csrf" value="${await reply.csrfToken()}">`),
   );
   await app.ready();
   importTorun2026(app.database.db);

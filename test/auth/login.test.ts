@@ -23,7 +23,9 @@ describe('login', () => {
     expect(page.body).toContain('<label for="email">Adres e-mail</label>');
     // nobody is signed in yet: no session cookie, no session row
     expect(agent.cookies.get('sid')).toBeUndefined();
-    agent.cookies.set('sid', before);
+    // the planter's cookies and a CSRF token of theirs (a token is bound to the account signed in)
+    for (const [name, value] of planted.cookies) agent.cookies.set(name, value);
+    agent.csrf = planted.csrf;
     const res = await agent.post('/login', { email: 'Admin@Torun.test ', password: TEST_PASSWORD });
     expect(res.statusCode).toBe(303);
     expect(res.headers.location).toBe('/staff');
