@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { authenticate } from './service.js';
 import { loginSchema, safeNext } from './schema.js';
 import { hashPassword } from './password.js';
-import { ACCOUNT_FAILURE_WINDOW_MS, ACCOUNT_MAX_FAILURES, FailureThrottle } from './throttle.js';
+import { LoginLockout } from './throttle.js';
+import { knownDevice, setDeviceCookie } from './device.js';
 import { fieldErrors, singleError } from '../lib/forms.js';
 import { CSRF_COOKIE } from '../plugins/session.js';
 import accountRoutes from '../account/routes.js';
@@ -20,9 +21,9 @@ import {
 } from './kept-forms.js';
 
 export const ACCOUNT_THROTTLED_MESSAGE =
-  'Zbyt wiele nieudanych prób logowania na to konto. Odczekaj 15 minut i spróbuj ponownie; jeśli nie pamiętasz ' +
-  'hasła, ' +
-  'poproś Biuro Dialogu i Innowacji Miejskich o nowe.';
+  'Zbyt wiele nieudanych prób logowania na to konto. Z przeglądarki, w której logujesz się zwykle, zalogujesz się ' +
+  'nadal; z innej odczekaj 15 minut i spróbuj ponownie. Jeśli nie pamiętasz hasła, poproś Biuro Dialogu ' +
+  'i Innowacji Miejskich o nowe.';
 
 const loginQuerySchema = z.object({
   next: z.string().max(500).optional().catch(undefined),
@@ -36,9 +37,9 @@ const routes: FastifyPluginAsync<Options> = async (app, opts) => {
   // made on the first unknown e-mail, at the cost real passwords have, so both failures take as long
   let dummyHash: Promise<string> | undefined;
   const dummy = () => (dummyHash ??= hashPassword('nie-ma-takiego-konta', opts.passwordHashCost));
-  // per account (by e-mail, known or not, so the answer tells nothing), besides the per-IP limit:
-  // behind a proxy, or from many addresses, the IP limit alone does not stop guessing one password
-  const accountThrottle = new FailureThrottle({ max: ACCOUNT_MAX_FAILURES, windowMs: ACCOUNT_FAILURE_WINDOW_MS });
+  // failed logins per account (by e-mail, known or not, so the answer tells nothing), besides the per-IP
+  // limit: from many addresses the IP limit alone does not stop guessing one password
+  const lockout = new LoginLockout();
 
   const renderLogin = async (request: FastifyRequest, reply: FastifyReply, data: Record<string, unknown>) => {
     // the CSRF secret lives in a signed cookie: an anonymous visitor gets no session row
@@ -65,23 +66,24 @@ const routes: FastifyPluginAsync<Options> = async (app, opts) => {
       return renderLogin(request, reply.code(422), { next, values, errors: fieldErrors(parsed.error) });
     }
     const email = parsed.data.email.toLowerCase();
-    if (accountThrottle.isBlocked(email)) {
+    const device = knownDevice(request, email);
+    const ticket = lockout.begin({ email, address: request.ip, device });
+    if (!ticket) {
       request.log.warn({ email, ip: request.ip }, 'login refused: too many failed attempts for this account');
       const errors = singleError('form', ACCOUNT_THROTTLED_MESSAGE);
       return renderLogin(request, reply.code(429), { next, values, errors });
     }
-    // counted before the (slow) password check, so parallel guesses cannot all slip past the limit
-    accountThrottle.recordFailure(email);
     const user = await authenticate(db, email, parsed.data.password, dummy);
     if (!user) {
-      request.log.warn({ email, ip: request.ip }, 'failed login');
+      request.log.warn({ email, ip: request.ip, knownDevice: device !== null }, 'failed login');
       return renderLogin(request, reply.code(422), {
         next,
         values,
         errors: { summary: [{ field: 'email', message: 'Nieprawidłowy adres e-mail lub hasło.' }], byField: {} },
       });
     }
-    accountThrottle.reset(email);
+    lockout.succeeded(ticket);
+    setDeviceCookie(reply, email);
     // a new session id at login: a session fixed before login is worthless afterwards
     await request.session.regenerate();
     const now = Date.now();

@@ -99,7 +99,9 @@ describe('over https the cookies are __Host- cookies', () => {
     expect(res.statusCode).toBe(303);
     const cookies = [...setCookies(page), ...setCookies(res)].filter((c) => !/expires=Thu, 01 Jan 1970/i.test(c));
     const names = cookies.map((c) => c.split('=')[0]);
-    expect(names).toEqual(expect.arrayContaining(['__Host-_csrf', '__Host-sid', '__Host-last_user']));
+    expect(names).toEqual(
+      expect.arrayContaining(['__Host-_csrf', '__Host-sid', '__Host-last_user', '__Host-known_device']),
+    );
     for (const cookie of cookies) {
       expect(cookie).toMatch(/^__Host-/);
       expect(cookie).toMatch(/; Secure/i);
