@@ -6,6 +6,7 @@ import { hashPassword } from './password.js';
 import { LoginLockout } from './throttle.js';
 import { knownDevice, setDeviceCookie } from './device.js';
 import { fieldErrors, singleError } from '../lib/forms.js';
+import { storageTrouble } from '../lib/errors.js';
 import { CSRF_COOKIE } from '../plugins/session.js';
 import accountRoutes from '../account/routes.js';
 import keepaliveRoutes from './keepalive-routes.js';
@@ -83,13 +84,28 @@ const routes: FastifyPluginAsync<Options> = async (app, opts) => {
       });
     }
     lockout.succeeded(ticket);
-    setDeviceCookie(reply, email);
     // a new session id at login: a session fixed before login is worthless afterwards
     await request.session.regenerate();
     const now = Date.now();
     request.session.userId = user.id;
     request.session.loginAt = now;
     request.session.lastSeen = now;
+    try {
+      // saved now, not as the answer goes out, so that a database that cannot take the row is said on the form
+      await request.session.save();
+    } catch (err) {
+      const trouble = storageTrouble(err);
+      if (!trouble) throw err;
+      request.log.warn({ email, code: trouble.code }, 'login refused: the session cannot be written');
+      // nobody is signed in by this answer
+      delete request.session.userId;
+      delete request.session.loginAt;
+      delete request.session.lastSeen;
+      reply.header('Retry-After', String(trouble.retryAfterSeconds));
+      const errors = singleError('form', trouble.loginMessage);
+      return renderLogin(request, reply.code(trouble.statusCode), { next, values, errors });
+    }
+    setDeviceCookie(reply, email);
     // and a new CSRF secret: the next page makes one
     clearCookie(reply, CSRF_COOKIE);
     const { absoluteMs, secureCookie } = app.sessionLimits;

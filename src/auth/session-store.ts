@@ -2,9 +2,12 @@ import { and, eq, gte, lt, ne } from 'drizzle-orm';
 import type { FastifySessionObject, SessionStore } from '@fastify/session';
 import type { Db, DbOrTx } from '../db/client.js';
 import { sessions } from '../db/schema/index.js';
+import { storageTrouble } from '../lib/errors.js';
 
 type Callback = (err?: unknown) => void;
 type CallbackSession = (err: unknown, result?: FastifySessionObject | null) => void;
+/** Where a skipped session write is reported (the app's logger). */
+export type StoreLog = { warn: (details: object, message: string) => void };
 
 /**
  * @fastify/session store on the app's SQLite file (the default memory store leaks). Only signed-in
@@ -16,6 +19,7 @@ export class SqliteSessionStore implements SessionStore {
     private readonly db: Db,
     private readonly idleMs: number,
     private readonly absoluteMs: number,
+    private readonly log?: StoreLog,
   ) {}
 
   get(sid: string, callback: CallbackSession): void {
@@ -38,15 +42,28 @@ export class SqliteSessionStore implements SessionStore {
       const data = JSON.stringify(session);
       const now = Date.now();
       const expiresAt = Math.min(now + this.idleMs, loginAt + this.absoluteMs);
-      const updated = this.db
-        .update(sessions)
-        .set({ data, expiresAt, userId, createdAt: loginAt })
-        .where(eq(sessions.sid, sid))
-        .run().changes;
-      // A row is created only by the login itself (lastSeen is still the login time). A later
-      // request whose row was deleted meanwhile (log out everywhere, a new password) must not
-      // bring it back when it saves the session at its end.
-      if (updated === 0 && lastSeen === loginAt) {
+      // A row is created only by the login itself (lastSeen is still the login time); every later
+      // save is a touch that moves the idle limit on.
+      const login = lastSeen === loginAt;
+      let updated: number;
+      try {
+        updated = this.db
+          .update(sessions)
+          .set({ data, expiresAt, userId, createdAt: loginAt })
+          .where(eq(sessions.sid, sid))
+          .run().changes;
+      } catch (err) {
+        // A touch is worth less than the page it comes with: on a full disk, or a read-only or busy
+        // database, the page is still served and the idle limit counts from the last touch recorded.
+        const trouble = login ? null : storageTrouble(err);
+        if (!trouble) throw err;
+        this.log?.warn({ code: trouble.code, userId }, 'session touch skipped: the database takes no writes');
+        callback();
+        return;
+      }
+      // A later request whose row was deleted meanwhile (log out everywhere, a new password) must
+      // not bring it back when it saves the session at its end.
+      if (updated === 0 && login) {
         this.db.insert(sessions).values({ sid, data, expiresAt, userId, createdAt: loginAt }).run();
       }
       callback();
@@ -64,7 +81,7 @@ export class SqliteSessionStore implements SessionStore {
     }
   }
 
-  /** Removes expired sessions. */
+  /** Removes expired sessions (they are refused when read anyway). */
   prune(now = Date.now()): void {
     this.db.delete(sessions).where(lt(sessions.expiresAt, now)).run();
   }

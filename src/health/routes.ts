@@ -3,10 +3,12 @@ import path from 'node:path';
 import type Database from 'better-sqlite3';
 import type { FastifyPluginAsync } from 'fastify';
 import { migrationsFolder } from '../db/client.js';
+import { storageTrouble } from '../lib/errors.js';
 
 export type Health = {
   status: 'ok' | 'error';
-  database: 'ok' | 'error';
+  /** `read-only`: it answers, but takes no writes (a full disk, a read-only file); reading goes on */
+  database: 'ok' | 'read-only' | 'error';
   /** drizzle's applied migrations against the journal shipped with the code */
   migrations: 'current' | 'pending' | 'unknown';
   /** mail waiting to go out (queued or retrying) and given up on; zeros until the outbox table exists */
@@ -25,7 +27,32 @@ export function shippedMigrations(folder = migrationsFolder): ShippedMigrations 
 const tableExists = (sqlite: Database.Database, name: string) =>
   Boolean(sqlite.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name));
 
-/** Reads only: reachable database, migrations applied, outbox backlog. */
+/** The `meta` row the write check rewrites (its value: when it last succeeded, epoch ms). */
+export const WRITE_CHECK_KEY = 'health_write_check';
+
+/**
+ * Whether a write commits now: one row of `meta` rewritten, which needs room in the write-ahead log as
+ * every write does. Without waiting for another writer's lock (that would block the event loop for the
+ * busy timeout), and a lock held by another writer means writes work.
+ */
+function writesWork(sqlite: Database.Database): boolean {
+  const busyTimeout = sqlite.pragma('busy_timeout', { simple: true }) as number;
+  sqlite.pragma('busy_timeout = 0');
+  try {
+    sqlite
+      .prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value')
+      .run(WRITE_CHECK_KEY, Date.now());
+    return true;
+  } catch (err) {
+    const trouble = storageTrouble(err);
+    if (trouble) return !trouble.readOnly;
+    throw err;
+  } finally {
+    sqlite.pragma(`busy_timeout = ${busyTimeout}`);
+  }
+}
+
+/** Reachable database that takes writes, migrations applied, outbox backlog. */
 export function checkHealth(sqlite: Database.Database, shipped: ShippedMigrations): Health {
   try {
     sqlite.prepare('SELECT 1').get();
@@ -57,10 +84,17 @@ export function checkHealth(sqlite: Database.Database, shipped: ShippedMigration
   } catch {
     return { status: 'error', database: 'error', migrations, outbox };
   }
-  return { status: migrations === 'current' ? 'ok' : 'error', database: 'ok', migrations, outbox };
+  let database: Health['database'] = 'ok';
+  try {
+    if (tableExists(sqlite, 'meta') && !writesWork(sqlite)) database = 'read-only';
+  } catch {
+    return { status: 'error', database: 'error', migrations, outbox };
+  }
+  const status = migrations === 'current' && database === 'ok' ? 'ok' : 'error';
+  return { status, database, migrations, outbox };
 }
 
-/** GET /healthz: 200 when the database answers and its migrations are current, 503 otherwise. */
+/** GET /healthz: 200 when the database answers, takes writes and its migrations are current, 503 otherwise. */
 const routes: FastifyPluginAsync = async (app) => {
   const shipped = shippedMigrations();
   app.get('/healthz', async (request, reply) => {

@@ -66,6 +66,13 @@ export const MESSAGES = {
     'Baza danych jest teraz tylko do odczytu: zmian nie można zapisać. Przeglądanie działa nadal; ' +
     'powiadom administratora serwisu.',
   busy: 'Baza danych jest chwilowo zajęta. Spróbuj ponownie za kilka sekund.',
+  loginDiskFull:
+    'Nie można się teraz zalogować: na dysku serwera zabrakło miejsca, więc nie da się zapisać sesji. ' +
+    'Strony publiczne działają nadal. Spróbuj ponownie później, a jeśli problem trwa, powiadom administratora serwisu.',
+  loginReadOnly:
+    'Nie można się teraz zalogować: baza danych jest tylko do odczytu, więc nie da się zapisać sesji. ' +
+    'Strony publiczne działają nadal; powiadom administratora serwisu.',
+  loginBusy: 'Nie można się teraz zalogować: baza danych jest chwilowo zajęta. Spróbuj ponownie za kilka sekund.',
   controlCharacters:
     'Tekst zawiera niedozwolone znaki sterujące (np. niewidoczne znaki zmieniające kierunek ' +
     'tekstu). Usuń je i spróbuj ponownie.',
@@ -89,22 +96,34 @@ export function wantsJson(request: Pick<FastifyRequest, 'url' | 'headers'>): boo
 
 // ---- SQLite errors that mean "the storage cannot take writes now" -------------------------------
 
-export type StorageTrouble = { statusCode: 503; message: string; retryAfterSeconds: number; code: string };
+export type StorageTrouble = {
+  statusCode: 503;
+  message: string;
+  /** what the login form says when the session cannot be written */
+  loginMessage: string;
+  retryAfterSeconds: number;
+  code: string;
+  /** the database takes no writes at all (full disk, read-only file), rather than being busy for a moment */
+  readOnly: boolean;
+};
 
 /** SQLITE_FULL / _READONLY / _BUSY (also wrapped as a cause) → a 503 with a Polish message. */
 export function storageTrouble(err: unknown): StorageTrouble | null {
   for (let e = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
     const code = (e as { code?: unknown }).code;
     if (typeof code !== 'string') continue;
-    const trouble = (message: string, retryAfterSeconds: number) => ({
+    const trouble = (message: string, loginMessage: string, retryAfterSeconds: number, readOnly: boolean) => ({
       statusCode: 503 as const,
       message,
+      loginMessage,
       retryAfterSeconds,
       code,
+      readOnly,
     });
-    if (code === 'SQLITE_FULL') return trouble(MESSAGES.diskFull, 300);
-    if (code.startsWith('SQLITE_READONLY')) return trouble(MESSAGES.readOnly, 300);
-    if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) return trouble(MESSAGES.busy, 5);
+    if (code === 'SQLITE_FULL') return trouble(MESSAGES.diskFull, MESSAGES.loginDiskFull, 300, true);
+    if (code.startsWith('SQLITE_READONLY')) return trouble(MESSAGES.readOnly, MESSAGES.loginReadOnly, 300, true);
+    if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'))
+      return trouble(MESSAGES.busy, MESSAGES.loginBusy, 5, false);
   }
   return null;
 }

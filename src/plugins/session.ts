@@ -25,6 +25,7 @@ import {
   setKeptCookie,
 } from '../auth/kept-forms.js';
 import { FailureThrottle } from '../auth/throttle.js';
+import { storageTrouble } from '../lib/errors.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -128,10 +129,20 @@ export default fp<SessionOptions>(
   async (app, opts) => {
     const idleMs = opts.idleMinutes * 60_000;
     const absoluteMs = opts.absoluteHours * 3_600_000;
-    const store = new SqliteSessionStore(app.database.db, idleMs, absoluteMs);
+    const store = new SqliteSessionStore(app.database.db, idleMs, absoluteMs, app.log);
+    // housekeeping: on a full disk (or a read-only database) it waits for the next round
     const prune = () => {
-      store.prune();
-      pruneKeptForms(app.database.db);
+      try {
+        store.prune();
+        pruneKeptForms(app.database.db);
+      } catch (err) {
+        const trouble = storageTrouble(err);
+        if (!trouble) throw err;
+        app.log.warn(
+          { code: trouble.code },
+          'expired sessions and kept forms not pruned: the database takes no writes',
+        );
+      }
     };
     prune();
     const pruneTimer = setInterval(prune, 10 * 60_000);
@@ -175,12 +186,12 @@ export default fp<SessionOptions>(
         loginAt === undefined || now - loginAt > absoluteMs || (lastSeen !== undefined && now - lastSeen > idleMs);
       if (expired) {
         (request as WithSlot)[kEndedUser] = userId;
-        await request.session.destroy();
+        await endSession(request);
         return;
       }
       const actor = loadActor(app.database.db, userId);
       if (!actor) {
-        await request.session.destroy();
+        await endSession(request);
         return;
       }
       request.user = actor;
@@ -262,6 +273,20 @@ export default fp<SessionOptions>(
   },
   { name: 'session', dependencies: ['db'] },
 );
+
+/**
+ * Ends the request's ended session (expired, or its account inactive). Deleting its row is housekeeping:
+ * when the database takes no writes the row stays, refused again next time, and the request goes on.
+ */
+async function endSession(request: FastifyRequest) {
+  try {
+    await request.session.destroy();
+  } catch (err) {
+    const trouble = storageTrouble(err);
+    if (!trouble) throw err;
+    request.log.warn({ code: trouble.code }, 'ended session not deleted: the database takes no writes');
+  }
+}
 
 /** What a probe logs: nothing (the check that answers the request logs its refusal itself). */
 const quiet = Object.fromEntries(

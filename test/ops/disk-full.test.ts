@@ -3,7 +3,9 @@ import { Agent, build, createUser, idOfLp, type App } from '../helpers.js';
 
 /**
  * A full disk simulated with PRAGMA max_page_count: the file may not grow by a single page. Reads
- * go on; a write that needs a new page fails with SQLITE_FULL and is answered 503 in Polish.
+ * go on; a write that needs a new page fails with SQLITE_FULL and is answered 503 in Polish. (The
+ * write-ahead log can still grow here, so small writes pass; on a really full disk no write does:
+ * test/ops/disk-full-server.test.ts.)
  */
 let app: App;
 let admin: Agent;

@@ -62,6 +62,21 @@ describe('GET /healthz', () => {
     expect((await app.inject('/healthz')).statusCode).toBe(200);
   });
 
+  it('is 503 with database "read-only" while writes fail, and ok again once they work', async () => {
+    // the connection refuses every write (SQLITE_READONLY), as a read-only file would
+    app.database.sqlite.pragma('query_only = ON');
+    try {
+      const res = await app.inject('/healthz');
+      expect(res.statusCode).toBe(503);
+      expect(JSON.parse(res.body)).toMatchObject({ status: 'error', database: 'read-only', migrations: 'current' });
+    } finally {
+      app.database.sqlite.pragma('query_only = OFF');
+    }
+    const again = await app.inject('/healthz');
+    expect(again.statusCode).toBe(200);
+    expect(JSON.parse(again.body)).toMatchObject({ status: 'ok', database: 'ok' });
+  });
+
   it('is 503 when the database does not answer', async () => {
     const other = await build({ seed: false });
     other.database.sqlite.close();
