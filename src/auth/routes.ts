@@ -7,7 +7,7 @@ import { LoginLockout } from './throttle.js';
 import { knownDevice, setDeviceCookie } from './device.js';
 import { fieldErrors, singleError } from '../lib/forms.js';
 import { storageTrouble } from '../lib/errors.js';
-import { CSRF_COOKIE } from '../plugins/session.js';
+import { CSRF_COOKIE, SESSION_COOKIE } from '../plugins/session.js';
 import accountRoutes from '../account/routes.js';
 import keepaliveRoutes from './keepalive-routes.js';
 import { loadActor } from './queries.js';
@@ -84,13 +84,13 @@ const routes: FastifyPluginAsync<Options> = async (app, opts) => {
       });
     }
     lockout.succeeded(ticket);
-    // a new session id at login: a session fixed before login is worthless afterwards
-    await request.session.regenerate();
-    const now = Date.now();
-    request.session.userId = user.id;
-    request.session.loginAt = now;
-    request.session.lastSeen = now;
     try {
+      // a new session id at login: a session fixed before login is worthless afterwards
+      await request.session.regenerate();
+      const now = Date.now();
+      request.session.userId = user.id;
+      request.session.loginAt = now;
+      request.session.lastSeen = now;
       // saved now, not as the answer goes out, so that a database that cannot take the row is said on the form
       await request.session.save();
     } catch (err) {
@@ -116,7 +116,19 @@ const routes: FastifyPluginAsync<Options> = async (app, opts) => {
   });
 
   app.post('/logout', async (request, reply) => {
-    await request.session.destroy();
+    try {
+      await request.session.destroy();
+    } catch (err) {
+      // The database takes no writes: the browser forgets the session all the same, and its row, which
+      // cannot be touched meanwhile either, ends at the idle limit.
+      const trouble = storageTrouble(err);
+      if (!trouble) throw err;
+      request.log.warn(
+        { code: trouble.code, userId: request.user?.id },
+        'logout: the session row stays until it expires',
+      );
+      clearCookie(reply, SESSION_COOKIE);
+    }
     clearCookie(reply, CSRF_COOKIE);
     clearLastUserCookie(reply);
     return reply.redirect('/', 303);

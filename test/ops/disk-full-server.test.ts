@@ -218,6 +218,18 @@ describe.skipIf(!canMount && !process.env.CI)('a full disk under a running serve
     expect(wrong.text).toContain('Nieprawidłowy adres e-mail lub hasło.');
   });
 
+  it('signs a browser out all the same (its session row waits for its idle limit)', async () => {
+    // a copy of the signed-in browser (the original goes on below)
+    const other = new Client(base);
+    for (const [name, value] of admin.cookies) other.cookies.set(name, value);
+    expect((await other.request('/staff')).status).toBe(200);
+    const out = await other.request('/logout', { method: 'POST', form: {} });
+    expect(out.status).toBe(303);
+    expect(out.headers.get('location')).toBe('/');
+    expect(other.cookies.has('sid')).toBe(false);
+    expect((await other.request('/staff')).status).toBe(303);
+  });
+
   it('reports the database as read-only in /healthz while writes fail', async () => {
     const res = await fetch(`${base}/healthz`);
     expect(res.status).toBe(503);
