@@ -99,10 +99,13 @@ export class Agent {
   cookies = new Map<string, string>();
   csrf = '';
 
-  /** `headers` go with every request (e.g. the `X-Forwarded-Proto` of a TLS proxy) */
+  /**
+   * `headers` go with every request (e.g. the `X-Forwarded-Proto` of a TLS proxy); `remoteAddress` is the
+   * address the requests come from.
+   */
   constructor(
     readonly app: App,
-    readonly headers: Record<string, string> = {},
+    readonly opts: { headers?: Record<string, string>; remoteAddress?: string } = {},
   ) {}
 
   private cookieHeader() {
@@ -128,7 +131,8 @@ export class Agent {
       await this.app.inject({
         method: 'GET',
         url,
-        headers: { ...this.headers, cookie: this.cookieHeader(), ...headers },
+        remoteAddress: this.opts.remoteAddress,
+        headers: { ...this.opts.headers, cookie: this.cookieHeader(), ...headers },
       }),
     );
   }
@@ -150,8 +154,9 @@ export class Agent {
         method: 'POST',
         url,
         payload: body.toString(),
+        remoteAddress: this.opts.remoteAddress,
         headers: {
-          ...this.headers,
+          ...this.opts.headers,
           'content-type': 'application/x-www-form-urlencoded',
           cookie: this.cookieHeader(),
           ...headers,

@@ -93,7 +93,7 @@ describe('over https the cookies are __Host- cookies', () => {
     ([] as string[]).concat((res.headers['set-cookie'] as string | string[] | undefined) ?? []);
 
   it('names every cookie of a login __Host-…, Secure, for the whole site and no Domain', async () => {
-    const admin = new Agent(secure, https);
+    const admin = new Agent(secure, { headers: https });
     const page = await admin.get('/login');
     const res = await admin.post('/login', { email: 'admin@torun.test', password: TEST_PASSWORD });
     expect(res.statusCode).toBe(303);
@@ -116,10 +116,10 @@ describe('over https the cookies are __Host- cookies', () => {
   });
 
   it('ignores cookies of the old names a sibling subdomain could plant', async () => {
-    const admin = new Agent(secure, https);
+    const admin = new Agent(secure, { headers: https });
     await admin.login('admin@torun.test');
     await admin.get(`/staff/proposals/${idOfLp(secure, 11)}`);
-    const planted = await attackerForm(secure, new Agent(secure, https));
+    const planted = await attackerForm(secure, new Agent(secure, { headers: https }));
     // the sibling subdomain can only set a plain `_csrf` (a __Host- cookie cannot be set for another host)
     admin.cookies.set('_csrf', planted.cookie);
     const before = notes(secure);
@@ -129,7 +129,7 @@ describe('over https the cookies are __Host- cookies', () => {
     });
     expect(forged.statusCode).toBe(403);
     // a plain `sid` signs nobody in either
-    const stranger = new Agent(secure, https);
+    const stranger = new Agent(secure, { headers: https });
     stranger.cookies.set('sid', admin.cookies.get('__Host-sid')!);
     expect((await stranger.get('/staff')).statusCode).toBe(303);
     expect(notes(secure)).toBe(before);
