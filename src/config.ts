@@ -19,17 +19,30 @@ function isProxyAddress(entry: string): boolean {
 }
 
 const TRUST_PROXY_ERROR =
-  'oczekiwano false, true, liczby pośredników (1–20) albo listy adresów lub podsieci pośredników oddzielonych ' +
-  'przecinkami';
+  'oczekiwano false, liczby pośredników (1–20) albo listy adresów lub podsieci pośredników oddzielonych przecinkami';
 
-/** false (default), true, a hop count, or proxy addresses/CIDRs: Fastify's trustProxy. */
+/**
+ * `true` would believe the left-most X-Forwarded-For entry, which the client writes itself (nginx's
+ * `$proxy_add_x_forwarded_for` appends to what arrived): every per-address limit – login, follow, export – would
+ * count whatever address the client invents.
+ */
+const TRUST_PROXY_TRUE_ERROR =
+  'wartość true nie jest dozwolona: każdy klient mógłby wtedy podać w nagłówku X-Forwarded-For dowolny adres ' +
+  'i ominąć limity na adres (logowanie, obserwowanie, eksport). Podaj liczbę pośredników przed serwisem ' +
+  '(TRUST_PROXY=1, gdy przed serwisem stoi jeden serwer pośredniczący, np. nginx) albo adresy pośredników ' +
+  '(np. TRUST_PROXY=10.0.0.5 lub 10.0.0.0/24)';
+
+/** false (default), a hop count, or proxy addresses/CIDRs: Fastify's trustProxy. */
 const trustProxySchema = z
   .string()
   .trim()
-  .transform((v, ctx): boolean | number | string[] => {
+  .transform((v, ctx): false | number | string[] => {
     const lower = v.toLowerCase();
     if (['false', 'no', '0'].includes(lower)) return false;
-    if (['true', 'yes'].includes(lower)) return true;
+    if (['true', 'yes'].includes(lower)) {
+      ctx.addIssue({ code: 'custom', message: TRUST_PROXY_TRUE_ERROR });
+      return z.NEVER;
+    }
     if (/^\d+$/.test(v)) {
       const hops = Number(v);
       if (hops >= 1 && hops <= 20) return hops;
@@ -136,8 +149,8 @@ export type Config = {
   sessionIdleMinutes: number;
   /** a session ends this long after login, however active */
   sessionAbsoluteHours: number;
-  /** Fastify's trustProxy: which X-Forwarded-For hops to believe for request.ip */
-  trustProxy: boolean | number | string[];
+  /** Fastify's trustProxy: which X-Forwarded-For hops to believe for request.ip (never "all of them") */
+  trustProxy: false | number | string[];
   /** login attempts per IP address per minute */
   loginRateLimit: number;
   /** the due date bulk triage proposes: this many working days (Monday to Friday) after today */

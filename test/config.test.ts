@@ -40,10 +40,9 @@ describe('configuration from the environment', () => {
     expect(() => loadConfig({ SESSION_ABSOLUTE_HOURS: '0' })).toThrow(/SESSION_ABSOLUTE_HOURS: od 1 do 720 godzin/);
   });
 
-  it('reads TRUST_PROXY as false, true, a hop count or proxy addresses and subnets', () => {
+  it('reads TRUST_PROXY as false, a hop count or proxy addresses and subnets', () => {
     expect(loadConfig({}).trustProxy).toBe(false);
     expect(loadConfig({ TRUST_PROXY: 'false' }).trustProxy).toBe(false);
-    expect(loadConfig({ TRUST_PROXY: 'true' }).trustProxy).toBe(true);
     expect(loadConfig({ TRUST_PROXY: '1' }).trustProxy).toBe(1);
     expect(loadConfig({ TRUST_PROXY: '10.0.0.5, 192.168.10.0/24,::1,loopback' }).trustProxy).toEqual([
       '10.0.0.5',
@@ -52,7 +51,23 @@ describe('configuration from the environment', () => {
       'loopback',
     ]);
     for (const bad of ['maybe', '10.0.0.300', '10.0.0.0/33', '99', 'proxy.torun.pl']) {
-      expect(() => loadConfig({ TRUST_PROXY: bad }), bad).toThrow(/TRUST_PROXY: oczekiwano false, true/);
+      expect(() => loadConfig({ TRUST_PROXY: bad }), bad).toThrow(/TRUST_PROXY: oczekiwano false, liczby/);
+    }
+  });
+
+  it('refuses TRUST_PROXY=true, which would believe any X-Forwarded-For the client sends, and says what to give', () => {
+    for (const value of ['true', 'TRUE', ' yes ']) {
+      let message = '';
+      try {
+        loadConfig({ TRUST_PROXY: value });
+      } catch (err) {
+        expect(err).toBeInstanceOf(ConfigError);
+        message = (err as Error).message;
+      }
+      expect(message, value).toContain('TRUST_PROXY: wartość true nie jest dozwolona');
+      expect(message).toContain('X-Forwarded-For');
+      expect(message).toContain('Podaj liczbę pośredników przed serwisem (TRUST_PROXY=1');
+      expect(message).toContain('albo adresy pośredników (np. TRUST_PROXY=10.0.0.5 lub 10.0.0.0/24)');
     }
   });
 });

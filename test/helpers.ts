@@ -38,7 +38,7 @@ export async function build(
     sessionIdleMinutes?: number;
     /** the public address; an https one makes the cookies Secure and `__Host-` named */
     baseUrl?: string;
-    trustProxy?: boolean | number | string[];
+    trustProxy?: false | number | string[];
     /** outgoing mail (e.g. `{ smtpUrl }` from test/notifications/smtp.ts); unset: files, no worker loop */
     mail?: Partial<MailConfig>;
     /**

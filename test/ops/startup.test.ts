@@ -93,6 +93,27 @@ describe('start-up failures: one Polish line, exit code 1', { timeout: 120_000 }
   });
 });
 
+describe('configuration refused at start-up', { timeout: 120_000 }, () => {
+  it('TRUST_PROXY=true: exit code 1, in Polish, naming the variable and what to give instead', async () => {
+    const dir = sharedTempDir();
+    const started = startServer({ DATABASE_URL: seededDatabase(dir), PORT: '0', TRUST_PROXY: 'true' });
+    children.push(started.child);
+    // a server that accepted the value would run until stopped: stop it, and let the assertions say why
+    const watch = setInterval(() => {
+      if (started.output().stdout.includes('Serwis działa')) started.child.kill('SIGTERM');
+    }, 50);
+    const run = await started.exited;
+    clearInterval(watch);
+    expect(run.code, run.stderr).toBe(1);
+    expect(run.stderr).toContain('Nieprawidłowa konfiguracja w zmiennych środowiskowych:');
+    expect(run.stderr).toContain('TRUST_PROXY: wartość true nie jest dozwolona');
+    expect(run.stderr).toContain('(TRUST_PROXY=1');
+    expect(run.stderr).toContain('adresy pośredników');
+    expect(run.stderr).not.toMatch(/\bat .+:\d+:\d+/);
+    expect(run.stdout).not.toContain('Serwis działa');
+  });
+});
+
 describe('a running server', { timeout: 120_000 }, () => {
   it('answers an over-long address with a Polish 431 page, not Node’s or Fastify’s JSON', async () => {
     const dir = sharedTempDir();
