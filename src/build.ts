@@ -2,6 +2,7 @@ import Fastify, { type FastifyServerOptions } from 'fastify';
 import app, { type AppOptions } from './app.js';
 import type { Config } from './config.js';
 import { clientErrorHandler, frameworkErrors } from './lib/errors.js';
+import { redactingLogger } from './lib/log.js';
 
 /** A hop count as the function Fastify makes of it (its types take no number): trust the nearest n hops. */
 function trustProxyOption(value: Config['trustProxy'] | undefined): FastifyServerOptions['trustProxy'] {
@@ -22,6 +23,8 @@ export async function buildServer(
     frameworkErrors,
     clientErrorHandler,
     ...server,
+    // subscription links carry their token in the query: the log must not hand out control of a subscription
+    logger: redactingLogger(server.logger),
   });
   await fastify.register(app, opts);
   await fastify.ready();

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { FastifyServerOptions } from 'fastify';
 import { buildServer } from '../src/build.js';
 import { importTorun2026 } from '../src/imports/seed.js';
 import type { MailConfig } from '../src/config.js';
@@ -46,19 +47,24 @@ export async function build(
      * tests written before the groups had members build on empty groups
      */
     groupMembers?: boolean;
+    /** Fastify's logger option, e.g. `{ level: 'trace', stream }` to read what the app logs */
+    logger?: FastifyServerOptions['logger'];
   } = {},
 ) {
   const databasePath = opts.databasePath ?? tempDatabasePath();
-  const app = await buildServer({
-    databasePath,
-    baseUrl: opts.baseUrl ?? 'http://127.0.0.1:3000',
-    viewCache: true,
-    passwordHashCost: 2 ** 10,
-    loginRateLimit: opts.loginRateLimit ?? 1000,
-    sessionIdleMinutes: opts.sessionIdleMinutes,
-    trustProxy: opts.trustProxy,
-    ...(opts.mail ? { mail: testMailConfig(databasePath, opts.mail) } : {}),
-  });
+  const app = await buildServer(
+    {
+      databasePath,
+      baseUrl: opts.baseUrl ?? 'http://127.0.0.1:3000',
+      viewCache: true,
+      passwordHashCost: 2 ** 10,
+      loginRateLimit: opts.loginRateLimit ?? 1000,
+      sessionIdleMinutes: opts.sessionIdleMinutes,
+      trustProxy: opts.trustProxy,
+      ...(opts.mail ? { mail: testMailConfig(databasePath, opts.mail) } : {}),
+    },
+    opts.logger === undefined ? {} : { logger: opts.logger },
+  );
   if (opts.seed ?? true) importTorun2026(app.database.db, { groupMembers: opts.groupMembers ?? false });
   return app;
 }

@@ -114,25 +114,29 @@ describe('configuration refused at start-up', { timeout: 120_000 }, () => {
   });
 });
 
+/** The port a server started with PORT=0 and LOG_LEVEL=info listens on: pino logs it. */
+function listeningPort(started: ReturnType<typeof startServer>) {
+  return new Promise<number>((resolve, reject) => {
+    const timer = setInterval(() => {
+      const m = /"msg":"Server listening at http:\/\/127\.0\.0\.1:(\d+)"/.exec(started.output().stdout);
+      if (m) {
+        clearInterval(timer);
+        resolve(Number(m[1]));
+      }
+    }, 50);
+    void started.exited.then((r) => {
+      clearInterval(timer);
+      reject(new Error(`server exited: ${r.stderr}`));
+    });
+  });
+}
+
 describe('a running server', { timeout: 120_000 }, () => {
   it('answers an over-long address with a Polish 431 page, not Node’s or Fastify’s JSON', async () => {
     const dir = sharedTempDir();
     const started = startServer({ DATABASE_URL: seededDatabase(dir), PORT: '0', LOG_LEVEL: 'info' });
     children.push(started.child);
-    // pino logs the address it listens on (LOG_LEVEL=info); PORT=0 picks a free port
-    const port = await new Promise<number>((resolve, reject) => {
-      const timer = setInterval(() => {
-        const m = /"msg":"Server listening at http:\/\/127\.0\.0\.1:(\d+)"/.exec(started.output().stdout);
-        if (m) {
-          clearInterval(timer);
-          resolve(Number(m[1]));
-        }
-      }, 50);
-      void started.exited.then((r) => {
-        clearInterval(timer);
-        reject(new Error(`server exited: ${r.stderr}`));
-      });
-    });
+    const port = await listeningPort(started);
     const ok = await fetch(`http://127.0.0.1:${port}/proposals/abc`);
     expect(ok.status).toBe(404);
     const res = await fetch(`http://127.0.0.1:${port}/?q=${'a'.repeat(20_000)}`);
@@ -144,5 +148,22 @@ describe('a running server', { timeout: 120_000 }, () => {
     expect(body).not.toMatch(/Request Header Fields Too Large|Exceeded/);
     started.child.kill('SIGTERM');
     expect((await started.exited).code).toBe(0);
+  });
+
+  it('logs every request at LOG_LEVEL=info without the tokens of subscription links', async () => {
+    const dir = sharedTempDir();
+    const started = startServer({ DATABASE_URL: seededDatabase(dir), PORT: '0', LOG_LEVEL: 'info' });
+    children.push(started.child);
+    const port = await listeningPort(started);
+    const secret = 'Tajny_token-z-linku-w-mailu-123';
+    for (const link of ['manage', 'confirm', 'unsubscribe']) {
+      expect((await fetch(`http://127.0.0.1:${port}/subscriptions/${link}?token=${secret}`)).status).toBe(404);
+    }
+    started.child.kill('SIGTERM');
+    const { stdout } = await started.exited;
+    expect(stdout).not.toContain(secret);
+    for (const link of ['manage', 'confirm', 'unsubscribe']) {
+      expect(stdout).toContain(`"url":"/subscriptions/${link}?token=[redacted]"`);
+    }
   });
 });
