@@ -8,7 +8,7 @@ import { proposalIdsForExport } from '../proposals/service.js';
 import { redirectRenamedUnit, withNotFound, withQueryParam } from '../proposals/routes.js';
 import type { MatchKind } from '../search/index.js';
 import { csvHead, csvRows, exportRecords } from './records.js';
-import { Slots, SlotsBusy } from './slots.js';
+import { Slots, SlotsBusy, shareKey } from './slots.js';
 
 const exportQuerySchema = listQuerySchema.omit({ page: true });
 
@@ -16,9 +16,10 @@ const exportQuerySchema = listQuerySchema.omit({ page: true });
 export const CHUNK_ROWS = 500;
 /** Exports up to this many rows are built whole and cached; bigger ones are streamed and never held. */
 export const CACHE_MAX_ROWS = 1000;
-/** Streamed exports sent at once, and how many more may wait for a turn. */
+/** Streamed exports sent at once, how many more may wait for a turn, and how many of those one address may hold. */
 const STREAMS_AT_ONCE = 2;
 const STREAMS_WAITING = 8;
+const STREAMS_PER_ADDRESS = 2;
 
 export type ExportOptions = {
   baseUrl: string;
@@ -56,13 +57,19 @@ async function* asBuffers(chunks: AsyncIterable<string>) {
   for await (const part of chunks) yield Buffer.from(part, 'utf8');
 }
 
-/** A small export whole (cacheable); a large one as a stream that never holds more than a chunk or two. */
-async function renderExport(db: Db, slots: Slots, format: Format, query: ListQuery, baseUrl: string) {
+type Slot = { slots: Slots; key: string; streaming: () => void };
+
+/**
+ * A small export whole (cacheable); a large one as a stream that never holds more than a chunk or two, sent in a
+ * slot shared fairly by address (`slot.key`).
+ */
+async function renderExport(db: Db, slot: Slot, format: Format, query: ListQuery, baseUrl: string) {
   // only ids are held for the whole export; an unknown consultation or unit is a 404 before any byte is sent
   const { consultation, ids, match } = withNotFound(() => proposalIdsForExport(db, query));
   const chunks = exportChunks(db, format, ids, consultation.slug, baseUrl, match);
   if (ids.length > CACHE_MAX_ROWS) {
-    const release = await slots.acquire();
+    slot.streaming();
+    const release = await slot.slots.acquire(slot.key);
     const stream = Readable.from(asBuffers(chunks), { objectMode: false, highWaterMark: 1 });
     stream.once('close', release); // sent, failed or abandoned by the client
     return stream;
@@ -75,7 +82,7 @@ async function renderExport(db: Db, slots: Slots, format: Format, query: ListQue
 const routes: FastifyPluginAsync<ExportOptions> = async (app, opts) => {
   const { db } = app.database;
   const perMinute = opts.rateLimit ?? 30;
-  const slots = new Slots(STREAMS_AT_ONCE, STREAMS_WAITING);
+  const slots = new Slots(STREAMS_AT_ONCE, STREAMS_WAITING, STREAMS_PER_ADDRESS);
 
   // open data: any web page (an NGO's site) may fetch it from the visitor's browser
   const openData: onRequestHookHandler = (_request, reply, done) => {
@@ -107,11 +114,19 @@ const routes: FastifyPluginAsync<ExportOptions> = async (app, opts) => {
         contentType,
         shared: true,
         vary: '', // the same bytes whatever the request's headers
-        render: () => renderExport(db, slots, format, query, opts.baseUrl),
+        render: (streaming) =>
+          renderExport(db, { slots, key: shareKey(request.ip), streaming }, format, query, opts.baseUrl),
       });
     } catch (err) {
       if (!(err instanceof SlotsBusy)) throw err;
       reply.header('Retry-After', '10');
+      if (err.reason === 'share') {
+        throw new HttpError(
+          429,
+          'Z tego adresu pobierany jest już duży eksport, a następny czeka na swoją kolej. ' +
+            'Poczekaj, aż się zakończą, i spróbuj ponownie.',
+        );
+      }
       throw new HttpError(503, 'Pełny eksport pobiera teraz wiele osób naraz. Spróbuj ponownie za kilka sekund.');
     }
   };

@@ -17,7 +17,12 @@ export type CachedResponseOptions = {
    */
   key: string;
   contentType: string;
-  render: () => Promise<RenderedBody> | RenderedBody;
+  /**
+   * Makes the body. A render that is going to return a stream calls `streaming()` as soon as it knows, before it
+   * waits for anything (an export slot): requests for the same key that arrived meanwhile then render their own
+   * instead of waiting behind it, since a stream belongs to one response.
+   */
+  render: (streaming: () => void) => Promise<RenderedBody> | RenderedBody;
   /**
    * The request headers the body depends on besides Accept-Encoding (default: the htmx headers and
    * the session cookie; '' for none).
@@ -138,6 +143,11 @@ export function negotiateEncoding(header: string | undefined): Encoding {
 }
 const negotiated = new Map<string, Encoding>();
 
+/** What a render in flight resolves to for the requests waiting on it once it said it will stream. */
+const STREAMING = Symbol('streaming');
+/** For a render nobody else waits on. */
+const notStreamed = () => {};
+
 function isStream(body: RenderedBody | Entry): body is Readable {
   return typeof body === 'object' && !Buffer.isBuffer(body) && typeof (body as Readable).pipe === 'function';
 }
@@ -209,7 +219,7 @@ export default fp<PageCacheOptions>(
     // ETags hold no hash of the body, so a 304 needs no render; a new process (new templates) gets new ones
     const boot = randomBytes(4).toString('hex');
     const cache = new Map<string, Entry>();
-    const inFlight = new Map<string, Promise<Entry | Readable>>();
+    const inFlight = new Map<string, Promise<Entry | Readable | typeof STREAMING>>();
     // the Vary header for each distinct `vary` option, built once
     const varyHeaders = new Map<string, string>();
     let cachedVersion = -1;
@@ -272,9 +282,14 @@ export default fp<PageCacheOptions>(
       return made;
     };
 
-    const produce = async (key: string, tag: string, options: CachedResponseOptions): Promise<Entry | Readable> => {
+    const produce = async (
+      key: string,
+      tag: string,
+      options: CachedResponseOptions,
+      streaming: () => void = notStreamed,
+    ): Promise<Entry | Readable> => {
       const version = cachedVersion;
-      const body = await options.render();
+      const body = await options.render(streaming);
       if (isStream(body)) return body;
       const buffer = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
       const entry: Entry = {
@@ -301,12 +316,30 @@ export default fp<PageCacheOptions>(
       if (pending) {
         const body = await pending;
         // a stream belongs to the request that asked first; this one renders its own
-        return isStream(body) ? produce(key, tag, options) : body;
+        return body === STREAMING || isStream(body) ? produce(key, tag, options) : body;
       }
-      const own = produce(key, tag, options);
-      inFlight.set(key, own);
-      const done = () => inFlight.delete(key);
-      own.then(done, done);
+      let flight: Promise<Entry | Readable | typeof STREAMING> | undefined;
+      let announce: ((value: typeof STREAMING) => void) | undefined;
+      let streamed = false;
+      // a later request may already have started the next flight for this key: leave that one
+      const land = () => {
+        if (flight && inFlight.get(key) === flight) inFlight.delete(key);
+      };
+      const own = produce(key, tag, options, () => {
+        streamed = true;
+        land();
+        announce?.(STREAMING);
+      });
+      // said so before it first waited: nobody can have joined it, and nobody should
+      if (streamed) return own;
+      const announced = new Promise<typeof STREAMING>((resolve) => {
+        announce = resolve;
+      });
+      flight = Promise.race([own, announced]);
+      // the requests that join it see its error; the request that started it sees it through `own`
+      flight.catch(() => {});
+      inFlight.set(key, flight);
+      own.then(land, land);
       return own;
     };
 
@@ -337,7 +370,7 @@ export default fp<PageCacheOptions>(
       // signed-in staff see their own header (and forms with their CSRF token): never shared
       if (request.user && !options.shared) {
         reply.header('Cache-Control', 'private, no-store');
-        return reply.type(options.contentType).send(await options.render());
+        return reply.type(options.contentType).send(await options.render(notStreamed));
       }
       const version = dataVersion();
       if (version !== cachedVersion) {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'csv-parse/sync';
 import { build, type App } from '../helpers.js';
+import { CACHE_MAX_ROWS } from '../../src/exports/routes.js';
 import { importConsultation } from './fixtures.js';
 
 let app: App;
@@ -89,6 +90,101 @@ describe('a large export', () => {
     const again = await get('/export/proposals.json?consultation=duza', { 'if-none-match': etag });
     expect(again.statusCode).toBe(304);
     expect(again.body).toBe('');
+  });
+});
+
+describe('large exports shared fairly by address', () => {
+  beforeAll(() => {
+    importConsultation(
+      app,
+      'udzialy',
+      'Konsultacje do udziałów',
+      Array.from({ length: CACHE_MAX_ROWS + 200 }, (_, i) => ({ title: `propozycja ${i + 1}` })),
+    );
+  });
+
+  it('a few addresses asking for many, and reading none, cannot keep anyone else out', async () => {
+    const url = '/export/proposals.json?consultation=udzialy';
+    type Asked = { address: string; res?: Awaited<ReturnType<App['inject']>>; consumed?: boolean };
+    const asked: Asked[] = [];
+    const served: string[] = []; // addresses, in the order their exports began
+    let onServed = () => {};
+    // the response arrives when the export begins; its body is a stream nobody reads yet, so the slot stays taken
+    const ask = (address: string) => {
+      const entry: Asked = { address };
+      asked.push(entry);
+      const done = app.inject({ method: 'GET', url, remoteAddress: address, payloadAsStream: true }).then((res) => {
+        entry.res = res;
+        if (res.statusCode === 200) served.push(address);
+        onServed();
+        return res;
+      });
+      return { entry, done };
+    };
+    const nextServed = (count: number) =>
+      new Promise<void>((resolve) => {
+        onServed = () => served.length >= count && resolve();
+        onServed();
+      });
+    const readAll = async (res: Awaited<ReturnType<App['inject']>>) => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of res.stream()) chunks.push(chunk as Buffer);
+      return Buffer.concat(chunks).toString('utf8');
+    };
+    /** Reads a running export to its end, which frees its slot; when none is running, waits for one to begin. */
+    const step = async () => {
+      const running = asked.find((a) => a.res?.statusCode === 200 && !a.consumed);
+      if (!running) return nextServed(served.length + 1);
+      running.consumed = true;
+      await readAll(running.res!);
+    };
+    // lets the requests sent so far reach the slots (the victim should come last; nothing below depends on it)
+    const turns = async () => {
+      for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve));
+    };
+
+    await get('/'); // the import bumped the data version: settle the cache first
+    // one address takes a slot early and asks again: its second export waits, the only one in flight for the URL
+    const early = host();
+    const attacks = [ask(early)];
+    await nextServed(1);
+    attacks.push(ask(early));
+    await turns();
+    // three more ask four times each
+    const flooders = [host(), host(), host()];
+    attacks.push(...flooders.flatMap((address) => [1, 2, 3, 4].map(() => ask(address))));
+    await nextServed(2); // both slots taken
+    await turns();
+    const attackers = [early, ...flooders];
+    const victim = ask(host());
+
+    // whatever the attackers were refused, the victim is not: it waits for a slot like everyone else
+    while (!victim.entry.res) await Promise.race([step(), victim.done]);
+    expect(victim.entry.res.statusCode).toBe(200);
+    // and it began before any attacker's second export: not after the early address's, which was in flight first
+    const before = served.slice(0, served.indexOf(victim.entry.address));
+    expect(new Set(before).size).toBe(before.length);
+    const rows = JSON.parse(await readAll(victim.entry.res)) as unknown[];
+    expect(rows).toHaveLength(CACHE_MAX_ROWS + 200);
+    victim.entry.consumed = true;
+
+    // each attacker address was refused beyond one export running and one waiting, in Polish
+    expect(attacks.filter(({ entry }) => entry.res?.statusCode === 429)).toHaveLength(6);
+    for (const { entry } of attacks) {
+      if (entry.res && entry.res.statusCode !== 200) {
+        expect(entry.res.statusCode).toBe(429);
+        expect(JSON.parse(await readAll(entry.res))).toEqual({
+          statusCode: 429,
+          error:
+            'Z tego adresu pobierany jest już duży eksport, a następny czeka na swoją kolej. ' +
+            'Poczekaj, aż się zakończą, i spróbuj ponownie.',
+        });
+      }
+    }
+    // the rest are served in turn as the running ones finish
+    while (asked.some((a) => !a.res || (a.res.statusCode === 200 && !a.consumed))) await step();
+    const servedPerAttacker = attackers.map((a) => served.filter((s) => s === a).length);
+    expect(servedPerAttacker).toEqual([2, 2, 2, 2]);
   });
 });
 
