@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
+import { addressGroup } from '../auth/throttle.js';
 import type { Db } from '../db/client.js';
 import { HttpError, parseOr } from '../lib/http.js';
 import { cacheKey } from '../plugins/page-cache.js';
@@ -8,7 +9,7 @@ import { proposalIdsForExport } from '../proposals/service.js';
 import { redirectRenamedUnit, withNotFound, withQueryParam } from '../proposals/routes.js';
 import type { MatchKind } from '../search/index.js';
 import { csvHead, csvRows, exportRecords } from './records.js';
-import { Slots, SlotsBusy, shareKey } from './slots.js';
+import { Slots, SlotsBusy } from './slots.js';
 
 const exportQuerySchema = listQuerySchema.omit({ page: true });
 
@@ -115,7 +116,7 @@ const routes: FastifyPluginAsync<ExportOptions> = async (app, opts) => {
         shared: true,
         vary: '', // the same bytes whatever the request's headers
         render: (streaming) =>
-          renderExport(db, { slots, key: shareKey(request.ip), streaming }, format, query, opts.baseUrl),
+          renderExport(db, { slots, key: addressGroup(request.ip), streaming }, format, query, opts.baseUrl),
       });
     } catch (err) {
       if (!(err instanceof SlotsBusy)) throw err;

@@ -1,5 +1,3 @@
-import { isIP } from 'node:net';
-
 /**
  * Thrown when a request cannot have a slot: `share` when its own key already has its share running and waiting,
  * `full` when every slot is taken and the queue holds nobody with more than their share.
@@ -112,25 +110,4 @@ export class Slots {
   get stats() {
     return { active: this.running, waiting: this.waiting.length, keys: this.shares.size };
   }
-}
-
-/**
- * The key a client's fair share is counted under: its IPv4 address, or the /64 network of an IPv6 address (one
- * subscriber's usual allocation, in which it may pick any address).
- */
-export function shareKey(ip: string): string {
-  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(ip);
-  if (mapped) return mapped[1]!;
-  const address = ip.split('%')[0]!;
-  if (isIP(address) !== 6) return ip;
-  const [head = '', tail = ''] = address.split('::');
-  // an embedded IPv4 address (`::ffff:…`, `64:ff9b::…`) stands for two groups
-  const groups = (part: string) => (part ? part.split(':').flatMap((g) => (g.includes('.') ? ['0', '0'] : [g])) : []);
-  const before = groups(head);
-  const after = groups(tail);
-  const all = [...before, ...Array<string>(8 - before.length - after.length).fill('0'), ...after];
-  return `${all
-    .slice(0, 4)
-    .map((g) => Number.parseInt(g, 16).toString(16))
-    .join(':')}::/64`;
 }

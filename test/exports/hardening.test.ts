@@ -186,6 +186,26 @@ describe('large exports shared fairly by address', () => {
     const servedPerAttacker = attackers.map((a) => served.filter((s) => s === a).length);
     expect(servedPerAttacker).toEqual([2, 2, 2, 2]);
   });
+  it('counts an IPv6 client’s whole /64 as one address', async () => {
+    const url = '/export/proposals.json?consultation=udzialy';
+    // inject sends a request only once something awaits it: `then` sends it now
+    const open = (remoteAddress: string) =>
+      app.inject({ method: 'GET', url, remoteAddress, payloadAsStream: true }).then((res) => res);
+    const running = await open('2001:db8:5:6::1'); // unread: keeps its slot
+    expect(running.statusCode).toBe(200);
+    const waiting = open('2001:db8:5:6::2');
+    const refused = await open('2001:db8:5:6:ffff:ffff:ffff:ffff');
+    expect(refused.statusCode).toBe(429);
+    // another network is not held back
+    const other = await open('2001:db8:5:7::1');
+    expect(other.statusCode).toBe(200);
+    const drain = async (res: Awaited<ReturnType<App['inject']>>) => {
+      for await (const chunk of res.stream()) expect(chunk).toBeDefined();
+    };
+    await drain(running); // frees the network's slot: its second export begins
+    expect((await waiting).statusCode).toBe(200);
+    await Promise.all([drain(await waiting), drain(other), drain(refused)]);
+  });
 });
 
 describe('open data for other web sites', () => {

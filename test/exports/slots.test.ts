@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Slots, SlotsBusy, shareKey } from '../../src/exports/slots.js';
+import { Slots, SlotsBusy } from '../../src/exports/slots.js';
 
 /** An acquire whose outcome can be read without awaiting it: a release function, a refusal, or still waiting. */
 function ask(slots: Slots, key: string) {
@@ -130,21 +130,5 @@ describe('Slots (large exports at once)', () => {
     // c, v and w had no turn yet: they go before a's and b's second requests
     expect(order.slice(2, 5).sort()).toEqual(['c', 'v', 'w']);
     expect(order.slice(5).sort()).toEqual(['a', 'b', 'c']);
-  });
-});
-
-describe('shareKey: whose share a request counts against', () => {
-  it('is the IPv4 address, also when written IPv4-mapped', () => {
-    expect(shareKey('198.51.100.7')).toBe('198.51.100.7');
-    expect(shareKey('::ffff:198.51.100.7')).toBe('198.51.100.7');
-  });
-
-  it('is the /64 network of an IPv6 address, however it is written', () => {
-    expect(shareKey('2001:db8:1:2::1')).toBe('2001:db8:1:2::/64');
-    expect(shareKey('2001:0db8:0001:0002:ffff:eeee:dddd:cccc')).toBe('2001:db8:1:2::/64');
-    expect(shareKey('2001:db8::1')).toBe('2001:db8:0:0::/64');
-    expect(shareKey('2001::5:6:7:8:9:a')).toBe('2001:0:5:6::/64');
-    expect(shareKey('2001:db8:1:2:3:4:192.0.2.1')).toBe('2001:db8:1:2::/64');
-    expect(shareKey('fe80::1%eth0')).toBe('fe80:0:0:0::/64');
   });
 });
