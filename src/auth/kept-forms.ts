@@ -45,6 +45,8 @@ const FORM_OF_ROUTE: Record<string, (params: Record<string, string>, body: KeptV
   '/proposals/:id/positions': (_params, body) =>
     typeof body.unitId === 'string' && ID_PATTERN.test(body.unitId) ? FORMS.position(Number(body.unitId)) : null,
   '/proposals/:id/decision': () => FORMS.decision,
+  '/proposals/:id/decision/preview': () => FORMS.decision,
+  '/proposals/:id/decision/edit': () => FORMS.decision,
   '/proposals/:id/notes': () => FORMS.note,
   '/proposals/:id/status': () => FORMS.status,
   '/proposals/:id/duplicate': () => FORMS.duplicate,
