@@ -4,8 +4,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Db, DbOrTx } from '../db/client.js';
 import { keptForms, proposals } from '../db/schema/index.js';
 import { ID_PATTERN } from '../lib/forms.js';
-import { FORMS } from '../staff/forms.js';
-import { assignedUnitIds } from '../staff/queries.js';
+import { assignedUnitIds } from '../triage/queries.js';
+import { FORMS } from '../workbench/ids.js';
 import { type Actor, canAddNote, canManage, canViewProposalAsStaff, canWritePosition } from './policy.js';
 import { clearCookie, cookieName, readCookie } from './cookies.js';
 

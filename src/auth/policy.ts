@@ -14,6 +14,11 @@ export function canViewStaffPages(actor: Actor): boolean {
   return actor !== null;
 }
 
+/** "Postęp konsultacji" and the queue: the RDPP (reviewers) and the office; unit staff have their own list. */
+export function canViewProgress(actor: Actor): boolean {
+  return actor?.role === 'reviewer' || actor?.role === 'admin';
+}
+
 /** Triage, decisions, accounts, the unit directory: the dialogue office only. */
 export function canManage(actor: Actor): boolean {
   return actor?.role === 'admin';

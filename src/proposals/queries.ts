@@ -692,6 +692,16 @@ export function duplicateOriginalsFor(db: DbOrTx, proposalIds: number[]): Map<nu
   return out;
 }
 
+/** The proposal a duplicate points to. */
+export function duplicateOriginal(db: DbOrTx, duplicateOfId: number | null) {
+  if (!duplicateOfId) return undefined;
+  return db
+    .select({ id: proposals.id, lp: proposals.lp, title: proposals.title })
+    .from(proposals)
+    .where(eq(proposals.id, duplicateOfId))
+    .get();
+}
+
 /** Proposals currently merged into this one as its duplicates. */
 export function duplicatesOf(db: DbOrTx, proposalId: number) {
   return db

@@ -2,6 +2,7 @@ import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import type { Db } from '../db/client.js';
 import { HttpError, parseOr, queryString, wantsFragment } from '../lib/http.js';
 import {
+  duplicateOriginal,
   duplicatesOf,
   getProposal,
   groupsOfUnit,
@@ -16,7 +17,6 @@ import { listEvents } from '../events/queries.js';
 import { publicHistory } from '../events/present.js';
 import { currentDecision } from '../decisions/service.js';
 import { OUTCOME_LABELS } from '../workflow/workflow.js';
-import { duplicateOriginal } from '../staff/queries.js';
 import { cacheKey } from '../plugins/page-cache.js';
 import { todayInWarsaw } from '../lib/dates.js';
 import progressRoutes from '../progress/routes.js';

@@ -1,27 +1,20 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { z } from 'zod';
-import { requireStaff, requireAdmin } from '../auth/guards.js';
+import { requireProgressReader, requireStaff } from '../auth/guards.js';
+import { canManage } from '../auth/policy.js';
 import { todayInWarsaw } from '../lib/dates.js';
+import { plural } from '../lib/errors.js';
 import { asArray } from '../lib/forms.js';
-import { HttpError, parseOr, wantsFragment } from '../lib/http.js';
-import { listUnits } from '../proposals/queries.js';
-import { idParamSchema } from '../proposals/schema.js';
+import { HttpError, parseOr, queryString } from '../lib/http.js';
+import { renderProgress } from '../progress/staff-page.js';
+import { findUnitBySlug, listUnits, unitsForProposals } from '../proposals/queries.js';
 import { compareForUnit, isOverdue } from '../workflow/workflow.js';
-import { renderUnitPicker } from './assign-form.js';
-import { EVENTS_ID, eventsFragment, loadStaffProposal, renderStaffProposal } from './page.js';
-import progressRoutes, { renderProgress } from './progress-routes.js';
-import confirmationRoutes from './confirmation-routes.js';
-import { proposalsForUnits } from './queries.js';
-import rdppRoutes from '../rdpp/routes.js';
+import { proposalsForUnits, queue } from './queries.js';
+import { queueQuerySchema } from './schema.js';
 
+/** The staff home ("Postęp konsultacji" for the office and the RDPP, "our proposals" for unit staff) and the queue. */
 const routes: FastifyPluginAsync = async (app) => {
   const { db } = app.database;
-  // registered here rather than in app.ts: the progress page, its lists and exports, and the RDPP's opinion
-  await app.register(progressRoutes);
-  await app.register(rdppRoutes);
-  await app.register(confirmationRoutes);
 
-  // Staff home: "Postęp konsultacji" for the office and the RDPP, "our proposals" for unit staff.
   app.get('/staff', { preHandler: requireStaff }, async (request, reply) => {
     const user = request.user!;
     const today = todayInWarsaw();
@@ -41,38 +34,49 @@ const routes: FastifyPluginAsync = async (app) => {
     return renderProgress(app, request, reply);
   });
 
-  app.get('/staff/proposals/:id', { preHandler: requireStaff }, async (request, reply) => {
-    const { id } = parseOr(idParamSchema, request.params, 404);
-    reply.header('Vary', 'HX-Request, HX-Target');
-    if (wantsFragment(request, EVENTS_ID)) {
-      return reply
-        .type('text/html; charset=utf-8')
-        .send(await app.view('staff/_events.njk', await eventsFragment(app, request, reply, id)));
-    }
-    return renderStaffProposal(app, request, reply, id);
-  });
-
-  // Resolving unit groups into the member units the admin means.
-  const pickQuery = z.object({
-    unitIds: z.array(z.coerce.number().int().min(1)).max(50).default([]),
-    dueDate: z.string().max(10).default(''),
-    leadUnitId: z.string().max(12).default(''),
-    version: z.coerce.number().int().min(1),
-  });
-  app.get('/staff/proposals/:id/assignments/new', { preHandler: requireAdmin }, async (request, reply) => {
-    const { id } = parseOr(idParamSchema, request.params, 404);
-    const raw = request.query as Record<string, unknown>;
-    const query = parseOr(pickQuery, { ...raw, unitIds: asArray(raw.unitIds) });
-    loadStaffProposal(app, request, id);
-    const known = new Set(listUnits(db).map((u) => u.id));
-    if (query.unitIds.some((u) => !known.has(u)))
-      throw new HttpError(400, 'Wybrano jednostkę, której nie ma w katalogu.');
-    return renderUnitPicker(app, request, reply, id, {
-      unitIds: query.unitIds,
-      version: String(query.version),
-      dueDate: query.dueDate,
-      leadUnitId: query.leadUnitId,
-    });
+  // the office's and the RDPP's to-do queue (the staff home before "Postęp konsultacji"); for the office, the new
+  // proposals are a form: tick some (or all of a filter) and review them for assignment in bulk
+  app.get('/staff/queue', { preHandler: requireProgressReader }, async (request, reply) => {
+    const raw = (request.query ?? {}) as Record<string, unknown>;
+    const query = parseOr(queueQuerySchema, { ...raw, proposalIds: asArray(raw.proposalIds) });
+    const today = todayInWarsaw();
+    const q = queue(db, today);
+    const manage = canManage(request.user);
+    const source = unitsForProposals(
+      db,
+      q.newOnes.map((p) => p.id),
+    );
+    const unit = query.unit ? findUnitBySlug(db, query.unit) : undefined;
+    if (query.unit && !unit) throw new HttpError(404, 'Nie ma takiej jednostki w katalogu.');
+    const withUnits = q.newOnes.map((p) => ({ ...p, sourceUnits: source.get(p.id) ?? [] }));
+    const shown = withUnits.filter(
+      (p) =>
+        (query.table === undefined || p.tableNumber === query.table) &&
+        (!unit || p.sourceUnits.some((u) => u.id === unit.id)),
+    );
+    const selected = new Set(query.zaznacz === 'wszystkie' ? shown.map((p) => p.id) : query.proposalIds);
+    const filterUnits = new Map(withUnits.flatMap((p) => p.sourceUnits).map((u) => [u.id, u]));
+    const filter = { table: query.table, unit: query.unit };
+    const page = {
+      ...(await app.pageContext(request, reply)),
+      nav: 'staff',
+      q: { ...q, newOnes: shown },
+      newTotal: q.newOnes.length,
+      canManage: manage,
+      today,
+      filter,
+      filtered: query.table !== undefined || unit !== undefined,
+      filterTables: [...new Set(withUnits.map((p) => p.tableNumber).filter((n) => n !== null))].sort((a, b) => a - b),
+      filterUnits: [...filterUnits.values()].sort((a, b) => a.name.localeCompare(b.name, 'pl')),
+      selected: [...selected],
+      selectAllUrl: `/staff/queue${queryString({ ...filter, zaznacz: 'wszystkie' })}#nowe`,
+      selectNoneUrl: `/staff/queue${queryString(filter)}#nowe`,
+      assigned: query.przekazano
+        ? `Przekazano ${query.przekazano} ${plural(query.przekazano, 'propozycję', 'propozycje', 'propozycji')} do jednostek.`
+        : null,
+      nothingSelected: query.blad === 'nic-nie-zaznaczono',
+    };
+    return reply.type('text/html; charset=utf-8').send(await app.view('staff/queue.njk', page));
   });
 };
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findKeptForm, KEPT_COOKIE, LAST_USER_COOKIE, pruneKeptForms } from '../../src/auth/kept-forms.js';
 import { todayInWarsaw } from '../../src/lib/dates.js';
-import { FORMS } from '../../src/staff/forms.js';
+import { FORMS } from '../../src/workbench/ids.js';
 import {
   Agent,
   build,

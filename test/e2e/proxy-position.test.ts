@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { todayInWarsaw } from '../../src/lib/dates.js';
 import { publishDecision, submittedPositions } from '../../src/decisions/service.js';
-import { FORMS } from '../../src/staff/forms.js';
+import { FORMS } from '../../src/workbench/ids.js';
 import { Agent, build, createUser, idOfLp, TEST_PASSWORD, type App, unitIdByName } from '../helpers.js';
 import { axePage, formatViolations, launchBrowser, newContext, runAxe, skipBrowserTests } from './browser.js';
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { todayInWarsaw } from '../../src/lib/dates.js';
-import { FORMS } from '../../src/staff/forms.js';
+import { FORMS } from '../../src/workbench/ids.js';
 import { Agent, build, createUser, idOfLp, type App, unitIdByName, workflowSnapshot } from '../helpers.js';
 
 /**

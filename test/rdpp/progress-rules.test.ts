@@ -11,7 +11,7 @@ import {
   type ProgressProposal,
   sortRows,
   unitStats,
-} from '../../src/staff/progress.js';
+} from '../../src/progress/figures.js';
 
 const TODAY = '2026-11-26';
 const proposal = (id: number, status: ProgressProposal['status'], outcome: ProgressProposal['outcome'] = null) => ({

@@ -3,8 +3,8 @@ import { ImportError, parseUnitFile } from '../../src/imports/format.js';
 import { importTorun2026 } from '../../src/imports/seed.js';
 import { todayInWarsaw } from '../../src/lib/dates.js';
 import { addWorkingDays } from '../../src/lib/working-days.js';
-import { NO_ACCOUNT_WARNING } from '../../src/staff/assign-form.js';
-import { SUCCESS } from '../../src/staff/forms.js';
+import { NO_ACCOUNT_WARNING } from '../../src/workbench/sections/assign.js';
+import { SUCCESS } from '../../src/workbench/ids.js';
 import { Agent, build, createUser, idOfLp, type App, unitIdByName } from '../helpers.js';
 
 const BDIM = 'Biuro Dialogu i Innowacji Miejskich';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SECTIONS, SUCCESS, successUrl } from '../../src/staff/forms.js';
+import { SECTIONS, SUCCESS, successUrl } from '../../src/workbench/ids.js';
 import { todayInWarsaw } from '../../src/lib/dates.js';
 import { Agent, build, createUser, idOfLp, type App, unitIdByName } from '../helpers.js';
 

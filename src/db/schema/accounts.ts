@@ -64,7 +64,7 @@ export const keptForms = sqliteTable(
     userId: integer('user_id').references(() => users.id, { onDelete: 'cascade' }),
     /** the proposal whose staff page holds the form */
     proposalId: integer('proposal_id').notNull(),
-    /** the form's id on that page (FORMS in src/staff/forms.ts) */
+    /** the form's id on that page (FORMS in src/workbench/ids.ts) */
     formId: text('form_id').notNull(),
     /** the submitted fields as JSON, without the CSRF token */
     fields: text('fields').notNull(),

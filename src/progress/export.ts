@@ -1,7 +1,7 @@
 import ExcelJS from 'exceljs';
 import { stringify } from 'csv-stringify/sync';
 import { neutralizeFormula } from '../exports/records.js';
-import { formatNumber, type OutcomeRow, type TableStats, type UnitStats } from './progress.js';
+import { formatNumber, type OutcomeRow, type TableStats, type UnitStats } from './figures.js';
 
 /** One exported table: its sheet name, column headers and rows (numbers stay numbers, null is empty). */
 export type Sheet = {

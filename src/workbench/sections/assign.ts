@@ -1,12 +1,12 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { DbOrTx } from '../db/client.js';
-import { todayInWarsaw } from '../lib/dates.js';
-import { asArray, type FieldErrors } from '../lib/forms.js';
-import { addWorkingDays } from '../lib/working-days.js';
-import { listUnits, membersOfGroup, unitsForProposals } from '../proposals/queries.js';
-import { officeUnitId } from '../positions/service.js';
-import { loadStaffProposal } from './page.js';
-import { assignmentsWithPositions, unitIdsWithActiveAccount } from './queries.js';
+import type { DbOrTx } from '../../db/client.js';
+import { todayInWarsaw } from '../../lib/dates.js';
+import { asArray, type FieldErrors } from '../../lib/forms.js';
+import { addWorkingDays } from '../../lib/working-days.js';
+import { officeUnitId } from '../../positions/service.js';
+import { listUnits, membersOfGroup, unitsForProposals } from '../../proposals/queries.js';
+import { assignmentsWithPositions, unitIdsWithActiveAccount } from '../../triage/queries.js';
+import { loadStaffProposal } from '../access.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -129,7 +129,7 @@ export async function renderUnitPicker(
   statusCode = 200,
 ) {
   const { db } = app.database;
-  const { proposal } = loadStaffProposal(app, request, proposalId);
+  const { proposal } = loadStaffProposal(db, request.user, proposalId);
   const { all, concrete, assigned, assignedIds, currentLead, noAccount } = context(db, proposalId);
   const byId = new Map(all.map((u) => [u.id, u]));
   const groupIds = state.groupIds ?? state.unitIds.filter((id) => byId.get(id)?.kind === 'grupa');

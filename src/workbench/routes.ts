@@ -1,20 +1,26 @@
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { requireAdmin } from '../auth/guards.js';
+import { z } from 'zod';
+import { requireAdmin, requireStaff } from '../auth/guards.js';
+import { asArray } from '../lib/forms.js';
 import { HttpError, parseOr, wantsFragment } from '../lib/http.js';
+import { duplicateOriginal, listUnits } from '../proposals/queries.js';
 import { idParamSchema } from '../proposals/schema.js';
+import { assignmentsWithPositions } from '../triage/queries.js';
 import { assignmentParamsSchema } from '../triage/schema.js';
 import { isOpen } from '../workflow/workflow.js';
-import { SECTIONS } from './forms.js';
-import { loadStaffProposal } from './page.js';
-import { assignmentsWithPositions, duplicateOriginal } from './queries.js';
+import { loadStaffProposal } from './access.js';
+import { CONFIRM_TARGET_ID, EVENTS_ID, SECTIONS } from './ids.js';
+import { renderStaffProposal } from './page.js';
+import { renderUnitPicker } from './sections/assign.js';
+import { sendEventsFragment } from './sections/events.js';
 
 /**
- * Confirmation pages for destructive actions on the staff proposal page. Without JavaScript the
- * button is a link to a page asking the question; with htmx the same fragment is fetched into the
- * page's <dialog> (HX-Target = CONFIRM_TARGET_ID). "Tak" posts, with CSRF and the version, to the
- * action's existing route, which stays the only place that changes anything.
+ * What the staff page of one proposal shows (GET): the page, its timeline fragment, the group picker, and the
+ * confirmations of destructive actions. Without JavaScript a removal's button is a link to a page asking the
+ * question; with htmx the same fragment is fetched into the page's <dialog> (HX-Target = CONFIRM_TARGET_ID).
+ * "Tak" posts, with CSRF and the version, to the action's own form (src/workbench/forms.ts), which stays the
+ * only place that changes anything.
  */
-export const CONFIRM_TARGET_ID = 'potwierdzenie-tresc';
 
 type Confirmation = {
   title: string;
@@ -45,12 +51,43 @@ const NOT_OPEN = 'Tę zmianę można wprowadzić tylko przed publikacją decyzji
 const routes: FastifyPluginAsync = async (app) => {
   const { db } = app.database;
 
+  app.get('/staff/proposals/:id', { preHandler: requireStaff }, async (request, reply) => {
+    const { id } = parseOr(idParamSchema, request.params, 404);
+    reply.header('Vary', 'HX-Request, HX-Target');
+    if (wantsFragment(request, EVENTS_ID))
+      return sendEventsFragment(app, request, reply, loadStaffProposal(db, request.user, id));
+    return renderStaffProposal(app, request, reply, id);
+  });
+
+  // Resolving unit groups into the member units the admin means.
+  const pickQuery = z.object({
+    unitIds: z.array(z.coerce.number().int().min(1)).max(50).default([]),
+    dueDate: z.string().max(10).default(''),
+    leadUnitId: z.string().max(12).default(''),
+    version: z.coerce.number().int().min(1),
+  });
+  app.get('/staff/proposals/:id/assignments/new', { preHandler: requireAdmin }, async (request, reply) => {
+    const { id } = parseOr(idParamSchema, request.params, 404);
+    const raw = request.query as Record<string, unknown>;
+    const query = parseOr(pickQuery, { ...raw, unitIds: asArray(raw.unitIds) });
+    loadStaffProposal(db, request.user, id);
+    const known = new Set(listUnits(db).map((u) => u.id));
+    if (query.unitIds.some((u) => !known.has(u)))
+      throw new HttpError(400, 'Wybrano jednostkę, której nie ma w katalogu.');
+    return renderUnitPicker(app, request, reply, id, {
+      unitIds: query.unitIds,
+      version: String(query.version),
+      dueDate: query.dueDate,
+      leadUnitId: query.leadUnitId,
+    });
+  });
+
   app.get(
     '/staff/proposals/:id/assignments/:assignmentId/removal',
     { preHandler: requireAdmin },
     async (request, reply) => {
       const { id, assignmentId } = parseOr(assignmentParamsSchema, request.params, 404);
-      const { proposal } = loadStaffProposal(app, request, id);
+      const { proposal } = loadStaffProposal(db, request.user, id);
       const all = assignmentsWithPositions(db, id);
       const a = all.find((x) => x.id === assignmentId);
       if (!a) throw new HttpError(404, 'Tego przekazania już nie ma.');
@@ -78,7 +115,7 @@ const routes: FastifyPluginAsync = async (app) => {
 
   app.get('/staff/proposals/:id/duplicate/removal', { preHandler: requireAdmin }, async (request, reply) => {
     const { id } = parseOr(idParamSchema, request.params, 404);
-    const { proposal } = loadStaffProposal(app, request, id);
+    const { proposal } = loadStaffProposal(db, request.user, id);
     if (proposal.status !== 'duplikat') throw new HttpError(409, 'Ta propozycja nie jest oznaczona jako duplikat.');
     const original = duplicateOriginal(db, proposal.duplicateOfId);
     const of = original ? ` LP ${original.lp}` : '';

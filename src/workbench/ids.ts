@@ -3,6 +3,15 @@
  * codes and anchors, and the templates read the same ids, messages and section ids from here.
  */
 
+/** The timeline-and-note-form fragment's element id (its htmx target). */
+export const EVENTS_ID = 'zdarzenia';
+
+/**
+ * The element of the page's <dialog> a removal's confirmation is fetched into (its htmx target); without
+ * JavaScript the same confirmation is a page of its own.
+ */
+export const CONFIRM_TARGET_ID = 'potwierdzenie-tresc';
+
 /** Section ids of the staff proposal page (the `id` of each section's heading, the redirect anchor). */
 export const SECTIONS = {
   assignments: 'przekazania',

@@ -1,15 +1,25 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { requireAdmin, requireStaff } from '../auth/guards.js';
 import { canAddNote } from '../auth/policy.js';
-import { asArray, fieldErrors } from '../lib/forms.js';
-import { HttpError, parseOr, wantsFragment } from '../lib/http.js';
-import { idParamSchema } from '../proposals/schema.js';
 import type { ProposalStatus } from '../db/schema/proposals.js';
-import { isOpen, manualTargets } from '../workflow/workflow.js';
+import { decisionSchema } from '../decisions/schema.js';
+import { DECISION_NOT_READY, previewDecision, publishDecision } from '../decisions/service.js';
+import { asArray, fieldErrors, singleError } from '../lib/forms.js';
+import { HttpError, parseOr, wantsFragment } from '../lib/http.js';
+import { positionSchema } from '../positions/schema.js';
+import { POSITIONS_CLOSED, savePosition } from '../positions/service.js';
 import { listUnits } from '../proposals/queries.js';
-import { FORMS, successUrl } from '../staff/forms.js';
-import { anyWithoutAccount, renderUnitPicker } from '../staff/assign-form.js';
-import { EVENTS_ID, eventsFragment, loadStaffProposal, renderStaffProposal, runProposalForm } from '../staff/page.js';
+import { idParamSchema } from '../proposals/schema.js';
+import { ConflictError, ForbiddenError, NotFoundError, RuleError } from '../workflow/errors.js';
+import { isOpen, manualTargets } from '../workflow/workflow.js';
+import { loadStaffProposal } from './access.js';
+import { EVENTS_ID, FORMS, successUrl } from './ids.js';
+import { renderStaffProposal } from './page.js';
+import { runProposalForm } from './run-form.js';
+import { anyWithoutAccount, renderUnitPicker } from './sections/assign.js';
+import { decisionBody, sendPreview } from './sections/decision.js';
+import { sendEventsFragment } from './sections/events.js';
+import { sendDraftState, unitIdOf } from './sections/positions.js';
 import {
   assignmentParamsSchema,
   assignSchema,
@@ -20,7 +30,7 @@ import {
   removeAssignmentSchema,
   statusSchema,
   unduplicateSchema,
-} from './schema.js';
+} from '../triage/schema.js';
 import {
   addNote,
   assignUnits,
@@ -30,7 +40,9 @@ import {
   markDuplicate,
   removeAssignment,
   unmarkDuplicate,
-} from './service.js';
+} from '../triage/service.js';
+
+/** Every form of the staff page of one proposal: each POST /proposals/:id/* it sends. */
 
 const openOnly = (p: { status: ProposalStatus }) =>
   isOpen(p.status)
@@ -54,7 +66,7 @@ const routes: FastifyPluginAsync = async (app) => {
         .map((u) => u.id),
     );
     if (raw.unitIds.some((u) => groupIds.has(Number(u)))) {
-      loadStaffProposal(app, request, id);
+      loadStaffProposal(db, request.user, id);
       const q = new URLSearchParams();
       for (const u of raw.unitIds) q.append('unitIds', String(u));
       for (const k of ['dueDate', 'leadUnitId', 'version'] as const)
@@ -176,25 +188,22 @@ const routes: FastifyPluginAsync = async (app) => {
   // Internal notes: with htmx the timeline fragment comes back; without JS, the page.
   app.post('/proposals/:id/notes', { preHandler: requireStaff }, async (request, reply) => {
     const { id } = parseOr(idParamSchema, request.params, 404);
-    const { assigned } = loadStaffProposal(app, request, id);
-    if (!canAddNote(request.user, assigned)) throw new HttpError(403, 'Nie możesz dodawać notatek do tej propozycji.');
+    const access = loadStaffProposal(db, request.user, id);
+    if (!canAddNote(request.user, access.assigned))
+      throw new HttpError(403, 'Nie możesz dodawać notatek do tej propozycji.');
     const parsed = noteSchema.safeParse(body(request.body));
     const fragment = wantsFragment(request, EVENTS_ID);
     if (!parsed.success) {
       const errors = fieldErrors(parsed.error);
-      if (fragment) {
-        const model = await eventsFragment(app, request, reply, id);
-        return reply
-          .code(422)
-          .type('text/html; charset=utf-8')
-          .send(
-            await app.view('staff/_events.njk', {
-              ...model,
-              noteFormError: errors.byField.text,
-              noteValue: body(request.body).text,
-            }),
-          );
-      }
+      if (fragment)
+        return sendEventsFragment(
+          app,
+          request,
+          reply,
+          access,
+          { error: errors.byField.text, value: body(request.body).text },
+          422,
+        );
       return renderStaffProposal(
         app,
         request,
@@ -205,11 +214,98 @@ const routes: FastifyPluginAsync = async (app) => {
       );
     }
     addNote(db, id, parsed.data.text, request.user!.id);
-    if (fragment)
-      return reply
-        .type('text/html; charset=utf-8')
-        .send(await app.view('staff/_events.njk', await eventsFragment(app, request, reply, id)));
+    if (fragment) return sendEventsFragment(app, request, reply, access);
     return reply.redirect(successUrl(id, 'notatka'), 303);
+  });
+
+  app.post('/proposals/:id/positions', { preHandler: requireStaff }, async (request, reply) => {
+    const { id } = parseOr(idParamSchema, request.params, 404);
+    if (request.user!.role === 'reviewer')
+      throw new HttpError(403, 'Stanowiska piszą jednostki, do których przekazano propozycję, i Biuro Dialogu.');
+    const unitId = unitIdOf(body(request.body));
+    reply.header('Vary', 'HX-Request, HX-Target');
+    if (wantsFragment(request, FORMS.positionDraftState(unitId))) {
+      // the autosave of a draft: saved like "Zapisz szkic", answered with the card's draft-state line
+      const raw = body(request.body);
+      const { proposal } = loadStaffProposal(db, request.user, id);
+      if (raw.action !== 'draft') throw new HttpError(400, 'Automatycznie zapisuje się tylko szkic stanowiska.');
+      if (!isOpen(proposal.status)) return sendDraftState(app, reply, unitId, 422, { error: POSITIONS_CLOSED });
+      const parsed = positionSchema.safeParse(raw);
+      if (!parsed.success)
+        return sendDraftState(app, reply, unitId, 422, {
+          error: parsed.error.issues[0]?.message ?? 'Nieprawidłowe dane.',
+        });
+      const now = new Date();
+      try {
+        const saved = savePosition(db, id, parsed.data, request.user!, now);
+        return sendDraftState(app, reply, unitId, 200, { savedAt: now.toISOString(), version: saved.version });
+      } catch (err) {
+        if (err instanceof ConflictError || err instanceof RuleError)
+          return sendDraftState(app, reply, unitId, 422, { error: err.message });
+        if (err instanceof NotFoundError) throw new HttpError(404, err.message);
+        if (err instanceof ForbiddenError) throw new HttpError(403, err.message);
+        throw err;
+      }
+    }
+    return runProposalForm(app, request, reply, {
+      id,
+      form: FORMS.position(unitId),
+      schema: positionSchema,
+      ok: 'stanowisko',
+      precondition: (p) => (isOpen(p.status) ? null : POSITIONS_CLOSED),
+      run: (input) => {
+        const saved = savePosition(db, id, input, request.user!);
+        if (!saved.submitted) return 'szkic';
+        return saved.onBehalf ? 'stanowisko-wpisane' : 'stanowisko';
+      },
+    });
+  });
+
+  app.post('/proposals/:id/decision', { preHandler: requireAdmin }, async (request, reply) => {
+    const { id } = parseOr(idParamSchema, request.params, 404);
+    return runProposalForm(app, request, reply, {
+      id,
+      form: FORMS.decision,
+      schema: decisionSchema,
+      body: decisionBody(body(request.body)),
+      ok: 'decyzja',
+      precondition: (p) => (p.status === 'stanowiska-zebrane' ? null : DECISION_NOT_READY),
+      run: (input) => publishDecision(db, id, input, request.user!.id),
+    });
+  });
+
+  // "Sprawdź przed publikacją": the same checks as publishing, the public page's markup, nothing saved.
+  app.post('/proposals/:id/decision/preview', { preHandler: requireAdmin }, async (request, reply) => {
+    const { id } = parseOr(idParamSchema, request.params, 404);
+    const raw = decisionBody(body(request.body));
+    const values = Object.fromEntries(Object.entries(raw).filter(([k]) => k !== '_csrf'));
+    const { proposal } = loadStaffProposal(db, request.user, id);
+    const refuse = (errors: ReturnType<typeof singleError>, status: number) =>
+      renderStaffProposal(app, request, reply, id, { form: FORMS.decision, errors, values }, status);
+    if (proposal.status !== 'stanowiska-zebrane') return refuse(singleError('form', DECISION_NOT_READY), 422);
+    const parsed = decisionSchema.safeParse(raw);
+    if (!parsed.success) return refuse(fieldErrors(parsed.error), 422);
+    let preview: ReturnType<typeof previewDecision>;
+    try {
+      preview = previewDecision(db, proposal, parsed.data);
+    } catch (err) {
+      if (err instanceof ConflictError) return refuse(singleError('form', err.message), 409);
+      if (err instanceof RuleError) return refuse(singleError(err.field, err.message), 422);
+      throw err;
+    }
+    return sendPreview(app, request, reply, proposal, preview, parsed.data);
+  });
+
+  // "Wróć do edycji" from the preview: the staff page with the decision form holding the values sent back.
+  app.post('/proposals/:id/decision/edit', { preHandler: requireAdmin }, async (request, reply) => {
+    const { id } = parseOr(idParamSchema, request.params, 404);
+    const raw = decisionBody(body(request.body));
+    const values = Object.fromEntries(Object.entries(raw).filter(([k]) => k !== '_csrf'));
+    return renderStaffProposal(app, request, reply, id, {
+      form: FORMS.decision,
+      errors: { summary: [], byField: {} },
+      values,
+    });
   });
 };
 
