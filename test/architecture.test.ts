@@ -40,8 +40,6 @@ const ALLOWED: Record<string, string> = {
   // a route helper imported from another feature's routes (review §6 small example 1: withNotFound goes)
   'src/exports/routes.ts -> src/proposals/routes.ts': 'withNotFound',
   'src/units/routes.ts -> src/proposals/routes.ts': 'withNotFound',
-  // the hand-written table of the staff page's kept forms
-  'src/auth/kept-forms.ts -> src/workbench/ids.ts': 'FORMS',
 };
 
 type Import = { from: string; to: string; typeOnly: boolean };

@@ -4,9 +4,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Db, DbOrTx } from '../db/client.js';
 import { keptForms, proposals } from '../db/schema/index.js';
 import { ID_PATTERN } from '../lib/forms.js';
-import { assignedUnitIds } from '../triage/queries.js';
-import { FORMS } from '../workbench/ids.js';
-import { type Actor, canAddNote, canManage, canViewProposalAsStaff, canWritePosition } from './policy.js';
+import type { Actor } from './policy.js';
 import { clearCookie, cookieName, readCookie } from './cookies.js';
 
 /**
@@ -15,6 +13,9 @@ import { clearCookie, cookieName, readCookie } from './cookies.js';
  * day, the browser gets the random key in a cookie, and once the same person has logged in again the
  * form's page shows the fields filled in as they were sent – not submitted: they send it again, with
  * a fresh CSRF token.
+ *
+ * Which forms are kept is declared on their routes (route config `keptForm`, beside `csrf`): this
+ * module is the store, its cookies and its answers, and knows no form.
  */
 
 /** The browser's key to its kept form (random, httpOnly; the database keeps only its hash). */
@@ -40,37 +41,49 @@ export const KEPT_MESSAGES = {
 export type KeptForm = typeof keptForms.$inferSelect;
 export type KeptValues = Record<string, string | string[]>;
 
-/** The staff proposal page's forms, by the route each one posts to (Fastify's route pattern). */
-const FORM_OF_ROUTE: Record<string, (params: Record<string, string>, body: KeptValues) => string | null> = {
-  '/proposals/:id/positions': (_params, body) =>
-    typeof body.unitId === 'string' && ID_PATTERN.test(body.unitId) ? FORMS.position(Number(body.unitId)) : null,
-  '/proposals/:id/decision': () => FORMS.decision,
-  '/proposals/:id/decision/preview': () => FORMS.decision,
-  '/proposals/:id/decision/edit': () => FORMS.decision,
-  '/proposals/:id/notes': () => FORMS.note,
-  '/proposals/:id/status': () => FORMS.status,
-  '/proposals/:id/duplicate': () => FORMS.duplicate,
-  '/proposals/:id/corrections': () => FORMS.correction,
-  '/proposals/:id/assignments': () => FORMS.assign,
-  '/proposals/:id/assignments/:assignmentId': (params) =>
-    ID_PATTERN.test(params.assignmentId ?? '') ? FORMS.assignment(Number(params.assignmentId)) : null,
+/**
+ * Which form of which proposal page a request posts; `autosaveTarget`: the htmx target of the form's
+ * autosave, a request that happens while someone types and must not navigate away.
+ */
+export type KeptFormTarget = { proposalId: number; formId: string; autosaveTarget?: string };
+
+/** A kept form as its declaration judges it: which form of which proposal, and what was sent. */
+export type KeptFormEntry = Omit<KeptFormTarget, 'autosaveTarget'> & { values: KeptValues };
+
+/**
+ * What a route whose form is kept after the session ends declares, in its route config (`keptForm`),
+ * as it declares `csrf`: so a new form cannot be forgotten in a list kept elsewhere.
+ */
+export type KeptFormRoute = {
+  /** which form of which proposal page this request posts; null: none whose text is kept (a malformed id) */
+  target(params: unknown, values: KeptValues): KeptFormTarget | null;
+  /** whether this account may send that form (and see its page): a copy is kept for, and given to, only them */
+  mayPost(db: DbOrTx, actor: NonNullable<Actor>, entry: KeptFormEntry): boolean;
 };
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    keptForm?: KeptFormRoute;
+  }
+  interface FastifyInstance {
+    /** the routes that declare `keptForm`, by their pattern (a kept form names the route it was sent to) */
+    keptFormRoutes: ReadonlyMap<string, KeptFormRoute>;
+  }
+}
+
+/** Collects, as they are registered, the routes that declare a kept form (app.keptFormRoutes). */
+export function collectKeptFormRoutes(app: FastifyInstance): void {
+  const routes = new Map<string, KeptFormRoute>();
+  app.decorate('keptFormRoutes', routes);
+  app.addHook('onRoute', (route) => {
+    const kept = (route.config as { keptForm?: KeptFormRoute } | undefined)?.keptForm;
+    if (kept) routes.set(route.url, kept);
+  });
+}
 
 /** The staff page a proposal's forms are on: the only place a kept form ever sends anyone back to. */
 export function proposalPagePath(proposalId: number): string {
   return `/staff/proposals/${proposalId}`;
-}
-
-export type KeptFormTarget = { proposalId: number; formId: string };
-
-/** Which form of which proposal page a request posts, or null when it is not one whose text is kept. */
-export function keptFormTarget(routeUrl: string | undefined, params: unknown, body: unknown): KeptFormTarget | null {
-  const formOf = routeUrl ? FORM_OF_ROUTE[routeUrl] : undefined;
-  if (!formOf) return null;
-  const p = (params ?? {}) as Record<string, string>;
-  if (!ID_PATTERN.test(p.id ?? '')) return null;
-  const formId = formOf(p, formValues(body));
-  return formId ? { proposalId: Number(p.id), formId } : null;
 }
 
 /** A form body's fields, without the CSRF token: strings and lists of strings only. */
@@ -94,7 +107,7 @@ const hashKey = (key: string) => createHash('sha256').update(key).digest('hex');
  */
 export function keepForm(
   db: Db,
-  entry: { userId: number | null; proposalId: number; formId: string; values: KeptValues; previousKey?: string },
+  entry: KeptFormEntry & { userId: number | null; route: string; address: string; previousKey?: string },
   now = Date.now(),
 ): string | null {
   return db.transaction((tx) => {
@@ -113,6 +126,8 @@ export function keepForm(
         userId: entry.userId,
         proposalId: entry.proposalId,
         formId: entry.formId,
+        route: entry.route,
+        address: entry.address,
         fields: JSON.stringify(entry.values),
         createdAt: now,
         expiresAt: now + KEPT_TTL_MS,
@@ -146,23 +161,15 @@ export function pruneKeptForms(db: DbOrTx, now = Date.now()): number {
 
 /**
  * Whether the kept text may be shown to this account: to the account whose session ended; when that
- * is not known, only to someone who may send that very form (and see the page it is on).
+ * is not known, only to someone who may send that very form (and see the page it is on), as the route
+ * it was sent to declares.
  */
-export function mayRestore(db: DbOrTx, actor: Actor, entry: KeptForm): boolean {
+function mayRestore(db: DbOrTx, routes: ReadonlyMap<string, KeptFormRoute>, actor: Actor, entry: KeptForm): boolean {
   if (!actor) return false;
   if (entry.userId !== null) return entry.userId === actor.id;
-  return mayPostForm(db, actor, entry.proposalId, entry.formId);
-}
-
-/** Whether the account may send this form of the proposal's staff page (and see that page). */
-export function mayPostForm(db: DbOrTx, actor: Actor, proposalId: number, formId: string): boolean {
-  if (!actor) return false;
-  const assigned = assignedUnitIds(db, proposalId);
-  if (!canViewProposalAsStaff(actor, assigned)) return false;
-  const position = /^position-([1-9][0-9]{0,9})$/.exec(formId);
-  if (position) return canWritePosition(actor, Number(position[1]), assigned);
-  if (formId === FORMS.note) return canAddNote(actor, assigned);
-  return canManage(actor);
+  const declared = routes.get(entry.route);
+  const values = JSON.parse(entry.fields) as KeptValues;
+  return !!declared && declared.mayPost(db, actor, { proposalId: entry.proposalId, formId: entry.formId, values });
 }
 
 export type KeptCookieOptions = { secureCookie: boolean };
@@ -220,7 +227,8 @@ export function takeKeptForm(
     clearKeptCookie(reply);
     return null;
   }
-  if (entry.proposalId !== proposalId || !mayRestore(db, request.user, entry)) return null;
+  if (entry.proposalId !== proposalId || !mayRestore(db, request.server.keptFormRoutes, request.user, entry))
+    return null;
   deleteKeptForm(db, key);
   clearKeptCookie(reply);
   const values = JSON.parse(entry.fields) as KeptValues;
@@ -241,12 +249,13 @@ export function longestText(values: KeptValues): string | null {
 }
 
 /**
- * A draft's autosave (htmx, into the card's draft-state line) happens while someone types: it must not
- * navigate away. It is refused without a swap, and static/session.js is told (an HX-Trigger event).
+ * A draft's autosave happens while someone types: it must not navigate away. It is refused without a
+ * swap, and static/session.js is told (an HX-Trigger event).
  */
 function isAutosave(request: FastifyRequest, target: KeptFormTarget): boolean {
-  const unit = /^position-([1-9][0-9]{0,9})$/.exec(target.formId)?.[1];
-  return !!unit && !!request.headers['hx-request'] && request.headers['hx-target'] === FORMS.positionDraftState(unit);
+  return (
+    !!request.headers['hx-request'] && !!target.autosaveTarget && request.headers['hx-target'] === target.autosaveTarget
+  );
 }
 
 /**
@@ -292,6 +301,6 @@ export async function sendKeptRefusal(
 /** After a login: the page to go back to when this browser holds a form kept for this account. */
 export function keptFormReturn(db: Db, request: FastifyRequest, actor: Actor): string | null {
   const entry = findKeptForm(db, readCookie(request, KEPT_COOKIE));
-  if (!entry || !mayRestore(db, actor, entry)) return null;
+  if (!entry || !mayRestore(db, request.server.keptFormRoutes, actor, entry)) return null;
   return proposalPagePath(entry.proposalId);
 }

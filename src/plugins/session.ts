@@ -12,13 +12,13 @@ import { SqliteSessionStore } from '../auth/session-store.js';
 import { activeUserIds, loadActor } from '../auth/queries.js';
 import { cookieAttributes, cookieName, readCookie } from '../auth/cookies.js';
 import {
+  collectKeptFormRoutes,
   formValues,
   keepForm,
   KEPT_COOKIE,
+  type KeptFormRoute,
   type KeptFormTarget,
-  keptFormTarget,
   lastUserOf,
-  mayPostForm,
   pruneKeptForms,
   sendKeptLogin,
   sendKeptRefusal,
@@ -176,6 +176,7 @@ export default fp<SessionOptions>(
     app.decorateRequest('user', null);
     app.decorateRequest(kEndedUser, null);
     app.decorate('sessionLimits', { idleMs, absoluteMs, secureCookie: opts.secureCookie });
+    collectKeptFormRoutes(app);
 
     /** The signed-in user of a session with an account, unless the session has run out. */
     const restoreUser = async (request: FastifyRequest, userId: number) => {
@@ -212,7 +213,9 @@ export default fp<SessionOptions>(
     const keepThrottle = new FailureThrottle({ max: 30, windowMs: 3_600_000, maxKeys: 10_000 });
     const keep = (request: FastifyRequest, reply: FastifyReply, target: KeptFormTarget, userId: number | null) => {
       const previousKey = readCookie(request, KEPT_COOKIE);
-      const key = keepForm(app.database.db, { ...target, userId, values: formValues(request.body), previousKey });
+      const { url: route = '' } = request.routeOptions;
+      const entry = { ...target, userId, route, address: request.ip, values: formValues(request.body), previousKey };
+      const key = keepForm(app.database.db, entry);
       if (!key) return false;
       setKeptCookie(reply, key, { secureCookie: opts.secureCookie });
       request.log.info({ proposalId: target.proposalId, form: target.formId, userId }, 'form kept: session ended');
@@ -224,16 +227,18 @@ export default fp<SessionOptions>(
       // a route may opt out (only the RFC 8058 one-click unsubscribe, whose URL token is its authority)
       if (SAFE_METHODS.has(request.method)) return done();
       // (routeOptions is built anew on each read: only for the few unsafe requests)
-      const config = request.routeOptions.config as { csrf?: boolean } | undefined;
+      const config = request.routeOptions.config as { csrf?: boolean; keptForm?: KeptFormRoute } | undefined;
       if (config?.csrf === false) return done();
-      const target = keptFormTarget(request.routeOptions.url, request.params, request.body);
-      if (!target) return app.csrfProtection(request, reply, done);
+      // a route whose form is kept says so in its config, as it says csrf: false
+      const target = config?.keptForm?.target(request.params, formValues(request.body));
+      if (!config?.keptForm || !target) return app.csrfProtection(request, reply, done);
       const valid = csrfTokenValid(app, request, reply);
       // (a hook that replies itself does not call done: the route does not run)
       if (request.user) {
         // kept only for a form this account may send at all: any other refusal stays as it was
         const { db } = app.database;
-        if (valid || !mayPostForm(db, request.user, target.proposalId, target.formId)) {
+        const entry = { ...target, values: formValues(request.body) };
+        if (valid || !config.keptForm.mayPost(db, request.user, entry)) {
           return app.csrfProtection(request, reply, done);
         }
         if (!keep(request, reply, target, request.user.id)) return app.csrfProtection(request, reply, done);

@@ -21,6 +21,13 @@ export const BASIS_FOR_OFFICE_ONLY =
   'Podstawę wpisu (pismo, e-mail, notatkę ze spotkania) podaje tylko Biuro Dialogu, gdy wpisuje stanowisko ' +
   'w imieniu jednostki.';
 
+/** Why this account may not write the position of the unit it named (not assigned, or not its own). */
+export function notYourPosition(actor: NonNullable<Actor>): string {
+  return actor.role === 'admin'
+    ? 'Stanowisko można wpisać tylko jednostce, do której przekazano tę propozycję.'
+    : 'Możesz pisać stanowisko tylko w imieniu swojej jednostki, do której przekazano tę propozycję.';
+}
+
 /** The office's own unit (its position an admin writes as the office's, with no basis), if the directory has it. */
 export function officeUnitId(db: DbOrTx): number | null {
   return db.select({ id: units.id }).from(units).where(eq(units.slug, OFFICE_UNIT_SLUG)).get()?.id ?? null;
@@ -77,13 +84,7 @@ export function savePosition(
       .all()
       .map((a) => a.unitId);
     const authorship = authorshipOf(tx, actor, input.unitId, assigned);
-    if (!authorship) {
-      throw new ForbiddenError(
-        actor.role === 'admin'
-          ? 'Stanowisko można wpisać tylko jednostce, do której przekazano tę propozycję.'
-          : 'Możesz pisać stanowisko tylko w imieniu swojej jednostki, do której przekazano tę propozycję.',
-      );
-    }
+    if (!authorship) throw new ForbiddenError(notYourPosition(actor));
     const basis = basisFor(authorship, input, todayInWarsaw(now));
     const onBehalf = authorship === 'on-behalf';
     if (!isOpen(proposal.status)) throw new RuleError('form', POSITIONS_CLOSED);

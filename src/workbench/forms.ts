@@ -1,25 +1,16 @@
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { requireAdmin, requireStaff } from '../auth/guards.js';
-import { canAddNote } from '../auth/policy.js';
+import { canAddNote, canManage, canWritePosition } from '../auth/policy.js';
+import type { DbOrTx } from '../db/client.js';
 import type { ProposalStatus } from '../db/schema/proposals.js';
 import { decisionSchema } from '../decisions/schema.js';
 import { DECISION_NOT_READY, previewDecision, publishDecision } from '../decisions/service.js';
-import { asArray, fieldErrors, singleError } from '../lib/forms.js';
-import { HttpError, parseOr, wantsFragment } from '../lib/http.js';
+import { asArray, ID_PATTERN } from '../lib/forms.js';
+import { HttpError } from '../lib/http.js';
 import { positionSchema } from '../positions/schema.js';
-import { POSITIONS_CLOSED, savePosition } from '../positions/service.js';
+import { notYourPosition, POSITIONS_CLOSED, savePosition } from '../positions/service.js';
 import { listUnits } from '../proposals/queries.js';
 import { idParamSchema } from '../proposals/schema.js';
-import { ConflictError, ForbiddenError, NotFoundError, RuleError } from '../workflow/errors.js';
-import { isOpen, manualTargets } from '../workflow/workflow.js';
-import { loadStaffProposal } from './access.js';
-import { EVENTS_ID, FORMS, successUrl } from './ids.js';
-import { renderStaffProposal } from './page.js';
-import { runProposalForm } from './run-form.js';
-import { anyWithoutAccount, renderUnitPicker } from './sections/assign.js';
-import { decisionBody, sendPreview } from './sections/decision.js';
-import { sendEventsFragment } from './sections/events.js';
-import { sendDraftState, unitIdOf } from './sections/positions.js';
 import {
   assignmentParamsSchema,
   assignSchema,
@@ -41,272 +32,302 @@ import {
   removeAssignment,
   unmarkDuplicate,
 } from '../triage/service.js';
+import { isOpen, manualTargets } from '../workflow/workflow.js';
+import { EVENTS_ID, FORMS } from './ids.js';
+import { renderStaffProposal } from './page.js';
+import { type AnyProposalForm, type Guard, proposalForm, registerForm } from './run-form.js';
+import { anyWithoutAccount, renderUnitPicker } from './sections/assign.js';
+import { decisionBody, sendPreview } from './sections/decision.js';
+import { sendEventsFragment } from './sections/events.js';
+import { sendDraftState, unitIdOf } from './sections/positions.js';
 
-/** Every form of the staff page of one proposal: each POST /proposals/:id/* it sends. */
+/**
+ * Every form of the staff page of one proposal: each POST /proposals/:id/* it sends, declared once (who may
+ * send it, its id on the page, its schema, when it applies, what it runs, where it lands) and run by the one
+ * runner (src/workbench/run-form.ts). Each is kept after a session ends unless it says `kept: false`.
+ */
 
-const openOnly = (p: { status: ProposalStatus }) =>
-  isOpen(p.status)
+/** Triage, corrections, decisions, status: the office only. */
+const OFFICE: Guard = {
+  preHandler: requireAdmin,
+  may: (actor) => canManage(actor),
+  refusal: () => 'Ta czynność jest dostępna tylko dla Biura Dialogu i Innowacji Miejskich.',
+};
+
+/** Internal notes: the office, and staff of the units the proposal is assigned to. */
+const NOTE_WRITER: Guard = {
+  preHandler: requireStaff,
+  may: (actor, assigned) => canAddNote(actor, assigned),
+  refusal: () => 'Nie możesz dodawać notatek do tej propozycji.',
+};
+
+/** A unit's position: its own staff, or the office (its own position, or recorded on the unit's behalf). */
+const POSITION_WRITER: Guard = {
+  async preHandler(request: FastifyRequest, reply: FastifyReply) {
+    await requireStaff(request, reply);
+    if (reply.sent) return;
+    if (request.user!.role === 'reviewer')
+      throw new HttpError(403, 'Stanowiska piszą jednostki, do których przekazano propozycję, i Biuro Dialogu.');
+  },
+  may: (actor, assigned, values) => {
+    const unitId = unitIdOf(values);
+    return unitId !== 'x' && canWritePosition(actor, unitId, assigned);
+  },
+  refusal: notYourPosition,
+};
+
+const openOnly = (status: ProposalStatus) =>
+  isOpen(status)
     ? null
     : 'Tę zmianę można wprowadzić tylko przed publikacją decyzji i gdy propozycja nie jest duplikatem.';
 
-const routes: FastifyPluginAsync = async (app) => {
-  const { db } = app.database;
-  const body = (b: unknown) => (b ?? {}) as Record<string, unknown>;
+const withUnitArray = (raw: Record<string, unknown>) => ({ ...raw, unitIds: asArray(raw.unitIds) });
+const str = (v: unknown) => (typeof v === 'string' ? v : '');
+/** The unit groups of the directory (a group stands for units the admin must name). */
+const groupIdsOf = (db: DbOrTx) =>
+  new Set(
+    listUnits(db)
+      .filter((u) => u.kind === 'grupa')
+      .map((u) => u.id),
+  );
 
-  app.post('/proposals/:id/assignments', { preHandler: requireAdmin }, async (request, reply) => {
-    const { id } = parseOr(idParamSchema, request.params, 404);
-    const raw: Record<string, unknown> & { unitIds: unknown[] } = {
-      ...body(request.body),
-      unitIds: asArray(body(request.body).unitIds),
-    };
-    // a unit group stands for units the admin must name: ask which (its members are proposed)
-    const groupIds = new Set(
-      listUnits(db)
-        .filter((u) => u.kind === 'grupa')
-        .map((u) => u.id),
-    );
-    if (raw.unitIds.some((u) => groupIds.has(Number(u)))) {
-      loadStaffProposal(db, request.user, id);
-      const q = new URLSearchParams();
-      for (const u of raw.unitIds) q.append('unitIds', String(u));
-      for (const k of ['dueDate', 'leadUnitId', 'version'] as const)
-        if (typeof raw[k] === 'string') q.set(k, raw[k] as string);
-      return reply.redirect(`/staff/proposals/${id}/assignments/new?${q}`, 303);
-    }
-    // sent from the group picker: its errors show there again, with the groups being resolved
-    const pickedGroupIds = asArray(body(request.body).groupIds)
+const assign = proposalForm({
+  url: '/proposals/:id/assignments',
+  params: idParamSchema,
+  guard: OFFICE,
+  id: () => FORMS.assign,
+  schema: assignSchema,
+  body: withUnitArray,
+  applies: openOnly,
+  // a unit group stands for units the admin must name: ask which (its members are proposed)
+  detour: ({ app, params, values }) => {
+    const groups = groupIdsOf(app.database.db);
+    const unitIds = values.unitIds as unknown[];
+    if (!unitIds.some((u) => groups.has(Number(u)))) return null;
+    const q = new URLSearchParams();
+    for (const u of unitIds) q.append('unitIds', String(u));
+    for (const k of ['dueDate', 'leadUnitId', 'version'] as const)
+      if (typeof values[k] === 'string') q.set(k, values[k]);
+    return `/staff/proposals/${params.id}/assignments/new?${q}`;
+  },
+  run: (input, { app, params, actor }) => {
+    assignUnits(app.database.db, params.id, input, actor.id);
+    // the warning given before saving is repeated where the admin lands
+    return anyWithoutAccount(app.database.db, input.unitIds);
+  },
+  done: (withoutAccount) => (withoutAccount ? 'przekazano-bez-konta' : 'przekazano'),
+  // sent from the group picker: its errors show there again, with the groups being resolved
+  failure: (ctx, state, statusCode) => {
+    const groups = groupIdsOf(ctx.app.database.db);
+    const picked = asArray(ctx.values.groupIds)
       .map(Number)
-      .filter((g) => groupIds.has(g));
-    return runProposalForm(app, request, reply, {
-      id,
-      form: FORMS.assign,
-      schema: assignSchema,
-      body: raw,
-      ok: 'przekazano',
-      precondition: openOnly,
-      renderFailure: pickedGroupIds.length
-        ? (state, statusCode) =>
-            renderUnitPicker(
-              app,
-              request,
-              reply,
-              id,
-              {
-                unitIds: [],
-                groupIds: pickedGroupIds,
-                version: typeof raw.version === 'string' ? raw.version : '',
-                dueDate: typeof raw.dueDate === 'string' ? raw.dueDate : '',
-                leadUnitId: typeof raw.leadUnitId === 'string' ? raw.leadUnitId : '',
-                sent: raw,
-                errors: state.errors,
-              },
-              statusCode,
-            )
-        : undefined,
-      run: (input) => {
-        assignUnits(db, id, input, request.user!.id);
-        // the warning given before saving is repeated where the admin lands
-        return anyWithoutAccount(db, input.unitIds) ? 'przekazano-bez-konta' : undefined;
+      .filter((g) => groups.has(g));
+    if (!picked.length) return renderStaffProposal(ctx.app, ctx.request, ctx.reply, ctx.params.id, state, statusCode);
+    const { values } = ctx;
+    return renderUnitPicker(
+      ctx.app,
+      ctx.request,
+      ctx.reply,
+      ctx.params.id,
+      {
+        unitIds: [],
+        groupIds: picked,
+        version: str(values.version),
+        dueDate: str(values.dueDate),
+        leadUnitId: str(values.leadUnitId),
+        sent: values,
+        errors: state.errors,
       },
-    });
-  });
+      statusCode,
+    );
+  },
+});
 
-  app.post('/proposals/:id/assignments/:assignmentId', { preHandler: requireAdmin }, async (request, reply) => {
-    const { id, assignmentId } = parseOr(assignmentParamsSchema, request.params, 404);
-    return runProposalForm(app, request, reply, {
-      id,
-      form: FORMS.assignment(assignmentId),
-      schema: changeAssignmentSchema,
-      ok: 'zmieniono-przekazanie',
-      precondition: openOnly,
-      run: (input) => changeAssignment(db, id, assignmentId, input, request.user!.id),
-    });
-  });
+const changeAssignmentForm = proposalForm({
+  url: '/proposals/:id/assignments/:assignmentId',
+  params: assignmentParamsSchema,
+  guard: OFFICE,
+  id: ({ assignmentId }) => FORMS.assignment(assignmentId),
+  schema: changeAssignmentSchema,
+  applies: openOnly,
+  run: (input, { app, params, actor }) =>
+    changeAssignment(app.database.db, params.id, params.assignmentId, input, actor.id),
+  done: 'zmieniono-przekazanie',
+});
 
-  app.post('/proposals/:id/assignments/:assignmentId/removal', { preHandler: requireAdmin }, async (request, reply) => {
-    const { id, assignmentId } = parseOr(assignmentParamsSchema, request.params, 404);
-    return runProposalForm(app, request, reply, {
-      id,
-      form: FORMS.assignment(assignmentId),
-      schema: removeAssignmentSchema,
-      ok: 'usunieto-przekazanie',
-      precondition: openOnly,
-      run: (input) => removeAssignment(db, id, assignmentId, input.version, request.user!.id),
-    });
-  });
+const removeAssignmentForm = proposalForm({
+  url: '/proposals/:id/assignments/:assignmentId/removal',
+  params: assignmentParamsSchema,
+  guard: OFFICE,
+  id: ({ assignmentId }) => FORMS.assignment(assignmentId),
+  schema: removeAssignmentSchema,
+  applies: openOnly,
+  run: (input, { app, params, actor }) =>
+    removeAssignment(app.database.db, params.id, params.assignmentId, input.version, actor.id),
+  done: 'usunieto-przekazanie',
+  // "Tak, usuń przekazanie" on a confirmation: nothing typed to keep; after a new login the question is asked again
+  kept: false,
+});
 
-  app.post('/proposals/:id/duplicate', { preHandler: requireAdmin }, async (request, reply) => {
-    const { id } = parseOr(idParamSchema, request.params, 404);
-    return runProposalForm(app, request, reply, {
-      id,
-      form: FORMS.duplicate,
-      schema: duplicateSchema,
-      ok: 'duplikat',
-      precondition: openOnly,
-      run: (input) => markDuplicate(db, id, input, request.user!.id),
-    });
-  });
+const duplicate = proposalForm({
+  url: '/proposals/:id/duplicate',
+  params: idParamSchema,
+  guard: OFFICE,
+  id: () => FORMS.duplicate,
+  schema: duplicateSchema,
+  applies: openOnly,
+  run: (input, { app, params, actor }) => markDuplicate(app.database.db, params.id, input, actor.id),
+  done: 'duplikat',
+});
 
-  app.post('/proposals/:id/duplicate/removal', { preHandler: requireAdmin }, async (request, reply) => {
-    const { id } = parseOr(idParamSchema, request.params, 404);
-    return runProposalForm(app, request, reply, {
-      id,
-      form: FORMS.duplicate,
-      schema: unduplicateSchema,
-      ok: 'cofnieto-duplikat',
-      run: (input) => unmarkDuplicate(db, id, input.version, request.user!.id),
-    });
-  });
+const unduplicate = proposalForm({
+  url: '/proposals/:id/duplicate/removal',
+  params: idParamSchema,
+  guard: OFFICE,
+  id: () => FORMS.duplicate,
+  schema: unduplicateSchema,
+  run: (input, { app, params, actor }) => unmarkDuplicate(app.database.db, params.id, input.version, actor.id),
+  done: 'cofnieto-duplikat',
+  // "Tak, cofnij oznaczenie" on a confirmation: nothing typed to keep
+  kept: false,
+});
 
-  app.post('/proposals/:id/corrections', { preHandler: requireAdmin }, async (request, reply) => {
-    const { id } = parseOr(idParamSchema, request.params, 404);
-    return runProposalForm(app, request, reply, {
-      id,
-      form: FORMS.correction,
-      schema: correctionSchema,
-      ok: 'poprawiono',
-      run: (input) => correctMetadata(db, id, input, request.user!.id),
-    });
-  });
+const correction = proposalForm({
+  url: '/proposals/:id/corrections',
+  params: idParamSchema,
+  guard: OFFICE,
+  id: () => FORMS.correction,
+  schema: correctionSchema,
+  run: (input, { app, params, actor }) => correctMetadata(app.database.db, params.id, input, actor.id),
+  done: 'poprawiono',
+});
 
-  app.post('/proposals/:id/status', { preHandler: requireAdmin }, async (request, reply) => {
-    const { id } = parseOr(idParamSchema, request.params, 404);
-    return runProposalForm(app, request, reply, {
-      id,
-      form: FORMS.status,
-      schema: statusSchema,
-      ok: 'zmieniono-status',
-      precondition: (p) =>
-        manualTargets(p.status).length
-          ? null
-          : 'Status tej propozycji zmienia się sam wraz z przekazaniem, stanowiskami i decyzją; ręcznie można go ' +
-            'zmienić dopiero po publikacji decyzji.',
-      run: (input) => changeStatusManually(db, id, input, request.user!.id),
-    });
-  });
+const status = proposalForm({
+  url: '/proposals/:id/status',
+  params: idParamSchema,
+  guard: OFFICE,
+  id: () => FORMS.status,
+  schema: statusSchema,
+  applies: (s) =>
+    manualTargets(s).length
+      ? null
+      : 'Status tej propozycji zmienia się sam wraz z przekazaniem, stanowiskami i decyzją; ręcznie można go ' +
+        'zmienić dopiero po publikacji decyzji.',
+  run: (input, { app, params, actor }) => changeStatusManually(app.database.db, params.id, input, actor.id),
+  done: 'zmieniono-status',
+});
 
-  // Internal notes: with htmx the timeline fragment comes back; without JS, the page.
-  app.post('/proposals/:id/notes', { preHandler: requireStaff }, async (request, reply) => {
-    const { id } = parseOr(idParamSchema, request.params, 404);
-    const access = loadStaffProposal(db, request.user, id);
-    if (!canAddNote(request.user, access.assigned))
-      throw new HttpError(403, 'Nie możesz dodawać notatek do tej propozycji.');
-    const parsed = noteSchema.safeParse(body(request.body));
-    const fragment = wantsFragment(request, EVENTS_ID);
-    if (!parsed.success) {
-      const errors = fieldErrors(parsed.error);
-      if (fragment)
-        return sendEventsFragment(
-          app,
-          request,
-          reply,
-          access,
-          { error: errors.byField.text, value: body(request.body).text },
-          422,
-        );
-      return renderStaffProposal(
-        app,
-        request,
-        reply,
-        id,
-        { form: FORMS.note, errors, values: body(request.body) },
-        422,
-      );
-    }
-    addNote(db, id, parsed.data.text, request.user!.id);
-    if (fragment) return sendEventsFragment(app, request, reply, access);
-    return reply.redirect(successUrl(id, 'notatka'), 303);
-  });
+// Internal notes: with htmx the timeline fragment comes back; without JS, the page.
+const note = proposalForm({
+  url: '/proposals/:id/notes',
+  params: idParamSchema,
+  guard: NOTE_WRITER,
+  id: () => FORMS.note,
+  schema: noteSchema,
+  run: (input, { app, params, actor }) => addNote(app.database.db, params.id, input.text, actor.id),
+  done: 'notatka',
+  fragment: {
+    target: () => EVENTS_ID,
+    success: ({ app, request, reply, access }) => sendEventsFragment(app, request, reply, access),
+    failure: ({ app, request, reply, access, values }, errors, statusCode) =>
+      sendEventsFragment(app, request, reply, access, { error: errors.byField.text, value: values.text }, statusCode),
+  },
+});
 
-  app.post('/proposals/:id/positions', { preHandler: requireStaff }, async (request, reply) => {
-    const { id } = parseOr(idParamSchema, request.params, 404);
-    if (request.user!.role === 'reviewer')
-      throw new HttpError(403, 'Stanowiska piszą jednostki, do których przekazano propozycję, i Biuro Dialogu.');
-    const unitId = unitIdOf(body(request.body));
-    reply.header('Vary', 'HX-Request, HX-Target');
-    if (wantsFragment(request, FORMS.positionDraftState(unitId))) {
-      // the autosave of a draft: saved like "Zapisz szkic", answered with the card's draft-state line
-      const raw = body(request.body);
-      const { proposal } = loadStaffProposal(db, request.user, id);
-      if (raw.action !== 'draft') throw new HttpError(400, 'Automatycznie zapisuje się tylko szkic stanowiska.');
-      if (!isOpen(proposal.status)) return sendDraftState(app, reply, unitId, 422, { error: POSITIONS_CLOSED });
-      const parsed = positionSchema.safeParse(raw);
-      if (!parsed.success)
-        return sendDraftState(app, reply, unitId, 422, {
-          error: parsed.error.issues[0]?.message ?? 'Nieprawidłowe dane.',
-        });
-      const now = new Date();
-      try {
-        const saved = savePosition(db, id, parsed.data, request.user!, now);
-        return sendDraftState(app, reply, unitId, 200, { savedAt: now.toISOString(), version: saved.version });
-      } catch (err) {
-        if (err instanceof ConflictError || err instanceof RuleError)
-          return sendDraftState(app, reply, unitId, 422, { error: err.message });
-        if (err instanceof NotFoundError) throw new HttpError(404, err.message);
-        if (err instanceof ForbiddenError) throw new HttpError(403, err.message);
-        throw err;
-      }
-    }
-    return runProposalForm(app, request, reply, {
-      id,
-      form: FORMS.position(unitId),
-      schema: positionSchema,
-      ok: 'stanowisko',
-      precondition: (p) => (isOpen(p.status) ? null : POSITIONS_CLOSED),
-      run: (input) => {
-        const saved = savePosition(db, id, input, request.user!);
-        if (!saved.submitted) return 'szkic';
-        return saved.onBehalf ? 'stanowisko-wpisane' : 'stanowisko';
-      },
-    });
-  });
+const position = proposalForm({
+  url: '/proposals/:id/positions',
+  params: idParamSchema,
+  guard: POSITION_WRITER,
+  id: (_params, values) =>
+    typeof values.unitId === 'string' && ID_PATTERN.test(values.unitId) ? FORMS.position(Number(values.unitId)) : null,
+  schema: positionSchema,
+  applies: (s) => (isOpen(s) ? null : POSITIONS_CLOSED),
+  run: (input, { app, params, actor }) => {
+    const at = new Date();
+    return { ...savePosition(app.database.db, params.id, input, actor, at), at: at.toISOString() };
+  },
+  done: (saved) => {
+    if (!saved.submitted) return 'szkic';
+    return saved.onBehalf ? 'stanowisko-wpisane' : 'stanowisko';
+  },
+  // the autosave of a draft (htmx, two seconds after the last change): saved like "Zapisz szkic", answered
+  // with the card's draft-state line
+  fragment: {
+    target: (_params, values) => FORMS.positionDraftState(unitIdOf(values)),
+    autosave: true,
+    refuse: (values) => (values.action === 'draft' ? null : 'Automatycznie zapisuje się tylko szkic stanowiska.'),
+    success: ({ app, reply, values }, saved) =>
+      sendDraftState(app, reply, unitIdOf(values), 200, { savedAt: saved.at, version: saved.version }),
+    failure: ({ app, reply, values }, errors) =>
+      sendDraftState(app, reply, unitIdOf(values), 422, {
+        error: errors.summary[0]?.message ?? 'Nieprawidłowe dane.',
+      }),
+  },
+});
 
-  app.post('/proposals/:id/decision', { preHandler: requireAdmin }, async (request, reply) => {
-    const { id } = parseOr(idParamSchema, request.params, 404);
-    return runProposalForm(app, request, reply, {
-      id,
-      form: FORMS.decision,
-      schema: decisionSchema,
-      body: decisionBody(body(request.body)),
-      ok: 'decyzja',
-      precondition: (p) => (p.status === 'stanowiska-zebrane' ? null : DECISION_NOT_READY),
-      run: (input) => publishDecision(db, id, input, request.user!.id),
-    });
-  });
+const decisionReady = (s: ProposalStatus) => (s === 'stanowiska-zebrane' ? null : DECISION_NOT_READY);
 
-  // "Sprawdź przed publikacją": the same checks as publishing, the public page's markup, nothing saved.
-  app.post('/proposals/:id/decision/preview', { preHandler: requireAdmin }, async (request, reply) => {
-    const { id } = parseOr(idParamSchema, request.params, 404);
-    const raw = decisionBody(body(request.body));
-    const values = Object.fromEntries(Object.entries(raw).filter(([k]) => k !== '_csrf'));
-    const { proposal } = loadStaffProposal(db, request.user, id);
-    const refuse = (errors: ReturnType<typeof singleError>, status: number) =>
-      renderStaffProposal(app, request, reply, id, { form: FORMS.decision, errors, values }, status);
-    if (proposal.status !== 'stanowiska-zebrane') return refuse(singleError('form', DECISION_NOT_READY), 422);
-    const parsed = decisionSchema.safeParse(raw);
-    if (!parsed.success) return refuse(fieldErrors(parsed.error), 422);
-    let preview: ReturnType<typeof previewDecision>;
-    try {
-      preview = previewDecision(db, proposal, parsed.data);
-    } catch (err) {
-      if (err instanceof ConflictError) return refuse(singleError('form', err.message), 409);
-      if (err instanceof RuleError) return refuse(singleError(err.field, err.message), 422);
-      throw err;
-    }
-    return sendPreview(app, request, reply, proposal, preview, parsed.data);
-  });
+const decision = proposalForm({
+  url: '/proposals/:id/decision',
+  params: idParamSchema,
+  guard: OFFICE,
+  id: () => FORMS.decision,
+  schema: decisionSchema,
+  body: decisionBody,
+  applies: decisionReady,
+  run: (input, { app, params, actor }) => publishDecision(app.database.db, params.id, input, actor.id),
+  done: 'decyzja',
+});
 
-  // "Wróć do edycji" from the preview: the staff page with the decision form holding the values sent back.
-  app.post('/proposals/:id/decision/edit', { preHandler: requireAdmin }, async (request, reply) => {
-    const { id } = parseOr(idParamSchema, request.params, 404);
-    const raw = decisionBody(body(request.body));
-    const values = Object.fromEntries(Object.entries(raw).filter(([k]) => k !== '_csrf'));
-    return renderStaffProposal(app, request, reply, id, {
+// "Sprawdź przed publikacją": the same checks as publishing, the public page's markup, nothing saved.
+const decisionPreview = proposalForm({
+  url: '/proposals/:id/decision/preview',
+  params: idParamSchema,
+  guard: OFFICE,
+  id: () => FORMS.decision,
+  schema: decisionSchema,
+  body: decisionBody,
+  applies: decisionReady,
+  run: (input, { app, access }) => ({ input, preview: previewDecision(app.database.db, access.proposal, input) }),
+  done: ({ input, preview }, { app, request, reply, access }) =>
+    sendPreview(app, request, reply, access.proposal, preview, input),
+});
+
+// "Wróć do edycji" from the preview: the staff page with the decision form holding the values sent back.
+const decisionEdit = proposalForm({
+  url: '/proposals/:id/decision/edit',
+  params: idParamSchema,
+  guard: OFFICE,
+  id: () => FORMS.decision,
+  schema: decisionSchema,
+  body: decisionBody,
+  run: () => undefined,
+  done: (_result, { app, request, reply, params, values }) =>
+    renderStaffProposal(app, request, reply, params.id, {
       form: FORMS.decision,
       errors: { summary: [], byField: {} },
       values,
-    });
-  });
+    }),
+});
+
+/** The forms of the page, in the page's order. */
+export const PROPOSAL_FORMS: readonly AnyProposalForm[] = [
+  assign,
+  changeAssignmentForm,
+  removeAssignmentForm,
+  position,
+  decisionPreview,
+  decision,
+  decisionEdit,
+  status,
+  duplicate,
+  unduplicate,
+  correction,
+  note,
+];
+
+const forms: FastifyPluginAsync = async (app) => {
+  for (const form of PROPOSAL_FORMS) registerForm(app, form);
 };
 
-export default routes;
+export default forms;

@@ -171,6 +171,18 @@ const POSTS: {
     expect: { anonymous: 401, otherUnit: 403, unitMember: 403, reviewer: 403, admin: 422 },
   },
   {
+    name: 'decision preview',
+    url: () => `/proposals/${pid}/decision/preview`,
+    form: () => ({ version: version(), outcome: 'uwzgledniona', text: 'x' }),
+    expect: { anonymous: 401, otherUnit: 403, unitMember: 403, reviewer: 403, admin: 422 },
+  },
+  {
+    name: 'decision form back from the preview',
+    url: () => `/proposals/${pid}/decision/edit`,
+    form: () => ({ version: version(), outcome: 'uwzgledniona', text: 'x' }),
+    expect: { anonymous: 401, otherUnit: 403, unitMember: 403, reviewer: 403, admin: 200 },
+  },
+  {
     name: 'status',
     url: () => `/proposals/${pid}/status`,
     form: () => ({ version: version(), target: 'zrealizowana' }),

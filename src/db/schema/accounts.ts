@@ -66,6 +66,10 @@ export const keptForms = sqliteTable(
     proposalId: integer('proposal_id').notNull(),
     /** the form's id on that page (FORMS in src/workbench/ids.ts) */
     formId: text('form_id').notNull(),
+    /** the route the form was posted to (its pattern): its declaration says who may send that form */
+    route: text('route').notNull().default(''),
+    /** the client's address: the forms of no known account are bounded per address */
+    address: text('address'),
     /** the submitted fields as JSON, without the CSRF token */
     fields: text('fields').notNull(),
     /** epoch milliseconds */
@@ -73,5 +77,9 @@ export const keptForms = sqliteTable(
     /** epoch milliseconds: purged after this */
     expiresAt: integer('expires_at').notNull(),
   },
-  (t) => [index('kept_forms_expires_idx').on(t.expiresAt)],
+  (t) => [
+    index('kept_forms_expires_idx').on(t.expiresAt),
+    index('kept_forms_user_idx').on(t.userId),
+    index('kept_forms_address_idx').on(t.address),
+  ],
 );
