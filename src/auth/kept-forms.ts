@@ -1,9 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { count, eq, lt } from 'drizzle-orm';
+import { and, desc, eq, inArray, isNull, lt, type SQL, sql } from 'drizzle-orm';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Db, DbOrTx } from '../db/client.js';
 import { keptForms, proposals } from '../db/schema/index.js';
-import { ID_PATTERN } from '../lib/forms.js';
+import { type FieldLimit, ID_PATTERN } from '../lib/forms.js';
 import type { Actor } from './policy.js';
 import { clearCookie, cookieName, readCookie } from './cookies.js';
 
@@ -26,8 +26,20 @@ export const KEPT_COOKIE = 'kept_form';
  */
 export const LAST_USER_COOKIE = 'last_user';
 export const KEPT_TTL_MS = 24 * 3_600_000;
-/** Beyond this many kept forms (all browsers together) nothing more is kept: a flood cannot fill the disk. */
-export const MAX_KEPT_FORMS = 2_000;
+/**
+ * What is kept is bounded by whose it is, so that nobody can fill the store for anyone else: a copy holds
+ * only its form's own fields, each cut to the longest value the form takes, and never more than
+ * MAX_FORM_BYTES; an account keeps at most MAX_OWNER_FORMS copies and MAX_OWNER_BYTES (its oldest go first),
+ * and so does each address for the copies of no known account, which together are capped too (a flood from
+ * many addresses replaces only such copies, never an account's).
+ */
+export const KEPT_LIMITS = {
+  formBytes: 100_000,
+  ownerForms: 20,
+  ownerBytes: 1_000_000,
+  unknownAccountForms: 500,
+  unknownAccountBytes: 10_000_000,
+} as const;
 
 export const KEPT_MESSAGES = {
   login: 'Sesja wygasła. Zaloguj się ponownie – Twój tekst został zachowany.',
@@ -59,6 +71,8 @@ export type KeptFormRoute = {
   target(params: unknown, values: KeptValues): KeptFormTarget | null;
   /** whether this account may send that form (and see its page): a copy is kept for, and given to, only them */
   mayPost(db: DbOrTx, actor: NonNullable<Actor>, entry: KeptFormEntry): boolean;
+  /** the form's own fields and the longest value each takes (lib/forms.ts fieldLimits): nothing else is kept */
+  fields: Record<string, FieldLimit>;
 };
 
 declare module 'fastify' {
@@ -98,12 +112,53 @@ export function formValues(body: unknown): KeptValues {
   return values;
 }
 
+/** What a copy of a form holds: only its own fields, each at most as long (and as many) as the form takes. */
+export function boundedValues(values: KeptValues, fields: Record<string, FieldLimit>): KeptValues {
+  const bounded: KeptValues = {};
+  for (const [name, value] of Object.entries(values)) {
+    const limit = fields[name];
+    if (!limit) continue;
+    bounded[name] = Array.isArray(value)
+      ? value.slice(0, limit.items).map((v) => v.slice(0, limit.length))
+      : value.slice(0, limit.length);
+  }
+  return bounded;
+}
+
 const hashKey = (key: string) => createHash('sha256').update(key).digest('hex');
 
 /**
- * Keeps a form's fields under a new random key (returned), bound to the account when known. The
- * browser's previous kept form, if any, is replaced. Null when nothing may be kept: the proposal does
- * not exist, or too many forms are kept already.
+ * Makes room for a new copy of `bytes` among the copies `whose` selects: the newest stay as long as they fit
+ * beside it (at most `forms` copies and `maxBytes` together), the older ones go.
+ */
+function makeRoom(tx: DbOrTx, whose: SQL | undefined, bytes: number, forms: number, maxBytes: number) {
+  const held = tx
+    .select({ id: keptForms.id, bytes: sql<number>`length(CAST(${keptForms.fields} AS BLOB))` })
+    .from(keptForms)
+    .where(whose)
+    .orderBy(desc(keptForms.createdAt), desc(sql`rowid`))
+    .all();
+  let count = 1;
+  let total = bytes;
+  const drop: string[] = [];
+  for (const row of held) {
+    if (drop.length || count + 1 > forms || total + row.bytes > maxBytes) drop.push(row.id);
+    else {
+      count += 1;
+      total += row.bytes;
+    }
+  }
+  for (let i = 0; i < drop.length; i += 500)
+    tx.delete(keptForms)
+      .where(inArray(keptForms.id, drop.slice(i, i + 500)))
+      .run();
+}
+
+/**
+ * Keeps a form's fields (bounded already: boundedValues) under a new random key (returned), bound to the
+ * account when known, else to the address it came from; older copies of the same account or address make
+ * room (KEPT_LIMITS). The browser's previous kept form, if any, is replaced. Null when nothing may be kept:
+ * the proposal does not exist, or the copy alone is over KEPT_LIMITS.formBytes.
  */
 export function keepForm(
   db: Db,
@@ -117,8 +172,17 @@ export function keepForm(
         .run();
     const exists = tx.select({ id: proposals.id }).from(proposals).where(eq(proposals.id, entry.proposalId)).get();
     if (!exists) return null;
-    const kept = tx.select({ n: count() }).from(keptForms).get()?.n ?? 0;
-    if (kept >= MAX_KEPT_FORMS) return null;
+    const fields = JSON.stringify(entry.values);
+    const bytes = Buffer.byteLength(fields);
+    if (bytes > KEPT_LIMITS.formBytes) return null;
+    pruneKeptForms(tx, now);
+    const { ownerForms, ownerBytes } = KEPT_LIMITS;
+    if (entry.userId !== null) makeRoom(tx, eq(keptForms.userId, entry.userId), bytes, ownerForms, ownerBytes);
+    else {
+      const unknown = isNull(keptForms.userId);
+      makeRoom(tx, and(unknown, eq(keptForms.address, entry.address)), bytes, ownerForms, ownerBytes);
+      makeRoom(tx, unknown, bytes, KEPT_LIMITS.unknownAccountForms, KEPT_LIMITS.unknownAccountBytes);
+    }
     const key = randomBytes(32).toString('base64url');
     tx.insert(keptForms)
       .values({
@@ -128,7 +192,7 @@ export function keepForm(
         formId: entry.formId,
         route: entry.route,
         address: entry.address,
-        fields: JSON.stringify(entry.values),
+        fields,
         createdAt: now,
         expiresAt: now + KEPT_TTL_MS,
       })

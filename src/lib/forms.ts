@@ -63,3 +63,55 @@ export function hasControlCharacters(text: string): boolean {
 export function plainText<T extends z.ZodType<string, string>>(schema: T) {
   return schema.refine((v) => !hasControlCharacters(v), { error: MESSAGES.controlCharacters });
 }
+
+/** The longest value a form's field takes (characters), and for a list how many values. */
+export type FieldLimit = { length: number; items: number };
+
+/** A field whose schema names no length (a number, an id, a date): still short. */
+const SHORT_FIELD = 100;
+/** A list whose schema names no maximum. */
+const LIST_ITEMS = 100;
+
+type JsonSchema = {
+  type?: string | string[];
+  maxLength?: number;
+  maxItems?: number;
+  enum?: unknown[];
+  const?: unknown;
+  items?: JsonSchema;
+  properties?: Record<string, JsonSchema>;
+  oneOf?: JsonSchema[];
+  anyOf?: JsonSchema[];
+  allOf?: JsonSchema[];
+};
+
+function lengthOf(s: JsonSchema | undefined): number {
+  if (!s) return SHORT_FIELD;
+  if (s.maxLength !== undefined) return s.maxLength;
+  if (s.enum) return Math.max(...s.enum.map((v) => String(v).length));
+  if (s.const !== undefined) return String(s.const).length;
+  return SHORT_FIELD;
+}
+
+/**
+ * Each field a form's zod schema reads, with the longest value it takes (the fields of every branch of a
+ * union), read from the schema's JSON Schema: what a kept copy of the form may hold, and no more.
+ */
+export function fieldLimits(schema: z.ZodType): Record<string, FieldLimit> {
+  const limits: Record<string, FieldLimit> = {};
+  const visit = (s: JsonSchema) => {
+    for (const branch of [...(s.oneOf ?? []), ...(s.anyOf ?? []), ...(s.allOf ?? [])]) visit(branch);
+    for (const [name, p] of Object.entries(s.properties ?? {})) {
+      const limit =
+        p.type === 'array'
+          ? { length: lengthOf(p.items), items: p.maxItems ?? LIST_ITEMS }
+          : { length: lengthOf(p), items: 1 };
+      const seen = limits[name];
+      limits[name] = seen
+        ? { length: Math.max(seen.length, limit.length), items: Math.max(seen.items, limit.items) }
+        : limit;
+    }
+  };
+  visit(z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as JsonSchema);
+  return limits;
+}

@@ -12,6 +12,7 @@ import { SqliteSessionStore } from '../auth/session-store.js';
 import { activeUserIds, loadActor } from '../auth/queries.js';
 import { cookieAttributes, cookieName, readCookie } from '../auth/cookies.js';
 import {
+  boundedValues,
   collectKeptFormRoutes,
   formValues,
   keepForm,
@@ -210,11 +211,22 @@ export default fp<SessionOptions>(
     // A form of a staff page sent after its session ended, or with the CSRF token of an ended session
     // (signed in again in another tab): refused as before, writing nothing, but what was typed is kept
     // and shown back in the form after logging in (src/auth/kept-forms.ts).
+    // at most 30 copies an hour per account, or per address when no account is known
     const keepThrottle = new FailureThrottle({ max: 30, windowMs: 3_600_000, maxKeys: 10_000 });
-    const keep = (request: FastifyRequest, reply: FastifyReply, target: KeptFormTarget, userId: number | null) => {
+    const keep = (
+      request: FastifyRequest,
+      reply: FastifyReply,
+      kept: KeptFormRoute,
+      target: KeptFormTarget,
+      userId: number | null,
+    ) => {
+      const owner = userId !== null ? `account ${userId}` : `address ${request.ip}`;
+      if (keepThrottle.isBlocked(owner)) return false;
+      keepThrottle.recordFailure(owner);
       const previousKey = readCookie(request, KEPT_COOKIE);
       const { url: route = '' } = request.routeOptions;
-      const entry = { ...target, userId, route, address: request.ip, values: formValues(request.body), previousKey };
+      const values = boundedValues(formValues(request.body), kept.fields);
+      const entry = { ...target, userId, route, address: request.ip, values, previousKey };
       const key = keepForm(app.database.db, entry);
       if (!key) return false;
       setKeptCookie(reply, key, { secureCookie: opts.secureCookie });
@@ -241,16 +253,16 @@ export default fp<SessionOptions>(
         if (valid || !config.keptForm.mayPost(db, request.user, entry)) {
           return app.csrfProtection(request, reply, done);
         }
-        if (!keep(request, reply, target, request.user.id)) return app.csrfProtection(request, reply, done);
+        if (!keep(request, reply, config.keptForm, target, request.user.id))
+          return app.csrfProtection(request, reply, done);
         sendKeptRefusal(app, request, reply, target).catch(done);
         return;
       }
       // Signed out. Kept only when the form demonstrably came from this site in this browser (a valid
       // token, or a cookie only a same-site request carries), so a forged cross-site post plants nothing.
       const knownUser = (request as WithSlot)[kEndedUser] ?? lastUserOf(request) ?? csrfTokenOwner(app, request, reply);
-      if ((valid || knownUser !== null) && !keepThrottle.isBlocked(request.ip)) {
-        keepThrottle.recordFailure(request.ip);
-        if (keep(request, reply, target, knownUser)) {
+      if (valid || knownUser !== null) {
+        if (keep(request, reply, config.keptForm, target, knownUser)) {
           sendKeptLogin(app, request, reply, target).catch(done);
           return;
         }

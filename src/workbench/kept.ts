@@ -1,5 +1,6 @@
 import type { KeptFormRoute } from '../auth/kept-forms.js';
 import { canViewProposalAsStaff } from '../auth/policy.js';
+import { fieldLimits } from '../lib/forms.js';
 import { assignedUnitIds } from '../triage/queries.js';
 import type { AnyProposalForm } from './run-form.js';
 
@@ -18,6 +19,7 @@ export function keptFormRoute(form: AnyProposalForm): KeptFormRoute {
       const autosaveTarget = form.fragment?.autosave ? form.fragment.target(parsed.data, values) : undefined;
       return { proposalId: parsed.data.id, formId, ...(autosaveTarget ? { autosaveTarget } : {}) };
     },
+    fields: fieldLimits(form.schema),
     mayPost(db, actor, entry) {
       const assigned = assignedUnitIds(db, entry.proposalId);
       return canViewProposalAsStaff(actor, assigned) && form.guard.may(actor, assigned, entry.values);
