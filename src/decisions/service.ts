@@ -1,15 +1,14 @@
 import { and, desc, eq, inArray, isNull } from 'drizzle-orm';
 import type { z } from 'zod';
 import type { Db } from '../db/client.js';
+import type { ProposalStatus } from '../db/schema/proposals.js';
 import { inIds, preparedQuery } from '../db/prepared.js';
 import { assignments, decisions, positions, positionVersions, units, type CitedPosition } from '../db/schema/index.js';
 import { ConflictError, RuleError } from '../workflow/errors.js';
 import { changeStatus } from '../workflow/service.js';
 import { changeProposal } from '../workflow/change.js';
+import { assertAllowed, decisionRefusal } from '../workflow/workflow.js';
 import type { decisionSchema } from './schema.js';
-
-export const DECISION_NOT_READY =
-  'Decyzję można opublikować, gdy wszystkie przypisane jednostki złożą stanowiska (status „stanowiska zebrane”).';
 
 /** The latest submitted version of each assigned unit's position. */
 export function submittedPositions(db: Pick<Db, 'select'>, proposalId: number) {
@@ -72,7 +71,7 @@ export function publishDecision(
   now = new Date(),
 ) {
   changeProposal(db, { proposalId, version: input.version, actorId, now }, ({ tx, proposal: p, emit, at }) => {
-    if (p.status !== 'stanowiska-zebrane') throw new RuleError('form', DECISION_NOT_READY);
+    assertAllowed(decisionRefusal(p.status));
     const cited = citedPositions(submittedPositions(tx, proposalId), input.citedPositionIds);
     tx.update(decisions)
       .set({ retractedAt: at })
@@ -101,11 +100,11 @@ export function publishDecision(
  */
 export function previewDecision(
   db: Pick<Db, 'select'>,
-  proposal: { id: number; status: string; version: number },
+  proposal: { id: number; status: ProposalStatus; version: number },
   input: z.infer<typeof decisionSchema>,
   now = new Date(),
 ) {
-  if (proposal.status !== 'stanowiska-zebrane') throw new RuleError('form', DECISION_NOT_READY);
+  assertAllowed(decisionRefusal(proposal.status));
   if (proposal.version !== input.version) throw new ConflictError();
   const available = submittedPositions(db, proposal.id);
   return {

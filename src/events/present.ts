@@ -1,6 +1,6 @@
 import { formatDatePl } from '../lib/dates.js';
 import { STATUS_LABELS } from '../proposals/status.js';
-import { OUTCOME_LABELS } from '../workflow/workflow.js';
+import { isDecided, OUTCOME_LABELS } from '../workflow/workflow.js';
 import type { ProposalStatus } from '../db/schema/proposals.js';
 import type { Outcome } from '../db/schema/workflow.js';
 import { recordedNote } from '../positions/basis.js';
@@ -89,7 +89,8 @@ export type HistoryEntry = {
   link: { href: string; label: string } | null;
 };
 
-const DECIDED_STATUSES = new Set(['rozstrzygnieta', 'w-realizacji', 'zrealizowana']);
+/** A status recorded in an event (a string there) that had a decision in force. */
+const wasDecided = (status: string) => isDecided(status as ProposalStatus);
 
 /** "wiodący" agreeing with the unit's name: Biuro → wiodące, Agenda → wiodąca, Wydział → wiodący. */
 export function leadWord(unitName: string): string {
@@ -125,7 +126,7 @@ function assignedList(added: Bag[], leadName: string | null): string {
 
 /** What a status reached without a decision or a duplicate means, in a sentence. */
 function statusSentence(from: string, to: string, lastDecisionAt: string | null): string {
-  if (DECIDED_STATUSES.has(from) && !DECIDED_STATUSES.has(to)) {
+  if (wasDecided(from) && !wasDecided(to)) {
     const when = lastDecisionAt ? ` z ${date(lastDecisionAt)}` : '';
     return `Propozycję otwarto ponownie: decyzję${when} wycofano`;
   }
@@ -231,7 +232,7 @@ export function publicHistory(
     }
 
     if (statusChange) {
-      const reopened = DECIDED_STATUSES.has(from) && !DECIDED_STATUSES.has(to);
+      const reopened = wasDecided(from) && !wasDecided(to);
       entry(statusSentence(from, to, lastDecisionAt), {
         note: statusChange.note,
         details: reopened ? [reopenDetail(to)] : [],

@@ -10,12 +10,8 @@ import { ConflictError, ForbiddenError, RuleError } from '../workflow/errors.js'
 import { syncCollectingStatus } from '../workflow/service.js';
 import { changeProposal } from '../workflow/change.js';
 import { unitName } from '../proposals/queries.js';
-import { isOpen } from '../workflow/workflow.js';
+import { assertAllowed, openRefusal } from '../workflow/workflow.js';
 import type { PositionInput } from './schema.js';
-
-export const POSITIONS_CLOSED =
-  'Decyzja w tej sprawie została już opublikowana (lub propozycja jest duplikatem): ' +
-  'stanowiska nie można już zmieniać.';
 
 export const BASIS_FOR_OFFICE_ONLY =
   'Podstawę wpisu (pismo, e-mail, notatkę ze spotkania) podaje tylko Biuro Dialogu, gdy wpisuje stanowisko ' +
@@ -87,7 +83,7 @@ export function savePosition(
     if (!authorship) throw new ForbiddenError(notYourPosition(actor));
     const basis = basisFor(authorship, input, todayInWarsaw(now));
     const onBehalf = authorship === 'on-behalf';
-    if (!isOpen(proposal.status)) throw new RuleError('form', POSITIONS_CLOSED);
+    assertAllowed(openRefusal(proposal.status));
 
     let position = tx
       .select()

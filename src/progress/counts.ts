@@ -1,33 +1,18 @@
 import { and, asc, count, eq, isNull } from 'drizzle-orm';
 import type { DbOrTx } from '../db/client.js';
 import { decisions, proposals, workshopTables } from '../db/schema/index.js';
-import type { ProposalStatus } from '../db/schema/proposals.js';
 import { OUTCOMES, type Outcome } from '../db/schema/workflow.js';
+import { type PublicStage, stageOf } from '../workflow/workflow.js';
 
-/** The public stages of progress; every status falls into exactly one. */
-export const STAGES = ['decided', 'inProgress', 'waiting', 'merged'] as const;
-export type Stage = (typeof STAGES)[number];
-
-export const STAGE_LABELS: Record<Stage, string> = {
+/** The public stages of progress (PUBLIC_STAGES in src/workflow/workflow.ts), in words. */
+export const STAGE_LABELS: Record<PublicStage, string> = {
   decided: 'rozstrzygnięte',
   inProgress: 'w toku (czekają na stanowiska lub decyzję)',
   waiting: 'czekają na przekazanie do jednostek',
   merged: 'połączone z inną propozycją (duplikaty)',
 };
 
-/** The list's `status` filter values behind each stage (for links from the counts). */
-export const STAGE_STATUSES: Record<Stage, readonly ProposalStatus[]> = {
-  decided: ['rozstrzygnieta', 'w-realizacji', 'zrealizowana'],
-  inProgress: ['przekazana', 'stanowiska-zebrane'],
-  waiting: ['nowa'],
-  merged: ['duplikat'],
-};
-
-export function stageOf(status: ProposalStatus): Stage {
-  return STAGES.find((s) => STAGE_STATUSES[s].includes(status))!;
-}
-
-export type StageCounts = Record<Stage, number> & { total: number };
+export type StageCounts = Record<PublicStage, number> & { total: number };
 
 const emptyCounts = (): StageCounts => ({ total: 0, decided: 0, inProgress: 0, waiting: 0, merged: 0 });
 

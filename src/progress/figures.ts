@@ -1,6 +1,13 @@
 import type { ProposalStatus } from '../db/schema/proposals.js';
 import { OUTCOMES, type Outcome } from '../db/schema/workflow.js';
-import { isDecided, isOverdue, OUTCOME_LABELS } from '../workflow/workflow.js';
+import {
+  inReviewStage,
+  isDecided,
+  isInProgress,
+  isOverdue,
+  OUTCOME_LABELS,
+  type ReviewStage,
+} from '../workflow/workflow.js';
 
 /**
  * The RDPP's view of a consultation ("Postęp konsultacji"), as pure rules: what counts as decided,
@@ -34,10 +41,8 @@ export type ProgressAssignment = {
   firstSubmittedAt: string | null;
 };
 
-/** Stages of a proposal as the list filter `stage` names them. */
-export const STAGES = ['rozstrzygniete', 'w-toku'] as const;
-export type Stage = (typeof STAGES)[number];
-export const STAGE_LABELS: Record<Stage, string> = {
+/** The stages the list filter `stage` names (REVIEW_STAGES in src/workflow/workflow.ts), in words. */
+export const STAGE_LABELS: Record<ReviewStage, string> = {
   rozstrzygniete: 'rozstrzygnięte',
   'w-toku': 'w toku (przekazane, czekają na stanowiska lub decyzję)',
 };
@@ -50,14 +55,6 @@ export const POSITION_STATE_LABELS: Record<PositionState, string> = {
   czeka: 'czeka na stanowisko',
   'po-terminie': 'stanowisko po terminie',
 };
-
-export function isInProgress(status: ProposalStatus): boolean {
-  return status === 'przekazana' || status === 'stanowiska-zebrane';
-}
-
-export function inStage(status: ProposalStatus, stage: Stage): boolean {
-  return stage === 'rozstrzygniete' ? isDecided(status) : isInProgress(status);
-}
 
 /** A unit still owes its position while the proposal is open for positions and it has submitted none. */
 export function isAwaiting(a: Pick<ProgressAssignment, 'status' | 'submittedAt'>): boolean {
@@ -115,7 +112,7 @@ export type ListFilter = {
   table?: number;
   unit?: string;
   status?: ProposalStatus;
-  stage?: Stage;
+  stage?: ReviewStage;
   outcome?: Outcome;
   position?: PositionState;
 };
@@ -305,7 +302,7 @@ export function filterProposals(
   return proposals
     .filter((p) => filter.table === undefined || p.tableNumber === filter.table)
     .filter((p) => !filter.status || p.status === filter.status)
-    .filter((p) => !filter.stage || inStage(p.status, filter.stage))
+    .filter((p) => !filter.stage || inReviewStage(p.status, filter.stage))
     .filter((p) => !filter.outcome || (isDecided(p.status) && p.outcome === filter.outcome))
     .map((p) => {
       const all = byProposal.get(p.id) ?? [];

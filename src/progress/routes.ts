@@ -4,9 +4,9 @@ import { cacheKey } from '../plugins/page-cache.js';
 import { findConsultation } from '../proposals/queries.js';
 import { listQuerySchema } from '../proposals/schema.js';
 import { STATUS_LABELS } from '../proposals/status.js';
-import { OUTCOME_LABELS } from '../workflow/workflow.js';
 import { renderStackedBarChart } from './chart.js';
-import { consultationProgress, percent, STAGE_LABELS, STAGES, type ConsultationProgress } from './counts.js';
+import { OUTCOME_LABELS, PUBLIC_STAGES } from '../workflow/workflow.js';
+import { consultationProgress, percent, STAGE_LABELS, type ConsultationProgress } from './counts.js';
 import { STATUS_HELP } from './statuses.js';
 
 const HTML = 'text/html; charset=utf-8';
@@ -24,7 +24,7 @@ export function progressChart(progress: ConsultationProgress): string {
     id: 'wykres-stoliki',
     title: 'Postęp rozpatrywania propozycji według stolików',
     description,
-    series: STAGES.map((key) => ({ key, label: STAGE_LABELS[key] })),
+    series: PUBLIC_STAGES.map((key) => ({ key, label: STAGE_LABELS[key] })),
     rows: progress.byTable.map((t) => ({
       label: `Stolik ${t.number}${t.theme ? `: ${t.theme}` : ''}`,
       values: { decided: t.decided, inProgress: t.inProgress, waiting: t.waiting, merged: t.merged },
@@ -53,7 +53,7 @@ const routes: FastifyPluginAsync = async (app) => {
         consultation,
         progress,
         chart: progressChart(progress),
-        stages: STAGES.map((key) => ({ key, label: STAGE_LABELS[key] })),
+        stages: PUBLIC_STAGES.map((key) => ({ key, label: STAGE_LABELS[key] })),
         outcomeLabels: OUTCOME_LABELS,
         percent,
         consultationParam: query.consultation ? `&consultation=${query.consultation}` : '',

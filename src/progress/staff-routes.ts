@@ -5,7 +5,7 @@ import { plural } from '../lib/errors.js';
 import { HttpError, parseOr, queryString } from '../lib/http.js';
 import { findUnitBySlug } from '../proposals/queries.js';
 import { STATUS_LABELS } from '../proposals/status.js';
-import { OUTCOME_LABELS } from '../workflow/workflow.js';
+import { isDecided, isInProgress, OUTCOME_LABELS } from '../workflow/workflow.js';
 import { filterProposals, POSITION_STATE_LABELS, positionState, STAGE_LABELS } from './figures.js';
 import { outcomesSheet, progressWorkbook, sheetCsv, tablesSheet, unitsSheet } from './export.js';
 import { progressAssignments, progressProposals } from './queries.js';
@@ -38,7 +38,13 @@ const routes: FastifyPluginAsync = async (app) => {
       progressAssignments(db, consultation.id),
       filter,
       today,
-    ).map((p) => ({ ...p, overdue: p.matching.filter((a) => positionState(a, 'po-terminie', today)) }));
+    ).map((p) => ({
+      ...p,
+      overdue: p.matching.filter((a) => positionState(a, 'po-terminie', today)),
+      // the template shows due dates while the positions are awaited, the outcome once decided
+      inProgress: isInProgress(p.status),
+      decided: isDecided(p.status),
+    }));
     const criteria = [
       query.table !== undefined ? `stolik ${query.table}` : null,
       unit ? `przekazane do: ${unit.name}` : null,

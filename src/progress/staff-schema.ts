@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { PROPOSAL_STATUSES } from '../db/schema/proposals.js';
 import { OUTCOMES } from '../db/schema/workflow.js';
-import { POSITION_STATES, STAGES, TABLE_SORT_KEYS, UNIT_SORT_KEYS } from './figures.js';
+import { REVIEW_STAGES } from '../workflow/workflow.js';
+import { POSITION_STATES, TABLE_SORT_KEYS, UNIT_SORT_KEYS } from './figures.js';
 
 const emptyToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 const optional = <T extends z.ZodType>(schema: T) => z.preprocess(emptyToUndefined, schema.optional());
@@ -30,7 +31,7 @@ export const progressListQuerySchema = z.object({
   ),
   unit: slug('Nieprawidłowy identyfikator jednostki.'),
   status: optional(z.enum(PROPOSAL_STATUSES, { error: 'Nieznany status propozycji.' })),
-  stage: optional(z.enum(STAGES, { error: 'Nieznany etap rozpatrywania.' })),
+  stage: optional(z.enum(REVIEW_STAGES, { error: 'Nieznany etap rozpatrywania.' })),
   outcome: optional(z.enum(OUTCOMES, { error: 'Nieznany sposób rozpatrzenia.' })),
   position: optional(z.enum(POSITION_STATES, { error: 'Nieznany stan stanowiska.' })),
 });

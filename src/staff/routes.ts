@@ -7,7 +7,7 @@ import { asArray } from '../lib/forms.js';
 import { HttpError, parseOr, queryString } from '../lib/http.js';
 import { renderProgress } from '../progress/staff-page.js';
 import { findUnitBySlug, listUnits, unitsForProposals } from '../proposals/queries.js';
-import { compareForUnit, isOverdue } from '../workflow/workflow.js';
+import { compareForUnit, isInProgress, isOverdue } from '../workflow/workflow.js';
 import { proposalsForUnits, queue } from './queries.js';
 import { queueQuerySchema } from './schema.js';
 
@@ -22,7 +22,7 @@ const routes: FastifyPluginAsync = async (app) => {
     if (user.role === 'unit') {
       const rows = proposalsForUnits(db, user.unitIds)
         .map((r) => {
-          const awaiting = !r.submittedAt && ['przekazana', 'stanowiska-zebrane'].includes(r.status);
+          const awaiting = !r.submittedAt && isInProgress(r.status);
           return { ...r, awaiting, overdue: awaiting && isOverdue(r.dueDate, false, today) };
         })
         .sort(compareForUnit);

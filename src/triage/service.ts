@@ -6,17 +6,9 @@ import { ConflictError, NotFoundError, RuleError } from '../workflow/errors.js';
 import { unitName } from '../proposals/queries.js';
 import { changeStatus, positionCounts, syncCollectingStatus } from '../workflow/service.js';
 import { type ChangeTools, changeProposal, changeProposalIn } from '../workflow/change.js';
-import { collectingStatus, isDecided, isOpen, manualTargets } from '../workflow/workflow.js';
+import { assertAllowed, collectingStatus, isDecided, manualTargets, openRefusal } from '../workflow/workflow.js';
 import type { z } from 'zod';
 import type { AssignInput, changeAssignmentSchema, correctionSchema, duplicateSchema, statusSchema } from './schema.js';
-
-function requireOpen(status: string, what: string) {
-  if (!isOpen(status as never))
-    throw new RuleError(
-      'form',
-      `${what} jest możliwe tylko przed publikacją decyzji (i gdy propozycja nie jest duplikatem).`,
-    );
-}
 
 function requireFutureDate(dueDate: string, now: Date) {
   if (dueDate < todayInWarsaw(now)) throw new RuleError('dueDate', 'Termin stanowiska nie może być w przeszłości.');
@@ -103,7 +95,7 @@ export function assignMany(db: Db, rows: BulkAssignRow[], dueDate: string, actor
 function assignChange(proposalId: number, input: AssignInput, actorId: number, opts: { onlyNew?: boolean } = {}) {
   return ({ tx, proposal: p, emit, at }: ChangeTools) => {
     if (opts.onlyNew && p.status !== 'nowa') throw new RuleError('form', NOT_NEW);
-    requireOpen(p.status, 'Przekazywanie propozycji');
+    assertAllowed(openRefusal(p.status));
     if (!p.inSource) {
       throw new RuleError('form', 'Źródło nie pokazuje wiersza o tym numerze LP: nie ma czego przekazać.');
     }
@@ -174,7 +166,7 @@ export function changeAssignment(
 ) {
   requireFutureDate(input.dueDate, now);
   changeProposal(db, { proposalId, version: input.version, actorId, now }, ({ tx, proposal: p, emit }) => {
-    requireOpen(p.status, 'Zmiana przekazania');
+    assertAllowed(openRefusal(p.status));
     const all = tx.select().from(assignments).where(eq(assignments.proposalId, proposalId)).all();
     const a = all.find((x) => x.id === assignmentId);
     if (!a) throw new RuleError('form', 'Tego przypisania już nie ma.');
@@ -212,7 +204,7 @@ export function removeAssignment(
   now = new Date(),
 ) {
   changeProposal(db, { proposalId, version, actorId, now }, ({ tx, proposal: p, emit, at }) => {
-    requireOpen(p.status, 'Usuwanie przekazania');
+    assertAllowed(openRefusal(p.status));
     const a = tx
       .select()
       .from(assignments)

@@ -2,13 +2,12 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { requireAdmin, requireStaff } from '../auth/guards.js';
 import { canAddNote, canManage, canWritePosition } from '../auth/policy.js';
 import type { DbOrTx } from '../db/client.js';
-import type { ProposalStatus } from '../db/schema/proposals.js';
 import { decisionSchema } from '../decisions/schema.js';
-import { DECISION_NOT_READY, previewDecision, publishDecision } from '../decisions/service.js';
+import { previewDecision, publishDecision } from '../decisions/service.js';
 import { asArray, ID_PATTERN } from '../lib/forms.js';
 import { HttpError } from '../lib/http.js';
 import { positionSchema } from '../positions/schema.js';
-import { notYourPosition, POSITIONS_CLOSED, savePosition } from '../positions/service.js';
+import { notYourPosition, savePosition } from '../positions/service.js';
 import { listUnits } from '../proposals/queries.js';
 import { idParamSchema } from '../proposals/schema.js';
 import {
@@ -32,7 +31,7 @@ import {
   removeAssignment,
   unmarkDuplicate,
 } from '../triage/service.js';
-import { isOpen, manualTargets } from '../workflow/workflow.js';
+import { decisionRefusal, manualTargets, openRefusal } from '../workflow/workflow.js';
 import { EVENTS_ID, FORMS } from './ids.js';
 import { renderStaffProposal } from './page.js';
 import { type AnyProposalForm, type Guard, proposalForm, registerForm } from './run-form.js';
@@ -76,11 +75,6 @@ const POSITION_WRITER: Guard = {
   refusal: notYourPosition,
 };
 
-const openOnly = (status: ProposalStatus) =>
-  isOpen(status)
-    ? null
-    : 'Tę zmianę można wprowadzić tylko przed publikacją decyzji i gdy propozycja nie jest duplikatem.';
-
 const withUnitArray = (raw: Record<string, unknown>) => ({ ...raw, unitIds: asArray(raw.unitIds) });
 const str = (v: unknown) => (typeof v === 'string' ? v : '');
 /** The unit groups of the directory (a group stands for units the admin must name). */
@@ -98,7 +92,7 @@ const assign = proposalForm({
   id: () => FORMS.assign,
   schema: assignSchema,
   body: withUnitArray,
-  applies: openOnly,
+  applies: openRefusal,
   // a unit group stands for units the admin must name: ask which (its members are proposed)
   detour: ({ app, params, values }) => {
     const groups = groupIdsOf(app.database.db);
@@ -149,7 +143,7 @@ const changeAssignmentForm = proposalForm({
   guard: OFFICE,
   id: ({ assignmentId }) => FORMS.assignment(assignmentId),
   schema: changeAssignmentSchema,
-  applies: openOnly,
+  applies: openRefusal,
   run: (input, { app, params, actor }) =>
     changeAssignment(app.database.db, params.id, params.assignmentId, input, actor.id),
   done: 'zmieniono-przekazanie',
@@ -161,7 +155,7 @@ const removeAssignmentForm = proposalForm({
   guard: OFFICE,
   id: ({ assignmentId }) => FORMS.assignment(assignmentId),
   schema: removeAssignmentSchema,
-  applies: openOnly,
+  applies: openRefusal,
   run: (input, { app, params, actor }) =>
     removeAssignment(app.database.db, params.id, params.assignmentId, input.version, actor.id),
   done: 'usunieto-przekazanie',
@@ -175,7 +169,7 @@ const duplicate = proposalForm({
   guard: OFFICE,
   id: () => FORMS.duplicate,
   schema: duplicateSchema,
-  applies: openOnly,
+  applies: openRefusal,
   run: (input, { app, params, actor }) => markDuplicate(app.database.db, params.id, input, actor.id),
   done: 'duplikat',
 });
@@ -241,7 +235,7 @@ const position = proposalForm({
   id: (_params, values) =>
     typeof values.unitId === 'string' && ID_PATTERN.test(values.unitId) ? FORMS.position(Number(values.unitId)) : null,
   schema: positionSchema,
-  applies: (s) => (isOpen(s) ? null : POSITIONS_CLOSED),
+  applies: openRefusal,
   run: (input, { app, params, actor }) => {
     const at = new Date();
     return { ...savePosition(app.database.db, params.id, input, actor, at), at: at.toISOString() };
@@ -265,8 +259,6 @@ const position = proposalForm({
   },
 });
 
-const decisionReady = (s: ProposalStatus) => (s === 'stanowiska-zebrane' ? null : DECISION_NOT_READY);
-
 const decision = proposalForm({
   url: '/proposals/:id/decision',
   params: idParamSchema,
@@ -274,7 +266,7 @@ const decision = proposalForm({
   id: () => FORMS.decision,
   schema: decisionSchema,
   body: decisionBody,
-  applies: decisionReady,
+  applies: decisionRefusal,
   run: (input, { app, params, actor }) => publishDecision(app.database.db, params.id, input, actor.id),
   done: 'decyzja',
 });
@@ -287,7 +279,7 @@ const decisionPreview = proposalForm({
   id: () => FORMS.decision,
   schema: decisionSchema,
   body: decisionBody,
-  applies: decisionReady,
+  applies: decisionRefusal,
   run: (input, { app, access }) => ({ input, preview: previewDecision(app.database.db, access.proposal, input) }),
   done: ({ input, preview }, { app, request, reply, access }) =>
     sendPreview(app, request, reply, access.proposal, preview, input),

@@ -8,7 +8,7 @@ import type { FieldErrors } from '../lib/forms.js';
 import { BASIS_OPTIONS } from '../positions/basis.js';
 import { duplicateOriginal, listUnits, unitsForProposals } from '../proposals/queries.js';
 import { pointBlocks } from '../proposals/text.js';
-import { isOpen, manualTargets, OUTCOME_LABELS } from '../workflow/workflow.js';
+import { decisionRefusal, manualTargets, openRefusal, OUTCOME_LABELS } from '../workflow/workflow.js';
 import { loadStaffProposal } from './access.js';
 import { FORMS, SECTIONS, successFor } from './ids.js';
 import { assignFormModel } from './sections/assign.js';
@@ -76,9 +76,11 @@ export async function renderStaffProposal(
     outcomeLabels: OUTCOME_LABELS,
     basisOptions: BASIS_OPTIONS,
     today,
+    // what the page offers, by the same rules the forms check and the services assert
     can: {
       manage: canManage(actor),
-      open: isOpen(proposal.status),
+      open: openRefusal(proposal.status) === null,
+      decide: canManage(actor) && decisionRefusal(proposal.status) === null,
       note: canAddNote(actor, assigned),
       manualTargets: canManage(actor) ? manualTargets(proposal.status) : [],
     },

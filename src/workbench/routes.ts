@@ -7,7 +7,7 @@ import { duplicateOriginal, listUnits } from '../proposals/queries.js';
 import { idParamSchema } from '../proposals/schema.js';
 import { assignmentsWithPositions } from '../triage/queries.js';
 import { assignmentParamsSchema } from '../triage/schema.js';
-import { isOpen } from '../workflow/workflow.js';
+import { openRefusal } from '../workflow/workflow.js';
 import { loadStaffProposal } from './access.js';
 import { CONFIRM_TARGET_ID, EVENTS_ID, SECTIONS } from './ids.js';
 import { renderStaffProposal } from './page.js';
@@ -45,8 +45,6 @@ async function renderConfirmation(
     .type('text/html; charset=utf-8')
     .send(await app.view(fragment ? 'staff/_confirm.njk' : 'staff/confirm.njk', model));
 }
-
-const NOT_OPEN = 'Tę zmianę można wprowadzić tylko przed publikacją decyzji i gdy propozycja nie jest duplikatem.';
 
 const routes: FastifyPluginAsync = async (app) => {
   const { db } = app.database;
@@ -91,7 +89,8 @@ const routes: FastifyPluginAsync = async (app) => {
       const all = assignmentsWithPositions(db, id);
       const a = all.find((x) => x.id === assignmentId);
       if (!a) throw new HttpError(404, 'Tego przekazania już nie ma.');
-      if (!isOpen(proposal.status)) throw new HttpError(409, NOT_OPEN);
+      const closed = openRefusal(proposal.status);
+      if (closed) throw new HttpError(409, closed);
       const consequences = [
         `${a.unitName} nie będzie już proszona o stanowisko w tej sprawie i straci dostęp do tej propozycji w panelu.`,
       ];

@@ -4,7 +4,7 @@ import { assignments, positions, positionVersions, proposals } from '../db/schem
 import type { ProposalStatus } from '../db/schema/proposals.js';
 import { STATUS_LABELS } from '../proposals/status.js';
 import type { Emit } from './change.js';
-import { assertTransition, collectingStatus, WorkflowError } from './workflow.js';
+import { assertTransition, collectingStatus, isInProgress, WorkflowError } from './workflow.js';
 import { RuleError } from './errors.js';
 
 /** Moves a proposal to a status the workflow allows, emitting a public event. */
@@ -53,7 +53,7 @@ export function syncCollectingStatus(tx: DbOrTx, emit: Emit, proposalId: number,
     .from(proposals)
     .where(eq(proposals.id, proposalId))
     .get()!;
-  if (!['nowa', 'przekazana', 'stanowiska-zebrane'].includes(p.status)) return;
+  if (p.status !== 'nowa' && !isInProgress(p.status)) return;
   const c = positionCounts(tx, proposalId);
   const target = collectingStatus(c.assigned, c.submitted);
   if (target !== p.status) changeStatus(tx, emit, p, target, at);

@@ -1,5 +1,6 @@
 import type { ProposalStatus } from '../db/schema/proposals.js';
 import type { Outcome } from '../db/schema/workflow.js';
+import { RuleError } from './errors.js';
 
 /**
  * The proposal status workflow, as pure rules (no I/O):
@@ -17,7 +18,10 @@ export const TRANSITIONS: Record<ProposalStatus, readonly ProposalStatus[]> = {
   duplikat: ['nowa', 'przekazana', 'stanowiska-zebrane'],
 };
 
+/** A decision is in force. */
 export const DECIDED: readonly ProposalStatus[] = ['rozstrzygnieta', 'w-realizacji', 'zrealizowana'];
+/** Assigned and not yet decided: the positions are being collected, or the decision awaited. */
+export const IN_PROGRESS: readonly ProposalStatus[] = ['przekazana', 'stanowiska-zebrane'];
 
 export class WorkflowError extends Error {}
 
@@ -43,9 +47,62 @@ export function isDecided(status: ProposalStatus): boolean {
   return DECIDED.includes(status);
 }
 
+export function isInProgress(status: ProposalStatus): boolean {
+  return IN_PROGRESS.includes(status);
+}
+
 /** Assignments and positions may change only while the proposal is open (not decided, not a duplicate). */
 export function isOpen(status: ProposalStatus): boolean {
   return !isDecided(status) && status !== 'duplikat';
+}
+
+/**
+ * Why assignments, positions and the duplicate mark cannot change in this status (null: they can), in the
+ * words of the cause. The services assert it, the forms check it first, the page shows their forms only when
+ * it is null.
+ */
+export function openRefusal(status: ProposalStatus): string | null {
+  if (isDecided(status)) return 'Decyzja w tej sprawie została już opublikowana: tej zmiany nie można już wprowadzić.';
+  if (status === 'duplikat')
+    return 'Propozycja jest oznaczona jako duplikat: tej zmiany nie można wprowadzić, dopóki oznaczenie nie zostanie cofnięte.';
+  return null;
+}
+
+export const DECISION_NOT_READY =
+  'Decyzję można opublikować, gdy wszystkie przypisane jednostki złożą stanowiska (status „stanowiska zebrane”).';
+
+/** Why a decision cannot be published in this status (null: it can, once every assigned unit's position is in). */
+export function decisionRefusal(status: ProposalStatus): string | null {
+  return status === 'stanowiska-zebrane' ? null : DECISION_NOT_READY;
+}
+
+/** A service's assertion of a rule above: its refusal is the form's error. */
+export function assertAllowed(refusal: string | null): void {
+  if (refusal) throw new RuleError('form', refusal);
+}
+
+/** The public stages of progress; every status falls into exactly one. */
+export const PUBLIC_STAGES = ['decided', 'inProgress', 'waiting', 'merged'] as const;
+export type PublicStage = (typeof PUBLIC_STAGES)[number];
+
+/** The statuses behind each public stage (the list's `status` filter values, for links from the counts). */
+export const PUBLIC_STAGE_STATUSES: Record<PublicStage, readonly ProposalStatus[]> = {
+  decided: DECIDED,
+  inProgress: IN_PROGRESS,
+  waiting: ['nowa'],
+  merged: ['duplikat'],
+};
+
+export function stageOf(status: ProposalStatus): PublicStage {
+  return PUBLIC_STAGES.find((s) => PUBLIC_STAGE_STATUSES[s].includes(status))!;
+}
+
+/** The stages the RDPP's and the office's lists filter by (`stage`): decided, or still being answered. */
+export const REVIEW_STAGES = ['rozstrzygniete', 'w-toku'] as const;
+export type ReviewStage = (typeof REVIEW_STAGES)[number];
+
+export function inReviewStage(status: ProposalStatus, stage: ReviewStage): boolean {
+  return stage === 'rozstrzygniete' ? isDecided(status) : isInProgress(status);
 }
 
 /** Where a proposal stands from its assignments alone: the state while positions are collected. */

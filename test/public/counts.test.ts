@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { consultationProgress, stageOf } from '../../src/progress/counts.js';
+import { consultationProgress } from '../../src/progress/counts.js';
+import { stageOf } from '../../src/workflow/workflow.js';
 import type { ProposalStatus } from '../../src/db/schema/proposals.js';
 import { build, type App } from '../helpers.js';
 

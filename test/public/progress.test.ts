@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { escapeXml, renderStackedBarChart } from '../../src/progress/chart.js';
-import { percent, stageOf } from '../../src/progress/counts.js';
+import { percent } from '../../src/progress/counts.js';
+import { stageOf } from '../../src/workflow/workflow.js';
 import { build, idOfLp, type App } from '../helpers.js';
 import { at, KULTURA, storyTools, ZDROWIE } from './fixtures.js';
 

@@ -1,12 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import { PROPOSAL_STATUSES } from '../../src/db/schema/proposals.js';
 import { STATUS_LABELS } from '../../src/proposals/status.js';
+import { RuleError } from '../../src/workflow/errors.js';
 import {
+  assertAllowed,
   assertTransition,
   canTransition,
   collectingStatus,
   compareForUnit,
+  decisionRefusal,
+  inReviewStage,
+  isDecided,
+  isInProgress,
   isOpen,
+  openRefusal,
+  PUBLIC_STAGES,
+  stageOf,
   isOverdue,
   justificationRequired,
   manualTargets,
@@ -72,6 +81,47 @@ describe('status workflow', () => {
   it('requires a justification only for "nieuwzględniona"', () => {
     expect(justificationRequired('nieuwzgledniona')).toBe(true);
     expect(justificationRequired('uwzgledniona')).toBe(false);
+  });
+});
+
+describe('the rules the forms check, the services assert and the page shows', () => {
+  it('a proposal is open until it is decided or marked a duplicate, and says why not', () => {
+    for (const status of PROPOSAL_STATUSES) expect(openRefusal(status) === null).toBe(isOpen(status));
+    expect(PROPOSAL_STATUSES.filter((s) => openRefusal(s) === null)).toEqual([
+      'nowa',
+      'przekazana',
+      'stanowiska-zebrane',
+    ]);
+    expect(openRefusal('rozstrzygnieta')).toContain('Decyzja w tej sprawie została już opublikowana');
+    expect(openRefusal('duplikat')).toContain('oznaczona jako duplikat');
+  });
+
+  it('a decision can be published only once every position is in', () => {
+    expect(PROPOSAL_STATUSES.filter((s) => decisionRefusal(s) === null)).toEqual(['stanowiska-zebrane']);
+    expect(decisionRefusal('przekazana')).toContain('Decyzję można opublikować, gdy wszystkie');
+  });
+
+  it('a refusal asserted by a service is the form-level error it shows', () => {
+    expect(() => assertAllowed(null)).not.toThrow();
+    const refused = (() => {
+      try {
+        assertAllowed(openRefusal('zrealizowana'));
+      } catch (err) {
+        return err;
+      }
+    })();
+    expect(refused).toBeInstanceOf(RuleError);
+    expect(refused).toMatchObject({ field: 'form', message: openRefusal('zrealizowana') });
+  });
+
+  it('every status is in exactly one public stage; the review stages are decided and in progress', () => {
+    for (const status of PROPOSAL_STATUSES) {
+      expect(PUBLIC_STAGES).toContain(stageOf(status));
+      expect(stageOf(status) === 'decided').toBe(isDecided(status));
+      expect(stageOf(status) === 'inProgress').toBe(isInProgress(status));
+      expect(inReviewStage(status, 'rozstrzygniete')).toBe(isDecided(status));
+      expect(inReviewStage(status, 'w-toku')).toBe(isInProgress(status));
+    }
   });
 });
 
