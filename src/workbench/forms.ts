@@ -9,7 +9,6 @@ import { HttpError } from '../lib/http.js';
 import { positionSchema } from '../positions/schema.js';
 import { notYourPosition, savePosition } from '../positions/service.js';
 import { listUnits } from '../proposals/queries.js';
-import { idParamSchema } from '../proposals/schema.js';
 import {
   assignmentParamsSchema,
   assignSchema,
@@ -31,7 +30,7 @@ import {
   removeAssignment,
   unmarkDuplicate,
 } from '../triage/service.js';
-import { decisionRefusal, manualTargets, openRefusal } from '../workflow/workflow.js';
+import { decisionRefusal, manualStatusRefusal, openRefusal } from '../workflow/workflow.js';
 import { EVENTS_ID, FORMS } from './ids.js';
 import { renderStaffProposal } from './page.js';
 import { type AnyProposalForm, type Guard, proposalForm, registerForm } from './run-form.js';
@@ -87,7 +86,6 @@ const groupIdsOf = (db: DbOrTx) =>
 
 const assign = proposalForm({
   url: '/proposals/:id/assignments',
-  params: idParamSchema,
   guard: OFFICE,
   id: () => FORMS.assign,
   schema: assignSchema,
@@ -165,7 +163,6 @@ const removeAssignmentForm = proposalForm({
 
 const duplicate = proposalForm({
   url: '/proposals/:id/duplicate',
-  params: idParamSchema,
   guard: OFFICE,
   id: () => FORMS.duplicate,
   schema: duplicateSchema,
@@ -176,7 +173,6 @@ const duplicate = proposalForm({
 
 const unduplicate = proposalForm({
   url: '/proposals/:id/duplicate/removal',
-  params: idParamSchema,
   guard: OFFICE,
   id: () => FORMS.duplicate,
   schema: unduplicateSchema,
@@ -188,7 +184,6 @@ const unduplicate = proposalForm({
 
 const correction = proposalForm({
   url: '/proposals/:id/corrections',
-  params: idParamSchema,
   guard: OFFICE,
   id: () => FORMS.correction,
   schema: correctionSchema,
@@ -198,15 +193,10 @@ const correction = proposalForm({
 
 const status = proposalForm({
   url: '/proposals/:id/status',
-  params: idParamSchema,
   guard: OFFICE,
   id: () => FORMS.status,
   schema: statusSchema,
-  applies: (s) =>
-    manualTargets(s).length
-      ? null
-      : 'Status tej propozycji zmienia się sam wraz z przekazaniem, stanowiskami i decyzją; ręcznie można go ' +
-        'zmienić dopiero po publikacji decyzji.',
+  applies: manualStatusRefusal,
   run: (input, { app, params, actor }) => changeStatusManually(app.database.db, params.id, input, actor.id),
   done: 'zmieniono-status',
 });
@@ -214,7 +204,6 @@ const status = proposalForm({
 // Internal notes: with htmx the timeline fragment comes back; without JS, the page.
 const note = proposalForm({
   url: '/proposals/:id/notes',
-  params: idParamSchema,
   guard: NOTE_WRITER,
   id: () => FORMS.note,
   schema: noteSchema,
@@ -230,7 +219,6 @@ const note = proposalForm({
 
 const position = proposalForm({
   url: '/proposals/:id/positions',
-  params: idParamSchema,
   guard: POSITION_WRITER,
   id: (_params, values) =>
     typeof values.unitId === 'string' && ID_PATTERN.test(values.unitId) ? FORMS.position(Number(values.unitId)) : null,
@@ -261,7 +249,6 @@ const position = proposalForm({
 
 const decision = proposalForm({
   url: '/proposals/:id/decision',
-  params: idParamSchema,
   guard: OFFICE,
   id: () => FORMS.decision,
   schema: decisionSchema,
@@ -274,7 +261,6 @@ const decision = proposalForm({
 // "Sprawdź przed publikacją": the same checks as publishing, the public page's markup, nothing saved.
 const decisionPreview = proposalForm({
   url: '/proposals/:id/decision/preview',
-  params: idParamSchema,
   guard: OFFICE,
   id: () => FORMS.decision,
   schema: decisionSchema,
@@ -288,7 +274,6 @@ const decisionPreview = proposalForm({
 // "Wróć do edycji" from the preview: the staff page with the decision form holding the values sent back.
 const decisionEdit = proposalForm({
   url: '/proposals/:id/decision/edit',
-  params: idParamSchema,
   guard: OFFICE,
   id: () => FORMS.decision,
   schema: decisionSchema,

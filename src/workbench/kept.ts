@@ -2,6 +2,7 @@ import type { KeptFormRoute } from '../auth/kept-forms.js';
 import { canViewProposalAsStaff } from '../auth/policy.js';
 import { fieldLimits } from '../lib/forms.js';
 import { assignedUnitIds } from '../triage/queries.js';
+import type { z } from 'zod';
 import type { AnyProposalForm } from './run-form.js';
 
 /**
@@ -9,10 +10,10 @@ import type { AnyProposalForm } from './run-form.js';
  * which proposal a post is, and who may send it, from the form's own declaration (its params, id and guard). A
  * copy is kept for, and given back to, only someone who may send that form and see the page it is on.
  */
-export function keptFormRoute(form: AnyProposalForm): KeptFormRoute {
+export function keptFormRoute(form: AnyProposalForm, paramsSchema: z.ZodType<{ id: number }>): KeptFormRoute {
   return {
     target(params, values) {
-      const parsed = form.params.safeParse(params);
+      const parsed = paramsSchema.safeParse(params);
       if (!parsed.success) return null;
       const formId = form.id(parsed.data, values);
       if (!formId) return null;

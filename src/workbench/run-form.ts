@@ -5,6 +5,7 @@ import type { Actor } from '../auth/policy.js';
 import type { ProposalStatus } from '../db/schema/proposals.js';
 import { type FieldErrors, fieldErrors, singleError } from '../lib/forms.js';
 import { HttpError, parseOr, wantsFragment } from '../lib/http.js';
+import { idParamSchema } from '../proposals/schema.js';
 import { ConflictError, ForbiddenError, NotFoundError, RuleError } from '../workflow/errors.js';
 import { type Access, loadStaffProposal } from './access.js';
 import { type SuccessCode, successUrl } from './ids.js';
@@ -42,8 +43,8 @@ export type FormContext<P> = {
  */
 export type ProposalForm<S extends z.ZodType, P extends { id: number }, R> = {
   url: `/proposals/:id${string}`;
-  /** the route's params (a malformed one is a 404) */
-  params: z.ZodType<P>;
+  /** the route's params (a malformed one is a 404); default: the proposal's id alone */
+  params?: z.ZodType<P>;
   guard: Guard;
   /**
    * The form's id on the page: the key of its error state, the prefix of its field ids, the id of its kept copy.
@@ -81,13 +82,20 @@ export type ProposalForm<S extends z.ZodType, P extends { id: number }, R> = {
 export type AnyProposalForm = ProposalForm<any, any, any>;
 
 /** A form's declaration, typed from its parts. */
-export function proposalForm<S extends z.ZodType, P extends { id: number }, R>(form: ProposalForm<S, P, R>) {
+export function proposalForm<S extends z.ZodType, R, P extends { id: number } = { id: number }>(
+  form: ProposalForm<S, P, R>,
+) {
   return form;
+}
+
+/** The route params of a form. */
+function paramsOf(form: AnyProposalForm): z.ZodType<{ id: number }> {
+  return form.params ?? idParamSchema;
 }
 
 /** Registers a form's POST route: its guard, its kept-form declaration (beside csrf in the config), the runner. */
 export function registerForm(app: FastifyInstance, form: AnyProposalForm) {
-  const config = form.kept === false ? {} : { keptForm: keptFormRoute(form) };
+  const config = form.kept === false ? {} : { keptForm: keptFormRoute(form, paramsOf(form)) };
   app.post(form.url, { preHandler: form.guard.preHandler, config }, (request, reply) =>
     runForm(app, request, reply, form),
   );
@@ -98,7 +106,7 @@ export function registerForm(app: FastifyInstance, form: AnyProposalForm) {
  * section (or the form's own answer); a refusal shows the page again with the form's errors and nothing saved.
  */
 async function runForm(app: FastifyInstance, request: FastifyRequest, reply: FastifyReply, form: AnyProposalForm) {
-  const params = parseOr(form.params, request.params, 404);
+  const params = parseOr(paramsOf(form), request.params, 404);
   const raw = (request.body ?? {}) as Record<string, unknown>;
   const body = form.body ? form.body(raw) : raw;
   const values = Object.fromEntries(Object.entries(body).filter(([k]) => k !== '_csrf'));

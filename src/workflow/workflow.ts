@@ -136,6 +136,14 @@ export function manualTargets(status: ProposalStatus): ('w-realizacji' | 'zreali
   }
 }
 
+/** Why the admin cannot move the status by hand now (null: some manual move is allowed). */
+export function manualStatusRefusal(status: ProposalStatus): string | null {
+  return manualTargets(status).length
+    ? null
+    : 'Status tej propozycji zmienia się sam wraz z przekazaniem, stanowiskami i decyzją; ręcznie można go ' +
+        'zmienić dopiero po publikacji decyzji.';
+}
+
 /** A position is overdue when its due date has passed and the unit has not submitted it. */
 export function isOverdue(dueDate: string, submitted: boolean, today: string): boolean {
   return !submitted && dueDate < today;
