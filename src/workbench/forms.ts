@@ -33,7 +33,8 @@ import {
 import { decisionRefusal, manualStatusRefusal, openRefusal } from '../workflow/workflow.js';
 import { EVENTS_ID, FORMS } from './ids.js';
 import { renderStaffProposal } from './page.js';
-import { type AnyProposalForm, type Guard, proposalForm, registerForm } from './run-form.js';
+import { type AnyProposalForm, type Guard, proposalForm } from './form.js';
+import { registerForm } from './run-form.js';
 import { anyWithoutAccount, renderUnitPicker } from './sections/assign.js';
 import { decisionBody, sendPreview } from './sections/decision.js';
 import { sendEventsFragment } from './sections/events.js';

@@ -3,7 +3,7 @@ import { canViewProposalAsStaff } from '../auth/policy.js';
 import { fieldLimits } from '../lib/forms.js';
 import { assignedUnitIds } from '../triage/queries.js';
 import type { z } from 'zod';
-import type { AnyProposalForm } from './run-form.js';
+import type { AnyProposalForm } from './form.js';
 
 /**
  * What a form's route declares about its text after the session ends (route config `keptForm`): which form of
