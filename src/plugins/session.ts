@@ -25,7 +25,7 @@ import {
   sendKeptRefusal,
   setKeptCookie,
 } from '../auth/kept-forms.js';
-import { FailureThrottle } from '../auth/throttle.js';
+import { addressGroup, FailureThrottle } from '../auth/throttle.js';
 import { storageTrouble } from '../lib/errors.js';
 
 declare module 'fastify' {
@@ -211,7 +211,7 @@ export default fp<SessionOptions>(
     // A form of a staff page sent after its session ended, or with the CSRF token of an ended session
     // (signed in again in another tab): refused as before, writing nothing, but what was typed is kept
     // and shown back in the form after logging in (src/auth/kept-forms.ts).
-    // at most 30 copies an hour per account, or per address when no account is known
+    // at most 30 copies an hour per account, or per address (an IPv6 /64 is one) when no account is known
     const keepThrottle = new FailureThrottle({ max: 30, windowMs: 3_600_000, maxKeys: 10_000 });
     const keep = (
       request: FastifyRequest,
@@ -220,13 +220,14 @@ export default fp<SessionOptions>(
       target: KeptFormTarget,
       userId: number | null,
     ) => {
-      const owner = userId !== null ? `account ${userId}` : `address ${request.ip}`;
+      const address = addressGroup(request.ip);
+      const owner = userId !== null ? `account ${userId}` : `address ${address}`;
       if (keepThrottle.isBlocked(owner)) return false;
       keepThrottle.recordFailure(owner);
       const previousKey = readCookie(request, KEPT_COOKIE);
       const { url: route = '' } = request.routeOptions;
       const values = boundedValues(formValues(request.body), kept.fields);
-      const entry = { ...target, userId, route, address: request.ip, values, previousKey };
+      const entry = { ...target, userId, route, address, values, previousKey };
       const key = keepForm(app.database.db, entry);
       if (!key) return false;
       setKeptCookie(reply, key, { secureCookie: opts.secureCookie });

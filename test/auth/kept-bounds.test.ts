@@ -121,6 +121,15 @@ describe('with no account known', () => {
     const other = await anonymous();
     expect((await postJson(other, { _csrf: other.csrf, text: 'z innego adresu' }, '10.2.2.2')).body).toContain(KEPT);
   });
+
+  it('counts the addresses of one IPv6 /64 as one', async () => {
+    clear();
+    for (let n = 1; n <= 25; n++) {
+      const agent = await anonymous();
+      await postJson(agent, { _csrf: agent.csrf, text: `z sieci /64, adres ${n}` }, `2001:db8:1:2::${n.toString(16)}`);
+    }
+    expect(rows('address = ?', '2001:db8:1:2::/64').length).toBe(20);
+  });
 });
 
 describe('a store filled by others', () => {

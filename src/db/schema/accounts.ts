@@ -68,7 +68,7 @@ export const keptForms = sqliteTable(
     formId: text('form_id').notNull(),
     /** the route the form was posted to (its pattern): its declaration says who may send that form */
     route: text('route').notNull().default(''),
-    /** the client's address: the forms of no known account are bounded per address */
+    /** the client's address (an IPv6 /64 as one): the forms of no known account are bounded per address */
     address: text('address'),
     /** the submitted fields as JSON, without the CSRF token */
     fields: text('fields').notNull(),
