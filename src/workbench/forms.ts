@@ -4,7 +4,7 @@ import { canAddNote, canManage, canWritePosition } from '../auth/policy.js';
 import type { DbOrTx } from '../db/client.js';
 import { decisionSchema } from '../decisions/schema.js';
 import { previewDecision, publishDecision } from '../decisions/service.js';
-import { asArray, ID_PATTERN } from '../lib/forms.js';
+import { asArray } from '../lib/forms.js';
 import { HttpError } from '../lib/http.js';
 import { positionSchema } from '../positions/schema.js';
 import { notYourPosition, savePosition } from '../positions/service.js';
@@ -221,8 +221,10 @@ const note = proposalForm({
 const position = proposalForm({
   url: '/proposals/:id/positions',
   guard: POSITION_WRITER,
-  id: (_params, values) =>
-    typeof values.unitId === 'string' && ID_PATTERN.test(values.unitId) ? FORMS.position(Number(values.unitId)) : null,
+  id: (_params, values) => {
+    const unitId = unitIdOf(values);
+    return unitId === 'x' ? null : FORMS.position(unitId);
+  },
   schema: positionSchema,
   applies: openRefusal,
   run: (input, { app, params, actor }) => {
@@ -248,12 +250,12 @@ const position = proposalForm({
   },
 });
 
+/** The decision form, as its three routes (publish, preview, back to editing) read it. */
+const DECISION_FORM = { guard: OFFICE, id: () => FORMS.decision, schema: decisionSchema, body: decisionBody };
+
 const decision = proposalForm({
+  ...DECISION_FORM,
   url: '/proposals/:id/decision',
-  guard: OFFICE,
-  id: () => FORMS.decision,
-  schema: decisionSchema,
-  body: decisionBody,
   applies: decisionRefusal,
   run: (input, { app, params, actor }) => publishDecision(app.database.db, params.id, input, actor.id),
   done: 'decyzja',
@@ -261,11 +263,8 @@ const decision = proposalForm({
 
 // "Sprawdź przed publikacją": the same checks as publishing, the public page's markup, nothing saved.
 const decisionPreview = proposalForm({
+  ...DECISION_FORM,
   url: '/proposals/:id/decision/preview',
-  guard: OFFICE,
-  id: () => FORMS.decision,
-  schema: decisionSchema,
-  body: decisionBody,
   applies: decisionRefusal,
   run: (input, { app, access }) => ({ input, preview: previewDecision(app.database.db, access.proposal, input) }),
   done: ({ input, preview }, { app, request, reply, access }) =>
@@ -274,11 +273,8 @@ const decisionPreview = proposalForm({
 
 // "Wróć do edycji" from the preview: the staff page with the decision form holding the values sent back.
 const decisionEdit = proposalForm({
+  ...DECISION_FORM,
   url: '/proposals/:id/decision/edit',
-  guard: OFFICE,
-  id: () => FORMS.decision,
-  schema: decisionSchema,
-  body: decisionBody,
   run: () => undefined,
   done: (_result, { app, request, reply, params, values }) =>
     renderStaffProposal(app, request, reply, params.id, {

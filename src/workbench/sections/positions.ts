@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { type Actor, positionAuthorship } from '../../auth/policy.js';
 import type { DbOrTx } from '../../db/client.js';
+import { ID_PATTERN } from '../../lib/forms.js';
 import { draftSavedAt, officeUnitId } from '../../positions/service.js';
 import { assignmentsWithPositions } from '../../triage/queries.js';
 import { isOverdue } from '../../workflow/workflow.js';
@@ -36,10 +37,10 @@ export function positionRows(
   });
 }
 
-/** The unit id a position form names (only to pick the form's id; the schema validates it). */
+/** The unit id a position form names, 'x' when it names none (the schema then says so). */
 export function unitIdOf(body: Record<string, unknown>): number | 'x' {
-  const unitId = Number(body.unitId);
-  return Number.isInteger(unitId) && unitId > 0 ? unitId : 'x';
+  const raw = typeof body.unitId === 'number' ? String(body.unitId) : body.unitId;
+  return typeof raw === 'string' && ID_PATTERN.test(raw) ? Number(raw) : 'x';
 }
 
 /**
