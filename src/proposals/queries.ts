@@ -31,6 +31,13 @@ export type ProposalFilter = {
   ftsRowids?: IdRange | null;
   /** the LP typed in the search box (src/search) */
   lp?: number;
+  /**
+   * A unit the search box names (src/search): the proposals addressed or assigned to one of these units, or
+   * whose text matches `ftsQuery` (its name or abbreviation in the text).
+   */
+  unitRef?: { unitIds: number[]; ftsQuery: string | null };
+  /** A search's matches, best first (partial matches ranked by src/search): only these, in this order. */
+  rankedIds?: number[];
   tableNumber?: number;
   unitId?: number;
   status?: ProposalStatus;
@@ -122,6 +129,9 @@ const P = {
   status: sql.placeholder('status'),
   outcome: sql.placeholder('outcome'),
   unitId: sql.placeholder('unitId'),
+  refUnits: sql.placeholder('refUnits'),
+  refFts: sql.placeholder('refFts'),
+  rankedIds: sql.placeholder('rankedIds'),
   limit: sql.placeholder('limit'),
   offset: sql.placeholder('offset'),
 };
@@ -135,7 +145,9 @@ function filterShape(f: ProposalFilter): string {
     (f.tableNumber !== undefined ? 't' : '-') +
     (f.status ? 's' : '-') +
     (f.outcome ? 'o' : '-') +
-    (f.unitId !== undefined ? 'u' : '-')
+    (f.unitId !== undefined ? 'u' : '-') +
+    (f.unitRef ? (f.unitRef.ftsQuery ? 'N' : 'n') : '-') +
+    (f.rankedIds ? 'k' : '-')
   );
 }
 
@@ -151,6 +163,9 @@ function filterValues(f: ProposalFilter, more: Record<string, unknown> = {}): Re
     status: f.status ?? null,
     outcome: f.outcome ?? null,
     unitId: f.unitId ?? null,
+    refUnits: f.unitRef ? JSON.stringify(f.unitRef.unitIds) : null,
+    refFts: f.unitRef?.ftsQuery ?? null,
+    rankedIds: f.rankedIds ? JSON.stringify(f.rankedIds) : null,
     ...more,
   };
 }
@@ -208,6 +223,18 @@ function filterConditions(f: ProposalFilter, ftsJoined = false): SQL {
   if (f.status) conds.push(byTable ? sql`+${proposals.status} = ${P.status}` : eq(proposals.status, P.status));
   if (f.outcome) conds.push(sql`${proposals.id} IN ${decidedWith(P.outcome)}`);
   if (f.unitId !== undefined) conds.push(sql`${proposals.id} IN ${proposalsOfUnit(P.unitId)}`);
+  if (f.unitRef) {
+    const named = sql`(SELECT ${proposalUnits.proposalId} FROM ${proposalUnits}
+      WHERE ${proposalUnits.unitId} IN (SELECT value FROM json_each(${P.refUnits}))
+      UNION SELECT ${assignments.proposalId} FROM ${assignments}
+      WHERE ${assignments.unitId} IN (SELECT value FROM json_each(${P.refUnits})))`;
+    conds.push(
+      f.unitRef.ftsQuery
+        ? sql`(${proposals.id} IN ${named} OR ${proposals.id} IN (SELECT rowid FROM proposal_search WHERE proposal_search MATCH ${P.refFts}))`
+        : sql`${proposals.id} IN ${named}`,
+    );
+  }
+  if (f.rankedIds) conds.push(sql`${proposals.id} IN (SELECT value FROM json_each(${P.rankedIds}))`);
   return and(...conds)!;
 }
 
@@ -258,7 +285,9 @@ function countMatches(db: DbOrTx, f: ProposalFilter, cap?: number): number {
     f.tableNumber === undefined &&
     f.unitId === undefined &&
     f.status === undefined &&
-    f.outcome === undefined;
+    f.outcome === undefined &&
+    !f.unitRef &&
+    !f.rankedIds;
   // Start from the full-text matches (CROSS JOIN fixes that order in SQLite) and look each one up
   // by rowid: the cost follows the number of matches, not the size of the consultation. With nothing
   // but the search, and the consultation alone in its stretch of the index, the index's rowids suffice.
@@ -409,8 +438,23 @@ function rankedRows(db: DbOrTx, f: ProposalFilter, page?: { limit: number; offse
   }).all(filterValues(f, page ?? {}));
 }
 
-/** Partial matches best first (see partialTiers): the proposals sharing most and rarest words lead. */
+/** Rows of the given ids in that order (a ranked search's page). */
+function rowsInOrder(db: DbOrTx, ids: number[]) {
+  const rows = preparedQuery(db, 'rows of ids', () =>
+    db.select(rowColumns).from(proposals).where(inIds(proposals.id)),
+  ).all({ ids: JSON.stringify(ids) });
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  return ids.map((id) => byId.get(id)).filter((r) => r !== undefined);
+}
+
+/**
+ * Partial matches best first: as src/search ranked them (rankedIds), or else (see partialTiers) the proposals
+ * sharing most and rarest words lead.
+ */
 export function listRankedProposals(db: DbOrTx, f: ProposalFilter, page?: { limit: number; offset: number }) {
+  if (f.rankedIds) {
+    return rowsInOrder(db, page ? f.rankedIds.slice(page.offset, page.offset + page.limit) : f.rankedIds);
+  }
   const { ranked, rest } = partialTiers(db, f);
   const hasRanked = Boolean(ranked.ftsQuery);
   if (!page) return [...(hasRanked ? rankedRows(db, ranked) : []), ...(rest ? listProposals(db, rest) : [])];
@@ -427,6 +471,7 @@ export function listRankedProposals(db: DbOrTx, f: ProposalFilter, page?: { limi
 
 /** Ids of listRankedProposals, for the export. */
 export function listRankedProposalIds(db: DbOrTx, f: ProposalFilter): number[] {
+  if (f.rankedIds) return f.rankedIds;
   const { ranked, rest } = partialTiers(db, f);
   const first = ranked.ftsQuery
     ? preparedQuery(db, `ranked ids ${filterShape(ranked)}`, () =>

@@ -7,7 +7,11 @@ export class Vocabulary {
   private readonly terms: string[];
   private readonly docs: Map<string, number>;
 
-  constructor(rows: { term: string; doc: number }[]) {
+  /** @param documents how many proposals the index holds */
+  constructor(
+    rows: { term: string; doc: number }[],
+    readonly documents = 0,
+  ) {
     this.terms = rows.map((r) => r.term).sort();
     this.docs = new Map(rows.map((r) => [r.term, r.doc]));
   }
@@ -80,7 +84,8 @@ export function vocabularyOf(db: Db): Vocabulary {
     sql`CREATE VIRTUAL TABLE IF NOT EXISTS temp.proposal_search_vocab USING fts5vocab(main, proposal_search, row)`,
   );
   const rows = db.all<{ term: string; doc: number }>(sql`SELECT term, doc FROM temp.proposal_search_vocab`);
-  const vocabulary = new Vocabulary(rows);
+  const documents = db.get<{ n: number }>(sql`SELECT count(*) AS n FROM proposal_search`)?.n ?? 0;
+  const vocabulary = new Vocabulary(rows, documents);
   cache.set(db, { version, index, vocabulary });
   return vocabulary;
 }

@@ -9,6 +9,7 @@ import {
   queryWords,
 } from '../../src/search/query.js';
 import { stemsOf } from '../../src/search/stem.js';
+import { polish } from '../../src/search/index.js';
 import { parseSynonyms, synonymGroups } from '../../src/search/synonyms.js';
 import { Vocabulary } from '../../src/search/vocabulary.js';
 
@@ -55,27 +56,32 @@ describe('query analysis', () => {
   });
 
   it('builds FTS5 expressions from the index forms only (quoted, no operators from the user)', () => {
-    const builder = new QueryBuilder(vocabulary, []);
+    const builder = new QueryBuilder(vocabulary, [], polish());
     expect(builder.word({ lower: 'lokale' })).toBe('"lokali"');
     expect(builder.word({ lower: 'online' })).toBe('"on line"');
     expect(builder.word({ lower: 'nieznane' })).toBeNull();
-    expect(builder.parts(queryWords('"lokale" OR NEAR'))).toEqual(['"lokali"', null, null]);
+    expect(builder.parts(queryWords('"lokale" OR NEAR'))).toEqual([{ fts: '"lokali"' }, { fts: null }, { fts: null }]);
   });
 });
 
 describe('synonym list', () => {
   it('parses groups, skipping comments, blank lines and single phrases', () => {
-    const groups = parseSynonyms('# komentarz\n\nCAL | Centrum Aktywności Lokalnej # CAL\nsamotne\n');
-    expect(groups).toEqual([[['CAL'], ['Centrum', 'Aktywności', 'Lokalnej']]]);
+    const groups = parseSynonyms(
+      '# komentarz\n\nCAL | Centrum Aktywności Lokalnej # CAL\nsamotne\nsprzęt > komputery | rzutniki\n',
+    );
+    expect(groups).toEqual([
+      { equivalents: [['CAL'], ['Centrum', 'Aktywności', 'Lokalnej']], narrower: [] },
+      { equivalents: [['sprzęt']], narrower: [['komputery'], ['rzutniki']] },
+    ]);
   });
 
   it('ships the domain groups the issue asks for', () => {
-    const flat = synonymGroups().map((g) => g.map((p) => p.join(' ')));
+    const flat = synonymGroups().map((g) => g.equivalents.map((p) => p.join(' ')));
     const together = (a: string, b: string) => flat.some((g) => g.includes(a) && g.includes(b));
     expect(together('CAL', 'Centrum Aktywności Lokalnej')).toBe(true);
     expect(together('UMT', 'Urząd Miasta')).toBe(true);
     expect(together('GMT', 'Gmina Miasta Toruń')).toBe(true);
-    expect(together('NGO', 'organizacje pozarządowe')).toBe(true);
+    expect(together('NGO', 'organizacja pozarządowa')).toBe(true);
     expect(together('wolontariusz', 'wolontariat')).toBe(true);
   });
 });

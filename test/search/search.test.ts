@@ -95,15 +95,59 @@ describe('search through the list and the export', () => {
   });
 
   it('shows the best partial matches under their own heading when no proposal has every word', async () => {
+    // „Barbarka” (one proposal) outweighs „wolontariat” (seven): those with only the common word are left out
     const body = await page('wolontariat barbarka');
-    const found = lps(body);
     expect(body).toContain('Żadna propozycja nie zawiera wszystkich szukanych słów');
-    expect(found).toEqual(expect.arrayContaining([19, 67, 68, 69, 70, 71, 72, 73]));
-    const rows = await exported('wolontariat barbarka');
-    expect(rows.map((r) => r.lp)).toEqual(found);
+    expect(lps(body)).toEqual([19]);
+    // two words of three (68: wolontariat, szkołach) outweigh the rarest alone (19: barbarka), under half the query
+    const rows = await exported('wolontariat szkołach barbarka');
+    expect(rows.map((r) => r.lp)).toEqual([68]);
     expect(rows.every((r) => r.match === 'partial')).toBe(true);
     // a query with every word found shows no such heading
     expect(await page('wolontariat szkołach')).not.toContain('Żadna propozycja nie zawiera');
+  });
+
+  it('joins a word family: a noun and its verb, a quality and its adjective, small and smaller', async () => {
+    const consultations = [6, 30, 31, 41, 48, 72];
+    expect(await list('konsultacje')).toEqual(consultations);
+    expect(await list('konsultowanie')).toEqual(consultations); // „konsultowania on-line”, „konsultacji”
+    expect(await list('księgowość')).toEqual([3, 59, 61]); // 61: „usługi prawne, księgowe”
+    expect(await list('mniejsze organizacje')).toEqual(await list('małe organizacje'));
+    expect(await list('mniejsze organizacje')).toEqual(expect.arrayContaining([6, 9, 40]));
+  });
+
+  it('reads a question as its subject: question words and fillers go, a common word is optional', async () => {
+    const premises = await list('lokale');
+    expect(await list('gdzie znajdę lokale dla NGO?')).toEqual(premises);
+    expect(await list('czy miasto może dać lokal?')).not.toEqual([]);
+    // „NGO” is in most proposals: it does not have to match when the query has a rarer word
+    expect(await list('szkolenia dla NGO')).toEqual(await list('szkolenia'));
+    expect(await list('szkolenia dla NGO')).toEqual([3, 53, 59, 64, 73]);
+  });
+
+  it('finds the proposals addressed to a unit by its name or usual abbreviation', async () => {
+    expect(await list('ZGM')).toEqual([7, 66]); // Zakład Gospodarki Mieszkaniowej, named in no text
+    expect(await list('Zakład Gospodarki Mieszkaniowej')).toEqual([7, 66]);
+    expect(await list('MOPR-u')).toEqual([43, 71]);
+    expect(await list('Pełnomocnik do spraw Równości')).toEqual([36, 71]);
+    // a unit and a word: both must match
+    expect(await list('ZGM lokale użytkowe')).toEqual([66]);
+  });
+
+  it('splits a hyphenated word as well as joining it', async () => {
+    expect(await list('e-wolontariat')).toEqual(await list('wolontariat'));
+  });
+
+  it('knows what the field vocabulary and the thesaurus say a word means', async () => {
+    // the field vocabulary: small grants by their other names; equipment includes computers, not the reverse
+    expect(await list('mikrodotacje')).toEqual([4, 24, 68]);
+    expect(await list('sprzęt')).toEqual(expect.arrayContaining([56, 58, 60]));
+    expect(await list('komputery')).toEqual([56]);
+    // the thesaurus, for a word these texts never use: kooperacja → współpraca
+    expect(await list('kooperacja')).toEqual(await list('współpraca'));
+    expect(await list('kooperacja')).not.toEqual([]);
+    // a word the dictionary knows is not „corrected” into another word of the texts
+    expect(await page('odśnieżanie')).not.toContain('Pokazujemy wyniki dla');
   });
 
   it('offers a way forward on an empty result', async () => {
