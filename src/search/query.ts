@@ -337,13 +337,16 @@ export class QueryBuilder {
     let best: { unit: PreparedUnit; length: number } | null = null;
     const w = words[at]!;
     const head = w.folded.split('-')[0]!;
-    // an abbreviation typed in capitals, or one that is no Polish word (tak is; zgm is not)
+    // an abbreviation typed in capitals, or one that is no Polish word (tak is; zgm and urbitor are not)
     const asAbbreviation = w.acronym || this.lemmas(head).length === 0;
     for (const unit of this.units) {
       if (asAbbreviation && unit.abbreviations.has(head) && !best) best = { unit, length: 1 };
       for (const name of unit.names) {
         const n = name.keys.length;
-        if (n > 1 && (!best || best.length < n) && this.spells(keys, at, name)) best = { unit, length: n };
+        // a one-word name (Urbitor) only as a name, not as a Polish word
+        if ((n > 1 || asAbbreviation) && (!best || best.length < n) && this.spells(keys, at, name)) {
+          best = { unit, length: n };
+        }
       }
     }
     return best;

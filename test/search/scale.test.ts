@@ -13,12 +13,25 @@ const HEADER =
 const quote = (v: string) => `"${v.replace(/"/g, '""')}"`;
 
 /** Imports the proposals in the order given (the importer creates them, and so numbers their ids, in file order). */
-function importRows(app: App, slug: string, rows: { lp: number; title: string }[]) {
+function importRows(app: App, slug: string, rows: { lp: number; title: string; units?: string }[]) {
   const lines = [HEADER];
-  for (const { lp, title } of rows) {
+  for (const { lp, title, units = '' } of rows) {
     const table = 1 + Math.floor((lp - 1) / 100);
     lines.push(
-      [String(lp), 'nie', 'tak', String(table), `Stolik ${table}`, 'tak', 'Jan Kowalski – Biuro', title, '', '', '', '']
+      [
+        String(lp),
+        'nie',
+        'tak',
+        String(table),
+        `Stolik ${table}`,
+        'tak',
+        'Jan Kowalski – Biuro',
+        title,
+        '',
+        units,
+        '',
+        '',
+      ]
         .map(quote)
         .join(','),
     );
@@ -117,6 +130,31 @@ describe('search over more than 1,000 proposals', () => {
     expect(lps(body)).toEqual(best.slice(0, 100));
     expect(lps(await page(`consultation=rangi&q=${q}&page=2`))).toEqual(best.slice(100));
     expect((await exported(`consultation=rangi&q=${q}`)).map((r) => r.lp)).toEqual(best);
+  });
+
+  it('finds the proposals addressed to a unit its abbreviation names, past the cap and with another word', async () => {
+    const zgm = 'Zakład Gospodarki Mieszkaniowej';
+    importRows(
+      app,
+      'adresaci',
+      proposals.map((p) => ({ ...p, units: p.lp % 20 !== 0 || COMPOST.includes(p.lp) ? zgm : 'Urbitor' })),
+    );
+    const body = await page('consultation=adresaci&q=ZGM');
+    expect(body).toContain('Znaleziono ponad 1000 propozycji.');
+    expect(lps(body)).toEqual(
+      range(1, 200)
+        .filter((lp) => lp % 20 !== 0)
+        .slice(0, 100),
+    );
+    // both must match: the unit and the word
+    expect(lps(await page(`consultation=adresaci&q=${encodeURIComponent('ZGM kompostownik')}`))).toEqual(COMPOST);
+    // a unit of one word: Urbitor; no proposal addressed to it is about a compost bin
+    expect(lps(await page('consultation=adresaci&q=Urbitor'))).toEqual(
+      range(1, 1100).filter((lp) => lp % 20 === 0 && !COMPOST.includes(lp)),
+    );
+    expect(await page(`consultation=adresaci&q=${encodeURIComponent('Urbitor kompostownik')}`)).toContain(
+      'Żadna propozycja nie zawiera wszystkich szukanych słów',
+    );
   });
 
   it("counts only the consultation's own matches when another consultation's proposals lie among its ids", async () => {
