@@ -28,7 +28,8 @@ import { buildServer } from '../src/build.js';
 import { importTorun2026, DEFAULT_UNITS_FILE } from '../src/imports/seed.js';
 import { parseProposalFile, parseUnitFile } from '../src/imports/format.js';
 import { importProposals } from '../src/imports/service.js';
-import { resolveSearch } from '../src/search/index.js';
+import { polish, resolveSearch } from '../src/search/index.js';
+import { morphologyLoadReport } from '../src/search/morphology.js';
 import { STOP_WORDS } from '../src/search/stopwords.js';
 import { lpReference } from '../src/search/query.js';
 import collection from '../test/search/collection.json' with { type: 'json' };
@@ -562,9 +563,12 @@ async function pages() {
     if (SEARCH_ONLY) {
       const { slug } = await importSynthetic(app);
       settleAfterImport();
+      languageDataCost();
       if (!COLLECTION_ONLY) await searchLatency(app, appUrl, slug, `consultation=${slug}`);
       await collectionLatency(app, appUrl, slug);
       await collectionLatency(app, appUrl, 'torun-2026');
+      out();
+      out(`RSS after the searches: ${mib(process.memoryUsage().rss)} (goal at 100,000 proposals: under 400 MiB)`);
       return;
     }
     const idOf = (slug: string, lp: number) => {
@@ -664,6 +668,25 @@ async function reimported(app: FastifyInstance) {
 }
 
 /**
+ * What the search's Polish dictionary and thesaurus (data/pl) cost to load: read on the first search, so
+ * measured here before any search has run in this process.
+ */
+function languageDataCost() {
+  global.gc?.();
+  const before = process.memoryUsage();
+  const t = performance.now();
+  polish();
+  const loadMs = performance.now() - t;
+  global.gc?.();
+  const after = process.memoryUsage();
+  const report = morphologyLoadReport();
+  out(
+    `  Polish dictionary + thesaurus loaded in ${ms(loadMs)} ms (dictionary ${ms(report?.ms ?? NaN)} ms, ` +
+      `${mib(report?.bytes ?? 0)}); RSS ${mib(before.rss)} → ${mib(after.rss)}, heap +${mib(after.heapUsed - before.heapUsed)}`,
+  );
+}
+
+/**
  * The bench imports in the server's own process for convenience; a real import runs in the import CLI's
  * process (npm run import), so the server never holds its garbage. Collected here (npm run bench passes
  * --expose-gc) before the pages are timed, so they are not timed against the import's leftovers.
@@ -719,6 +742,7 @@ async function importSynthetic(app: FastifyInstance) {
   out(
     `  import total        ${ms(totalMs).padStart(8)} ms   = ${Math.round(parsed.length / (totalMs / 1000))} rows/s (database part alone: ${Math.round(parsed.length / (importMs / 1000))} rows/s)`,
   );
+  out(`  RSS after the import ${mib(process.memoryUsage().rss).padStart(10)}`);
   return { slug, report, parsed, unitRows };
 }
 

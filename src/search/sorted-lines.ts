@@ -7,12 +7,11 @@ export class SortedLines {
   private readonly starts: Uint32Array;
 
   constructor(private readonly buf: Buffer) {
-    let n = 0;
-    for (let i = 0; i < buf.length; i++) if (buf[i] === 10) n++;
-    const starts = new Uint32Array(n + 1);
-    let line = 0;
-    starts[0] = 0;
-    for (let i = 0; i < buf.length; i++) if (buf[i] === 10) starts[++line] = i + 1;
+    // line ends found by Buffer.indexOf (memchr), not byte by byte in JS
+    const ends: number[] = [];
+    for (let i = buf.indexOf(10); i >= 0; i = buf.indexOf(10, i + 1)) ends.push(i);
+    const starts = new Uint32Array(ends.length + 1);
+    for (let k = 0; k < ends.length; k++) starts[k + 1] = ends[k]! + 1;
     // starts[n] is the end of the buffer: line i is starts[i] .. starts[i + 1] - 1
     this.starts = starts;
   }

@@ -1,3 +1,4 @@
+import type { App } from '../helpers.js';
 import collection from './collection.json' with { type: 'json' };
 import heldOut from './held-out.json' with { type: 'json' };
 
@@ -80,4 +81,20 @@ export function describeFigures(f: Figures): string {
     ...kinds,
     ...weak,
   ].join('\n');
+}
+
+/**
+ * The open-data export's rows for a query, as a function of the app; each request from its own address
+ * (the export is rate-limited per address), in the 10.<block>.x.y range given.
+ */
+export function exportedRows(app: App, block: number) {
+  let address = 0;
+  return async (q: string): Promise<{ lp: number; match: string }[]> => {
+    const res = await app.inject({
+      url: `/export/proposals.json?q=${encodeURIComponent(q)}`,
+      remoteAddress: `10.${block}.${Math.floor(address / 250)}.${(address++ % 250) + 1}`,
+    });
+    if (res.statusCode !== 200) throw new Error(`export answered ${res.statusCode} for „${q}”`);
+    return res.json() as { lp: number; match: string }[];
+  };
 }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { build, type App } from '../helpers.js';
-import { absentQueries, describeFigures, evaluate, heldOutQueries } from './evaluate.js';
+import { absentQueries, describeFigures, evaluate, exportedRows, heldOutQueries } from './evaluate.js';
 
 // Queries the search was not tuned to (test/search/held-out.json): written and judged from the texts of
 // data/torun-2026.csv before the search of issue 20 was built, and left as they were after.
@@ -8,21 +8,13 @@ import { absentQueries, describeFigures, evaluate, heldOutQueries } from './eval
 let app: App;
 beforeAll(async () => {
   app = await build();
+  exported = exportedRows(app, 11);
 });
 afterAll(async () => {
   await app.close();
 });
 
-let address = 0;
-/** The open-data export's rows for a query (each request from its own address: the export is rate-limited). */
-async function exported(q: string): Promise<{ lp: number; match: string }[]> {
-  const res = await app.inject({
-    url: `/export/proposals.json?q=${encodeURIComponent(q)}`,
-    remoteAddress: `10.11.${Math.floor(address / 250)}.${(address++ % 250) + 1}`,
-  });
-  expect(res.statusCode).toBe(200);
-  return res.json() as { lp: number; match: string }[];
-}
+let exported: ReturnType<typeof exportedRows>;
 
 describe('relevance on the held-out queries', () => {
   it('has 40 judged queries of every kind, each with relevant LPs that exist, and queries about absent topics', () => {
@@ -38,13 +30,21 @@ describe('relevance on the held-out queries', () => {
     expect(absentQueries.length).toBeGreaterThanOrEqual(3);
   });
 
-  it('reports recall and precision by kind of query', async () => {
+  // Issue 20's goal is recall and precision ≥ 0.85 with at most one query without a result; this search
+  // reaches 0.760 / 0.958 with three (README). The floor below keeps what it reaches.
+  it('keeps recall ≥ 0.75 and precision ≥ 0.9 with at most three queries without a result', async () => {
     const figures = await evaluate(async (q) => (await exported(q)).map((r) => r.lp), heldOutQueries);
     console.log(describeFigures(figures));
+    expect(figures.recall).toBeGreaterThanOrEqual(0.75);
+    expect(figures.precision).toBeGreaterThanOrEqual(0.9);
+    expect(figures.zeroResults).toBeLessThanOrEqual(3);
+  }, 60_000);
+
+  it('finds nothing, or only partial matches, for things no proposal mentions', async () => {
     for (const q of absentQueries) {
       const rows = await exported(q);
       console.log(`  absent „${q}”: ${rows.length} rows, ${rows.filter((r) => r.match === 'full').length} full`);
+      expect(rows.filter((r) => r.match === 'full')).toEqual([]);
     }
-    expect(figures.queries).toBe(40);
-  }, 60_000);
+  });
 });

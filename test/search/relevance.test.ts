@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { build, type App } from '../helpers.js';
-import { describeFigures, evaluate, judged } from './evaluate.js';
+import { describeFigures, evaluate, exportedRows, judged } from './evaluate.js';
 
 // The collection (test/search/collection.json) was judged from the texts of data/torun-2026.csv.
 // Before the Polish-aware search (plain prefix match of every word): 71 queries, recall 0.321,
@@ -9,21 +9,15 @@ import { describeFigures, evaluate, judged } from './evaluate.js';
 let app: App;
 beforeAll(async () => {
   app = await build();
+  rows = exportedRows(app, 9);
 });
 afterAll(async () => {
   await app.close();
 });
 
-let address = 0;
-/** The LPs the open-data export returns for a query (each request from its own address: the export is rate-limited). */
-async function search(q: string): Promise<number[]> {
-  const res = await app.inject({
-    url: `/export/proposals.json?q=${encodeURIComponent(q)}`,
-    remoteAddress: `10.9.${Math.floor(address / 250)}.${(address++ % 250) + 1}`,
-  });
-  expect(res.statusCode).toBe(200);
-  return (res.json() as { lp: number }[]).map((r) => r.lp);
-}
+let rows: ReturnType<typeof exportedRows>;
+/** The LPs the open-data export returns for a query. */
+const search = async (q: string) => (await rows(q)).map((r) => r.lp);
 
 describe('relevance over the judged collection', () => {
   it('has at least 40 queries, each with relevant LPs that exist', () => {
