@@ -1,6 +1,7 @@
 import type { App } from '../helpers.js';
 import collection from './collection.json' with { type: 'json' };
 import heldOut from './held-out.json' with { type: 'json' };
+import heldOut2 from './held-out-2.json' with { type: 'json' };
 
 export type Judged = { q: string; relevant: number[]; kind?: string };
 export type QueryResult = { q: string; kind?: string; returned: number[]; recall: number; precision: number | null };
@@ -19,6 +20,9 @@ export const judged: Judged[] = collection.queries;
 /** Queries the search was not tuned to (test/search/held-out.json), and those about things no proposal mentions. */
 export const heldOutQueries: Judged[] = heldOut.queries;
 export const absentQueries: string[] = heldOut.absent.map((a) => a.q);
+/** The second held-out set, written once the search was built and never searched for before it was measured. */
+export const heldOut2Queries: Judged[] = heldOut2.queries;
+export const absent2Queries: string[] = heldOut2.absent.map((a) => a.q);
 
 function figuresOf(perQuery: QueryResult[]): Figures {
   const answered = perQuery.filter((r) => r.precision !== null);

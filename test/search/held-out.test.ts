@@ -1,6 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { build, type App } from '../helpers.js';
-import { absentQueries, describeFigures, evaluate, exportedRows, heldOutQueries } from './evaluate.js';
+import {
+  absent2Queries,
+  absentQueries,
+  describeFigures,
+  evaluate,
+  exportedRows,
+  heldOut2Queries,
+  heldOutQueries,
+} from './evaluate.js';
 
 // Queries the search was not tuned to (test/search/held-out.json): written and judged from the texts of
 // data/torun-2026.csv before the search of issue 20 was built, and left as they were after.
@@ -40,8 +48,17 @@ describe('relevance on the held-out queries', () => {
     expect(figures.zeroResults).toBeLessThanOrEqual(3);
   }, 60_000);
 
+  it('reports the second held-out set, by kind', async () => {
+    expect(heldOut2Queries.length).toBe(40);
+    for (const { relevant } of heldOut2Queries) {
+      for (const lp of relevant) expect(lp >= 1 && lp <= 73 && lp !== 54 && lp !== 55).toBe(true);
+    }
+    const figures = await evaluate(async (q) => (await exported(q)).map((r) => r.lp), heldOut2Queries);
+    console.log(`second held-out set: ${describeFigures(figures)}`);
+  }, 60_000);
+
   it('finds nothing, or only partial matches, for things no proposal mentions', async () => {
-    for (const q of absentQueries) {
+    for (const q of [...absentQueries, ...absent2Queries]) {
       const rows = await exported(q);
       console.log(`  absent „${q}”: ${rows.length} rows, ${rows.filter((r) => r.match === 'full').length} full`);
       expect(rows.filter((r) => r.match === 'full')).toEqual([]);
