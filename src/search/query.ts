@@ -25,14 +25,20 @@ export type Language = { morphology: Morphology; thesaurus: Thesaurus };
 
 /**
  * The content words: stop words, question words and fillers dropped (a filler by its lemmas: „znajdę” is a
- * form of „znaleźć”, even though also of „znajda”), unless the query has nothing else; never a word typed in
- * capitals.
+ * form of „znaleźć”, even though also of „znajda”; „wiedza” is a word of its own, not only a form of
+ * „wiedzieć”), unless the query has nothing else; never a word typed in capitals.
  */
 export function contentWords(words: QueryWord[], language?: Language): QueryWord[] {
   const filler = (w: QueryWord) => {
     if (STOP_WORDS.has(w.folded)) return true;
-    const lemmas = language ? lemmasOfTyped(language.morphology, w.lower) : [];
-    return lemmas.some((l) => FILLER_LEMMAS.has(l.lemma));
+    if (!language) return false;
+    const { morphology } = language;
+    if (!lemmasOfTyped(morphology, w.lower).some((l) => FILLER_LEMMAS.has(l.lemma))) return false;
+    // a word of its own that only looks like a form of one (wiedza, moc: not wiedzieć, móc) is kept
+    const typedExactly = w.lower !== w.folded;
+    return !morphology
+      .entriesOf(w.folded)
+      .some((e) => !FILLER_LEMMAS.has(e.lemma) && (!typedExactly || e.lemma.toLowerCase() === w.lower));
   };
   const content = words.filter((w) => w.acronym || !filler(w));
   return content.length ? content : words;

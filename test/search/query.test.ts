@@ -31,6 +31,15 @@ describe('query analysis', () => {
     expect(contentWords(queryWords('TAK')).map((w) => w.folded)).toEqual(['tak']);
   });
 
+  it('drops question words and fillers by their lemma, but not a noun that is also a form of one', () => {
+    const content = (q: string) => contentWords(queryWords(q), polish()).map((w) => w.typed);
+    expect(content('gdzie znajdę lokal?')).toEqual(['lokal']);
+    expect(content('czy mogę dostać dotację')).toEqual(['dotację']);
+    // wiedza (knowledge) and moc (power) are words of their own, not only forms of wiedzieć and móc
+    expect(content('wiedza NGO')).toEqual(['wiedza', 'NGO']);
+    expect(content('moc lokalu')).toEqual(['moc', 'lokalu']);
+  });
+
   it('stems before folding: candidate stems of the forms meet', () => {
     const stems = (w: string) => stemsOf(w, foldForSearch);
     expect(stems('lokale')).toContain('lokal');
