@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { buildServer } from '../src/build.js';
+import { defaultMailConfig } from '../src/plugins/mail.js';
 import { importTorun2026 } from '../src/imports/seed.js';
 import { upsertUser } from '../src/admin/accounts.js';
 import { loadActor } from '../src/auth/queries.js';
@@ -89,14 +90,10 @@ export async function benchMail(opts: { subscribers?: number; keep?: boolean; lo
     baseUrl: 'https://konsultacje.torun.test',
     viewCache: true,
     mail: {
+      ...defaultMailConfig(databasePath),
       smtpUrl: `smtp://127.0.0.1:${sink.port}`,
-      dir: path.join(dir, 'mail'),
       from: 'Konsultacje Toruń <konsultacje@torun.test>',
       coalesceSeconds: 0,
-      retryBaseSeconds: 60,
-      maxAttempts: 8,
-      retentionDays: 30,
-      worker: false,
     },
   });
   try {

@@ -124,6 +124,12 @@ const envSchema = z.object({
     .min(1, 'od 1 do 3650')
     .max(3650, 'od 1 do 3650')
     .default(30),
+  MAIL_LEASE_SECONDS: z.coerce
+    .number({ error: 'musi być liczbą sekund' })
+    .int('musi być liczbą całkowitą')
+    .min(1, 'od 1 do 3600')
+    .max(3600, 'od 1 do 3600')
+    .default(300),
   MAIL_WORKER: booleanFlag.default(true),
   TRIAGE_DUE_WORKING_DAYS: z.coerce
     .number({ error: 'musi być liczbą dni roboczych' })
@@ -169,6 +175,8 @@ export type MailConfig = {
   retryBaseSeconds: number;
   maxAttempts: number;
   retentionDays: number;
+  /** how long a worker holds the rows it claimed */
+  leaseSeconds: number;
   /** run the in-process worker (false: only enqueue, e.g. in a second process) */
   worker: boolean;
 };
@@ -209,6 +217,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       retryBaseSeconds: e.MAIL_RETRY_BASE_SECONDS,
       maxAttempts: e.MAIL_MAX_ATTEMPTS,
       retentionDays: e.MAIL_RETENTION_DAYS,
+      leaseSeconds: e.MAIL_LEASE_SECONDS,
       worker: e.MAIL_WORKER,
     },
   };

@@ -19,6 +19,7 @@ export function testMailConfig(databasePath: string, mail: Partial<MailConfig> =
     retryBaseSeconds: 60,
     maxAttempts: 8,
     retentionDays: 30,
+    leaseSeconds: 300,
     worker: false,
     ...mail,
   };

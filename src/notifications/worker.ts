@@ -45,8 +45,6 @@ export type WorkerOptions = {
   config: MailConfig;
   baseUrl: string;
   log?: Pick<FastifyBaseLogger, 'warn' | 'error'>;
-  /** how long a claimed row stays ours; a worker killed mid-batch leaves rows that are claimed again after it */
-  leaseSeconds?: number;
   batchSize?: number;
   /** mails in flight at once (the SMTP pool keeps its own connection limit) */
   concurrency?: number;
@@ -77,7 +75,8 @@ function fillTokens(mail: OutgoingMail, placeholders: string[], tokens: string[]
 
 export function createMailWorker(opts: WorkerOptions): MailWorker {
   const { db, sqlite, mailer, config } = opts;
-  const leaseMs = (opts.leaseSeconds ?? 300) * 1000;
+  // a worker killed mid-batch leaves rows that are claimed again after their lease
+  const leaseMs = config.leaseSeconds * 1000;
   const batchSize = opts.batchSize ?? 200;
   const concurrency = opts.concurrency ?? 20;
   let stopped = false;

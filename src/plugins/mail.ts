@@ -93,6 +93,7 @@ export function defaultMailConfig(databasePath: string): MailConfig {
     retryBaseSeconds: 60,
     maxAttempts: 8,
     retentionDays: 30,
+    leaseSeconds: 300,
     worker: false,
   };
 }
