@@ -129,7 +129,13 @@ const envSchema = z.object({
     .int('musi być liczbą całkowitą')
     .min(1, 'od 1 do 3600')
     .max(3600, 'od 1 do 3600')
-    .default(300),
+    .default(120),
+  MAIL_SEND_TIMEOUT_SECONDS: z.coerce
+    .number({ error: 'musi być liczbą sekund' })
+    .int('musi być liczbą całkowitą')
+    .min(1, 'od 1 do 600')
+    .max(600, 'od 1 do 600')
+    .default(30),
   MAIL_WORKER: booleanFlag.default(true),
   TRIAGE_DUE_WORKING_DAYS: z.coerce
     .number({ error: 'musi być liczbą dni roboczych' })
@@ -175,8 +181,10 @@ export type MailConfig = {
   retryBaseSeconds: number;
   maxAttempts: number;
   retentionDays: number;
-  /** how long a worker holds the rows it claimed */
+  /** how long a worker holds the rows it claimed unless it renews the lease (it does, every third of it) */
   leaseSeconds: number;
+  /** the longest one mail may take over SMTP, connecting included; then it is given up on and tried again */
+  sendTimeoutSeconds: number;
   /** run the in-process worker (false: only enqueue, e.g. in a second process) */
   worker: boolean;
 };
@@ -218,6 +226,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxAttempts: e.MAIL_MAX_ATTEMPTS,
       retentionDays: e.MAIL_RETENTION_DAYS,
       leaseSeconds: e.MAIL_LEASE_SECONDS,
+      sendTimeoutSeconds: e.MAIL_SEND_TIMEOUT_SECONDS,
       worker: e.MAIL_WORKER,
     },
   };

@@ -19,7 +19,8 @@ export function testMailConfig(databasePath: string, mail: Partial<MailConfig> =
     retryBaseSeconds: 60,
     maxAttempts: 8,
     retentionDays: 30,
-    leaseSeconds: 300,
+    leaseSeconds: 120,
+    sendTimeoutSeconds: 30,
     worker: false,
     ...mail,
   };

@@ -7,6 +7,7 @@ import type { Mailer, OutgoingMail } from '../plugins/mail.js';
 import { randomBytes } from 'node:crypto';
 import { mintTokens, type TokenInput } from '../subscriptions/tokens.js';
 import { backoffSeconds, classifyFailure, describeFailure } from './delivery.js';
+import { endLeaseOwner, leaseOwnerIsGone, newLeaseOwner } from './lease.js';
 import { FORGET_RECIPIENT, outboxRow, rowsSentWith, type OutboxRow, type SubscriptionRef } from './queries.js';
 import { composeMail, primeSubscriptions, type MailGroup, type RenderContext } from './render.js';
 import { enqueueWeeklyReminders } from './reminders.js';
@@ -22,10 +23,15 @@ export type RunCounts = {
   dead: number;
   /** rows dropped unsent: their address stopped following before the mail left */
   dropped: number;
+  /** mails not sent because another worker had taken over their lease */
+  lost: number;
 };
 
 export type MailWorker = {
-  /** Sends every mail due at `now` (claiming batch after batch until none is left) and returns what happened. */
+  /**
+   * Sends every mail due at `now` (the clock then runs on from it) and returns what happened. Runs may overlap: a
+   * run gets the mail lanes the ones before it do not use, so a mail stuck on its way holds one lane, not the rest.
+   */
   runOnce(now?: Date): Promise<RunCounts>;
   /** Retention and clean-up: old sent rows forget their address, expired tokens go. */
   housekeep(now?: Date): void;
@@ -33,8 +39,14 @@ export type MailWorker = {
   enqueueReminders(now?: Date): number;
   /** The mail an outbox row is (or was) sent as, with placeholder tokens: for the "Poczta" preview. */
   preview(rowId: number): { row: OutboxRow; mail: ReturnType<typeof composeMail> } | undefined;
-  /** Stops claiming further batches (the app is closing). */
+  /** Stops claiming (the app is closing): claimed mail not yet on its way is given back at once. */
   stop(): void;
+  /**
+   * Stops, lets the mails on their way finish for at most `graceMs`, then gives up on the rest: they are aborted
+   * and their rows given back, to be sent again by whichever worker comes next. The database must stay open until
+   * this resolves.
+   */
+  close(graceMs: number): Promise<void>;
 };
 
 export type WorkerOptions = {
@@ -46,7 +58,7 @@ export type WorkerOptions = {
   baseUrl: string;
   log?: Pick<FastifyBaseLogger, 'warn' | 'error'>;
   batchSize?: number;
-  /** mails in flight at once (the SMTP pool keeps its own connection limit) */
+  /** mails in flight at once, over all runs (the SMTP pool keeps its own connection limit) */
   concurrency?: number;
 };
 
@@ -59,6 +71,27 @@ const NOTHING_PUBLIC = { responseCode: 554, message: 'Brak publicznej treści do
 
 /** Stands for a token while a batch renders; random per process, so no text of a mail can contain it by chance. */
 const TOKEN_PLACEHOLDER = `tokenplaceholder${randomBytes(8).toString('hex')}`;
+
+type Ready = { group: MailGroup; mail: OutgoingMail };
+type Outcome = { group: MailGroup; subject?: string; error?: unknown };
+
+/** One call of runOnce: its clock, what it claimed and not yet settled, its queue of rendered mails. */
+type Run = {
+  /** the run's `now`, running on in real time (leases and outcomes are stamped with it) */
+  clock: () => Date;
+  counts: RunCounts;
+  /** rows claimed and not yet sent, failed, dropped or given back: their lease is renewed until they are */
+  held: Set<number>;
+  ready: Ready[];
+  /** the last claim found nothing due: a lane that runs out of mail ends */
+  drained: boolean;
+  outcomes: {
+    record(o: Outcome): void;
+    flushNow(): void;
+    settled(): Promise<void>;
+  };
+  ended: Promise<void>;
+};
 
 function fillTokens(mail: OutgoingMail, placeholders: string[], tokens: string[]) {
   const fill = (s: string) => {
@@ -75,14 +108,72 @@ function fillTokens(mail: OutgoingMail, placeholders: string[], tokens: string[]
 
 export function createMailWorker(opts: WorkerOptions): MailWorker {
   const { db, sqlite, mailer, config } = opts;
-  // a worker killed mid-batch leaves rows that are claimed again after their lease
   const leaseMs = config.leaseSeconds * 1000;
   const batchSize = opts.batchSize ?? 200;
   const concurrency = opts.concurrency ?? 20;
+  const owner = newLeaseOwner();
   let stopped = false;
+  /** gave up on the mails on their way (the app is closing): nothing more is written to the database */
+  let closed = false;
+  const gaveUp = new AbortController();
   let lastHousekeeping = 0;
+  let lanesInUse = 0;
+  const runs = new Set<Run>();
 
   const baseContext = { baseUrl: opts.baseUrl, from: config.from, replyTo: config.replyTo };
+
+  const inIds = `IN (SELECT value FROM json_each(?))`;
+  // prepared once: the worker runs them once per mail (outcomes, the lease check) or per batch
+  const statements = {
+    following: sqlite.prepare<
+      [string],
+      {
+        rowId: number;
+        id: number | null;
+        email: string | null;
+        scopeKind: SubscriptionRef['scopeKind'] | null;
+        scopeId: number | null;
+        frequency: string | null;
+        state: string | null;
+        wanted: string;
+        recipient: string;
+      }
+    >(`
+      SELECT o.id AS rowId, o.recipient, CASE o.kind WHEN 'confirmation' THEN 'pending' ELSE 'confirmed' END AS wanted,
+        s.id, s.email, s.scope_kind AS scopeKind, s.scope_id AS scopeId, s.frequency, s.state
+      FROM outbox o LEFT JOIN subscriptions s ON s.id = o.subscription_id
+      WHERE o.id ${inIds} AND o.kind IN ('subscriber', 'digest', 'confirmation')`),
+    dropQueued: sqlite.prepare<[string]>(`DELETE FROM outbox WHERE id ${inIds} AND state = 'queued'`),
+    markSent: sqlite.prepare<[string, string, number, string]>(`UPDATE outbox SET state = 'sent', sent_at = ?,
+      subject = ?, sent_in_id = ?, locked_until = NULL, locked_by = NULL, last_error = NULL WHERE id ${inIds}`),
+    // a row another worker has taken over meanwhile is its to retry
+    markFailed: sqlite.prepare<[number, string, string, string, string, string]>(`UPDATE outbox SET attempts = ?,
+      last_error = ?, locked_until = NULL, locked_by = NULL, state = ?, available_at = ?
+      WHERE id ${inIds} AND locked_by = ? AND state = 'queued'`),
+    holders: sqlite
+      .prepare<[string, string], string>(`SELECT DISTINCT locked_by FROM outbox
+        WHERE state = 'queued' AND locked_by IS NOT NULL AND locked_by <> ? AND locked_until >= ?`)
+      .pluck(),
+    freeOf: sqlite.prepare<[string]>(`UPDATE outbox SET locked_until = NULL, locked_by = NULL
+      WHERE state = 'queued' AND locked_by ${inIds}`),
+    held: sqlite
+      .prepare<[string, string, string], number>(`SELECT count(*) FROM outbox
+        WHERE id ${inIds} AND locked_by = ? AND state = 'queued' AND locked_until > ?`)
+      .pluck(),
+    renew: sqlite.prepare<[string, string, string], { id: number }>(`UPDATE outbox SET locked_until = ?
+      WHERE id ${inIds} AND locked_by = ? AND state = 'queued' RETURNING id`),
+    release: sqlite.prepare<[string, string]>(`UPDATE outbox SET locked_until = NULL, locked_by = NULL
+      WHERE id ${inIds} AND locked_by = ? AND state = 'queued'`),
+  };
+  const idsJson = (group: MailGroup) => JSON.stringify(group.rows.map((r) => r.id));
+
+  /** Rows still leased to workers known to be gone (killed, or closed without giving them back) are free again. */
+  function takeBackFromTheGone(nowIso: string) {
+    const gone = statements.holders.all(owner, nowIso).filter(leaseOwnerIsGone);
+    if (!gone.length) return;
+    const { changes } = statements.freeOf.run(JSON.stringify(gone));
+    opts.log?.warn({ workers: gone, rows: changes }, 'mail held by a worker that is gone taken back');
+  }
 
   /**
    * Claims due rows with a lease in one BEGIN IMMEDIATE transaction. A subscriber row is due once its coalescing
@@ -96,15 +187,16 @@ export function createMailWorker(opts: WorkerOptions): MailWorker {
     const free = sql.raw(`state = 'queued'`);
     return db
       .transaction(
-        (tx) =>
-          tx.all<OutboxRow & { payload: string }>(sql`
+        (tx) => {
+          takeBackFromTheGone(nowIso);
+          return tx.all<OutboxRow & { payload: string }>(sql`
       WITH seed AS (
         SELECT id, kind, recipient, proposal_id FROM outbox
         WHERE ${free} AND available_at <= ${nowIso} AND (locked_until IS NULL OR locked_until < ${nowIso})
           AND (kind <> 'subscriber' OR created_at <= ${coalesceCut})
         ORDER BY id LIMIT ${batchSize}
       )
-      UPDATE outbox SET locked_until = ${until}
+      UPDATE outbox SET locked_until = ${until}, locked_by = ${owner}
       WHERE id IN (
         SELECT id FROM seed
         UNION
@@ -116,7 +208,8 @@ export function createMailWorker(opts: WorkerOptions): MailWorker {
       )
       RETURNING id, kind, recipient, subscription_id AS subscriptionId, proposal_id AS proposalId,
         event_id AS eventId, payload, state, attempts, available_at AS availableAt, message_id AS messageId,
-        created_at AS createdAt`),
+        created_at AS createdAt`);
+        },
         { behavior: 'immediate' },
       )
       .map((r) => ({ ...r, payload: JSON.parse(r.payload || '{}') as Record<string, unknown> }))
@@ -139,41 +232,12 @@ export function createMailWorker(opts: WorkerOptions): MailWorker {
     return [...groups.values()];
   }
 
-  const inIds = `IN (SELECT value FROM json_each(?))`;
-  // prepared once: the worker runs them once per mail (outcomes) or per batch
-  const statements = {
-    following: sqlite.prepare<
-      [string],
-      {
-        rowId: number;
-        id: number | null;
-        email: string | null;
-        scopeKind: SubscriptionRef['scopeKind'] | null;
-        scopeId: number | null;
-        frequency: string | null;
-        state: string | null;
-        wanted: string;
-        recipient: string;
-      }
-    >(`
-      SELECT o.id AS rowId, o.recipient, CASE o.kind WHEN 'confirmation' THEN 'pending' ELSE 'confirmed' END AS wanted,
-        s.id, s.email, s.scope_kind AS scopeKind, s.scope_id AS scopeId, s.frequency, s.state
-      FROM outbox o LEFT JOIN subscriptions s ON s.id = o.subscription_id
-      WHERE o.id ${inIds} AND o.kind IN ('subscriber', 'digest', 'confirmation')`),
-    dropQueued: sqlite.prepare<[string]>(`DELETE FROM outbox WHERE id ${inIds} AND state = 'queued'`),
-    markSent: sqlite.prepare<[string, string, number, string]>(`UPDATE outbox SET state = 'sent', sent_at = ?,
-      subject = ?, sent_in_id = ?, locked_until = NULL, last_error = NULL WHERE id ${inIds}`),
-    markFailed: sqlite.prepare<[number, string, string, string, string]>(`UPDATE outbox SET attempts = ?,
-      last_error = ?, locked_until = NULL, state = ?, available_at = ? WHERE id ${inIds}`),
-  };
-  const idsJson = (group: MailGroup) => JSON.stringify(group.rows.map((r) => r.id));
-
   /**
    * An address that stopped following gets nothing, even if rows were queued for it: rows whose subscription is
    * gone (or no longer confirmed, or already confirmed for a confirmation mail) are deleted unsent. One query for
    * the whole batch; the subscriptions it reads are handed to rendering.
    */
-  function dropUnsubscribed(groups: MailGroup[], memo: Map<string, unknown>, counts: RunCounts): MailGroup[] {
+  function dropUnsubscribed(run: Run, groups: MailGroup[], memo: Map<string, unknown>): MailGroup[] {
     const gone = new Set<number>();
     const subs = new Map<number, SubscriptionRef>();
     const ids = groups.flatMap((g) => g.rows.map((r) => r.id));
@@ -192,7 +256,8 @@ export function createMailWorker(opts: WorkerOptions): MailWorker {
     primeSubscriptions(memo, subs.values());
     if (!gone.size) return groups;
     statements.dropQueued.run(JSON.stringify([...gone]));
-    counts.dropped += gone.size;
+    for (const id of gone) run.held.delete(id);
+    run.counts.dropped += gone.size;
     return groups.map((g) => ({ ...g, rows: g.rows.filter((r) => !gone.has(r.id)) }));
   }
 
@@ -200,46 +265,53 @@ export function createMailWorker(opts: WorkerOptions): MailWorker {
     statements.markSent.run(now.toISOString(), subject, group.rows[0]!.id, idsJson(group));
   }
 
-  /** Returns whether the group is now dead. */
-  function markFailed(group: MailGroup, err: unknown, now: Date): boolean {
+  function markFailed(group: MailGroup, err: unknown, now: Date): 'retrying' | 'dead' | 'lost' {
     const permanent = classifyFailure(err) === 'permanent';
     const attempts = Math.max(...group.rows.map((r) => r.attempts)) + 1;
     const dead = permanent || attempts >= config.maxAttempts;
     const retryAt = new Date(now.getTime() + backoffSeconds(attempts, config.retryBaseSeconds) * 1000).toISOString();
     const message = describeFailure(err);
-    statements.markFailed.run(attempts, message, dead ? 'dead' : 'queued', retryAt, idsJson(group));
+    const state = dead ? 'dead' : 'queued';
+    if (!statements.markFailed.run(attempts, message, state, retryAt, idsJson(group), owner).changes) return 'lost';
     if (dead) opts.log?.warn({ outboxIds: group.rows.map((r) => r.id), error: message }, 'mail dead');
-    return dead;
+    return dead ? 'dead' : 'retrying';
   }
-
-  type Outcome = { group: MailGroup; subject?: string; error?: unknown };
 
   /**
    * Records outcomes in one transaction per turn of the event loop rather than one per mail: a mail the server
    * accepted is marked sent within that turn, so a crash repeats at most the mails answered in the same instant.
    */
-  function outcomeRecorder(now: Date, counts: RunCounts) {
+  function outcomeRecorder(run: Pick<Run, 'clock' | 'counts' | 'held'>): Run['outcomes'] {
     let pending: Outcome[] = [];
     let scheduled: Promise<void> | undefined;
+    let failure: unknown;
     const flush = () => {
       const batch = pending;
       pending = [];
       scheduled = undefined;
-      sqlite
-        .transaction(() => {
-          for (const o of batch) {
-            if (o.subject !== undefined) {
-              markSent(o.group, o.subject, now);
-              counts.sent++;
-              counts.rows += o.group.rows.length;
-            } else if (markFailed(o.group, o.error, now)) counts.dead++;
-            else counts.retrying++;
-          }
-        })
-        .immediate();
+      if (closed || !batch.length) return;
+      const now = run.clock();
+      try {
+        sqlite
+          .transaction(() => {
+            for (const o of batch) {
+              if (o.subject !== undefined) {
+                markSent(o.group, o.subject, now);
+                run.counts.sent++;
+                run.counts.rows += o.group.rows.length;
+              } else run.counts[markFailed(o.group, o.error, now)]++;
+            }
+          })
+          .immediate();
+      } catch (err) {
+        // the mails stay leased until the lease ends, then go again: at least once, never lost
+        failure ??= err;
+        opts.log?.error({ err, outboxIds: batch.flatMap((o) => o.group.rows.map((r) => r.id)) }, 'mail outcome lost');
+      }
     };
     return {
       record(o: Outcome) {
+        for (const r of o.group.rows) run.held.delete(r.id);
         pending.push(o);
         scheduled ??= new Promise<void>((resolve) =>
           setImmediate(() => {
@@ -248,25 +320,27 @@ export function createMailWorker(opts: WorkerOptions): MailWorker {
           }),
         );
       },
+      /** what is recorded but not yet written, written now (the app gives up on the rest) */
+      flushNow: flush,
       async settled() {
         while (scheduled) await scheduled;
+        if (failure) throw failure;
       },
     };
   }
 
   /**
-   * Renders a claimed batch in one transaction, then sends it. While rendering, each mail's token source hands out
-   * placeholders (the same ones in every mail, so followers of the same events share one rendering); the real
-   * tokens are then minted for the whole batch at once (at send time, as before) and put in their places.
+   * Renders claimed rows in one transaction and puts them in the run's queue. While rendering, each mail's token
+   * source hands out placeholders (the same ones in every mail, so followers of the same events share one
+   * rendering); the real tokens are then minted for the whole batch at once and put in their places.
    */
-  async function deliverBatch(groups: MailGroup[], now: Date, counts: RunCounts) {
-    const outcomes = outcomeRecorder(now, counts);
-    const ready: { group: MailGroup; mail: OutgoingMail }[] = [];
+  function prepare(run: Run, groups: MailGroup[]) {
+    const ready: Ready[] = [];
     const memo = new Map<string, unknown>();
     db.transaction(
       (tx) => {
         const asked: { mail: OutgoingMail; placeholders: string[]; inputs: TokenInput[] }[] = [];
-        for (const group of dropUnsubscribed(groups, memo, counts)) {
+        for (const group of dropUnsubscribed(run, groups, memo)) {
           if (!group.rows.length) continue;
           const placeholders: string[] = [];
           const inputs: TokenInput[] = [];
@@ -282,20 +356,20 @@ export function createMailWorker(opts: WorkerOptions): MailWorker {
           try {
             const mail = composeMail(tx, group, ctx);
             if (!mail) {
-              outcomes.record({ group, error: NOTHING_PUBLIC });
+              run.outcomes.record({ group, error: NOTHING_PUBLIC });
               continue;
             }
             ready.push({ group, mail });
             if (inputs.length) asked.push({ mail, placeholders, inputs });
           } catch (err) {
             opts.log?.error({ err, outboxIds: group.rows.map((r) => r.id) }, 'mail could not be rendered');
-            outcomes.record({ group, error: err });
+            run.outcomes.record({ group, error: err });
           }
         }
         const tokens = mintTokens(
           tx,
           asked.flatMap((a) => a.inputs),
-          now,
+          run.clock(),
         );
         let t = 0;
         for (const { mail, placeholders } of asked) {
@@ -305,39 +379,159 @@ export function createMailWorker(opts: WorkerOptions): MailWorker {
       },
       { behavior: 'immediate' },
     );
-    let next = 0;
-    const lane = async () => {
-      while (next < ready.length) {
-        const { group, mail } = ready[next++]!;
-        try {
-          await mailer.send(mail);
-        } catch (err) {
-          outcomes.record({ group, error: err });
-          continue;
-        }
-        // HARD BOUNCES: not handled yet. An asynchronous bounce (a DSN arriving later at MAIL_FROM) would be
-        // matched to the row by its Message-ID (stored per row), the row marked 'dead' with the bounce reason, and
-        // the subscription ended (how: 'bounce') after repeated hard bounces.
-        outcomes.record({ group, subject: mail.subject });
+    run.ready.push(...ready);
+  }
+
+  /** Claims the next batch into the run's queue; false when nothing is due. */
+  function refill(run: Run): boolean {
+    const rows = claim(run.clock());
+    if (!rows.length) {
+      run.drained = true;
+      return false;
+    }
+    for (const r of rows) run.held.add(r.id);
+    prepare(run, groupRows(rows));
+    return true;
+  }
+
+  /** Extends the lease on every row the run still holds; a row another worker took over is left to it. */
+  function renew(run: Run) {
+    if (closed || !run.held.size) return;
+    const until = new Date(run.clock().getTime() + leaseMs).toISOString();
+    try {
+      const kept = new Set(statements.renew.all(until, JSON.stringify([...run.held]), owner).map((r) => r.id));
+      for (const id of run.held) if (!kept.has(id)) run.held.delete(id);
+    } catch (err) {
+      opts.log?.warn({ err }, 'mail lease not renewed');
+    }
+  }
+
+  /**
+   * Whether the group's rows are still this worker's to send. The lease may have lapsed (the process stalled past
+   * it): if no other worker took the rows meanwhile, it is renewed; if one did, they are its to send.
+   */
+  function stillHeld(run: Run, group: MailGroup): boolean {
+    const ids = idsJson(group);
+    const now = run.clock();
+    if (statements.held.get(ids, owner, now.toISOString()) === group.rows.length) return true;
+    const until = new Date(now.getTime() + leaseMs).toISOString();
+    if (statements.renew.all(until, ids, owner).length === group.rows.length) return true;
+    statements.release.run(ids, owner);
+    for (const r of group.rows) run.held.delete(r.id);
+    return false;
+  }
+
+  /** Gives back rows claimed and not sent: another worker (or the next run) may take them at once. */
+  function giveBack(run: Run, ids: number[]) {
+    if (!ids.length) return;
+    statements.release.run(JSON.stringify(ids), owner);
+    for (const id of ids) run.held.delete(id);
+  }
+
+  async function deliver(run: Run, { group, mail }: Ready) {
+    if (!stillHeld(run, group)) {
+      run.counts.lost++;
+      return;
+    }
+    try {
+      await mailer.send(mail, { signal: gaveUp.signal });
+    } catch (err) {
+      if (!closed) run.outcomes.record({ group, error: err });
+      return;
+    }
+    // HARD BOUNCES: not handled yet. An asynchronous bounce (a DSN arriving later at MAIL_FROM) would be
+    // matched to the row by its Message-ID (stored per row), the row marked 'dead' with the bounce reason, and
+    // the subscription ended (how: 'bounce') after repeated hard bounces.
+    if (!closed) run.outcomes.record({ group, subject: mail.subject });
+  }
+
+  /**
+   * One lane sends one mail at a time from the run's queue and claims the next batch when the queue is empty, so
+   * a mail slow to leave holds its own lane only: the other lanes go on with the rest and with the next batch.
+   */
+  async function lane(run: Run) {
+    try {
+      while (!stopped) {
+        const next = run.ready.shift();
+        if (next) await deliver(run, next);
+        else if (run.drained || !refill(run)) return;
       }
-    };
-    await Promise.all(Array.from({ length: Math.min(concurrency, ready.length) }, lane));
-    await outcomes.settled();
+    } finally {
+      lanesInUse--;
+    }
   }
 
   async function runOnce(now = new Date()): Promise<RunCounts> {
-    const counts: RunCounts = { sent: 0, rows: 0, retrying: 0, dead: 0, dropped: 0 };
+    const counts: RunCounts = { sent: 0, rows: 0, retrying: 0, dead: 0, dropped: 0, lost: 0 };
+    const lanes = concurrency - lanesInUse;
+    if (stopped || lanes <= 0) return counts;
     if (now.getTime() - lastHousekeeping >= HOUSEKEEPING_EVERY_MS) {
       housekeep(now);
       enqueueReminders(now);
       lastHousekeeping = now.getTime();
     }
-    while (!stopped) {
-      const rows = claim(now);
-      if (!rows.length) break;
-      await deliverBatch(groupRows(rows), now, counts);
+    const startedAt = Date.now();
+    const clock = () => new Date(now.getTime() + (Date.now() - startedAt));
+    const held = new Set<number>();
+    let ended!: () => void;
+    const run: Run = {
+      clock,
+      counts,
+      held,
+      ready: [],
+      drained: false,
+      outcomes: outcomeRecorder({ clock, counts, held }),
+      ended: new Promise<void>((resolve) => {
+        ended = resolve;
+      }),
+    };
+    runs.add(run);
+    const renewal = setInterval(() => renew(run), Math.max(leaseMs / 3, 100));
+    renewal.unref();
+    lanesInUse += lanes;
+    try {
+      const results = await Promise.allSettled(Array.from({ length: lanes }, () => lane(run)));
+      await run.outcomes.settled();
+      const failed = results.find((r) => r.status === 'rejected');
+      if (failed) throw failed.reason;
+    } finally {
+      clearInterval(renewal);
+      if (!closed) giveBack(run, [...run.held]);
+      runs.delete(run);
+      ended();
     }
     return counts;
+  }
+
+  function stop() {
+    stopped = true;
+    for (const run of runs) {
+      const notOnTheirWay = run.ready.splice(0).flatMap((r) => r.group.rows.map((row) => row.id));
+      giveBack(run, notOnTheirWay);
+    }
+  }
+
+  async function close(graceMs: number) {
+    if (!stopped) stop();
+    let timer: NodeJS.Timeout | undefined;
+    const inTime = await Promise.race([
+      Promise.all([...runs].map((r) => r.ended)).then(() => true),
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(false), graceMs);
+      }),
+    ]);
+    clearTimeout(timer);
+    if (!inTime) {
+      const mails = [...runs].reduce((n, run) => n + run.held.size, 0);
+      for (const run of runs) {
+        run.outcomes.flushNow();
+        giveBack(run, [...run.held]);
+      }
+      opts.log?.warn({ rows: mails }, 'mail still on its way at shutdown given back, to be sent again');
+    }
+    closed = true;
+    gaveUp.abort();
+    endLeaseOwner(owner);
   }
 
   function housekeep(now = new Date()) {
@@ -364,8 +558,7 @@ export function createMailWorker(opts: WorkerOptions): MailWorker {
     housekeep,
     enqueueReminders,
     preview,
-    stop: () => {
-      stopped = true;
-    },
+    stop,
+    close,
   };
 }

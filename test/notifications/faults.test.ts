@@ -132,12 +132,16 @@ describe('a temporary refusal (SMTP 451)', () => {
     await assign(app, admin, id);
     const start = Date.now();
     const at = (s: number) => new Date(start + s * 1000);
+    // a run's clock starts at the `now` it is given and runs on while it sends: the wait counts from the failure
+    const retryIn = () => (Date.parse(rows(GREYLISTED)[0]!.availableAt) - start) / 1000;
     await app.mailWorker.runOnce(at(1));
     expect(rows(GREYLISTED)[0]).toMatchObject({ state: 'queued', attempts: 1 });
-    expect(Date.parse(rows(GREYLISTED)[0]!.availableAt)).toBe(start + 61_000);
+    expect(retryIn()).toBeGreaterThanOrEqual(61);
+    expect(retryIn()).toBeLessThan(62);
     await app.mailWorker.runOnce(at(62));
     expect(rows(GREYLISTED)[0]).toMatchObject({ state: 'queued', attempts: 2 });
-    expect(Date.parse(rows(GREYLISTED)[0]!.availableAt)).toBe(start + (62 + 120) * 1000);
+    expect(retryIn()).toBeGreaterThanOrEqual(62 + 120);
+    expect(retryIn()).toBeLessThan(62 + 121);
     const page = await admin.get('/staff/mail');
     expect(page.body).toContain('ponawiana');
     expect(page.body).toContain('Greylisted, try later');

@@ -1,37 +1,23 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Agent, build, createUser, idOfLp, type App } from '../helpers.js';
-import { assign, subscribe } from './fixtures.js';
-import { header, startSmtpSink, type SmtpSink } from './smtp.js';
+import { build, type App } from '../helpers.js';
+import { startSmtpSink, type SmtpSink } from './smtp.js';
+import {
+  arrivalsByMessageId,
+  followersOfAnAssignedProposal,
+  sentMessageIds,
+  startWorkerProcess,
+} from './worker-process.js';
 
-/** The worker is killed (SIGKILL) mid-batch in its own process; started again, it delivers the rest. */
-const CHILD = path.join(path.dirname(fileURLToPath(import.meta.url)), 'worker-child.ts');
+/** The worker is killed (SIGKILL) mid-batch in its own process; started again, it delivers the rest at once. */
 const FOLLOWERS = 40;
 let app: App;
 let sink: SmtpSink;
-
-function startWorker(offsetSeconds: number): { child: ChildProcess; exited: Promise<number | null> } {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', CHILD, app.database.sqlite.name, sink.url, String(offsetSeconds)],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, exited };
-}
 
 beforeAll(async () => {
   // a slow server: every mail waits 150 ms for its answer, so the batch is still running when the worker dies
   sink = await startSmtpSink({ delayMs: 150 });
   app = await build();
-  await createUser(app, 'biuro@torun.test', 'admin');
-  const lp7 = idOfLp(app, 7);
-  for (let i = 0; i < FOLLOWERS; i++) subscribe(app, `ngo${i}@ngo.pl`, { kind: 'proposal', id: lp7 });
-  const admin = new Agent(app);
-  await admin.login('biuro@torun.test');
-  await assign(app, admin, lp7);
+  await followersOfAnAssignedProposal(app, FOLLOWERS);
 });
 afterAll(async () => {
   await app?.close();
@@ -45,7 +31,7 @@ describe('kill -9 mid-batch', () => {
       .all().length;
     expect(expected).toBe(FOLLOWERS);
 
-    const first = startWorker(0);
+    const first = startWorkerProcess(app, sink);
     await sink.waitFor(3, 60_000);
     first.child.kill('SIGKILL');
     expect(await first.exited).toBeNull();
@@ -57,8 +43,8 @@ describe('kill -9 mid-batch', () => {
       .get() as { n: number };
     expect(leased.n).toBeGreaterThan(0);
 
-    // started again with its clock past the lease (300 s) the killed worker held
-    const second = startWorker(301);
+    // started again at once, well within the lease the killed worker held: its process is gone, so are its leases
+    const second = startWorkerProcess(app, sink);
     expect(await second.exited).toBe(0);
 
     const pending = app.database.sqlite.prepare(`SELECT count(*) n FROM outbox WHERE state <> 'sent'`).get();
@@ -67,17 +53,10 @@ describe('kill -9 mid-batch', () => {
     const recipients = new Set(subscriberMails.map((m) => m.to[0]));
     expect(recipients.size).toBe(FOLLOWERS);
     // a repeat carries the same Message-ID, and only mails already on the wire when the worker died repeat
-    const byId = new Map<string, number>();
-    for (const m of sink.received) {
-      const id = header(m.raw, 'Message-ID')!;
-      byId.set(id, (byId.get(id) ?? 0) + 1);
-    }
+    const byId = arrivalsByMessageId(sink);
     const repeated = [...byId].filter(([, n]) => n > 1);
     expect(repeated.length).toBeLessThanOrEqual(5); // at most one per pooled SMTP connection
     expect(repeated.every(([, n]) => n === 2)).toBe(true);
-    const sentIds = app.database.sqlite.prepare(`SELECT message_id m FROM outbox WHERE sent_in_id = id`).all() as {
-      m: string;
-    }[];
-    expect(new Set(byId.keys())).toEqual(new Set(sentIds.map((r) => `<${r.m}@torun.test>`)));
+    expect(new Set(byId.keys())).toEqual(sentMessageIds(app));
   });
 });

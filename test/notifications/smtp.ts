@@ -18,6 +18,8 @@ export type SmtpSinkOptions = {
   delayMs?: number;
   /** refuse a recipient: e.g. `() => ({ code: 550, message: 'Mailbox unavailable' })` */
   failRecipient?: (address: string) => SmtpFailure;
+  /** never answer the DATA of a mail to this recipient (a stuck connection) until release() */
+  hangFor?: (address: string) => boolean;
 };
 
 /** A real SMTP server on 127.0.0.1 that keeps what it receives, parsed with mailparser. */
@@ -26,6 +28,9 @@ export class SmtpSink {
   port = 0;
   private server?: SMTPServer;
   private waiters: (() => void)[] = [];
+  private held = new Map<object, () => void>();
+  /** connections closed by the client while the server held their DATA unanswered */
+  cutWhileHanging = 0;
 
   constructor(private opts: SmtpSinkOptions = {}) {}
 
@@ -57,15 +62,20 @@ export class SmtpSink {
         stream.on('end', () => {
           const raw = Buffer.concat(chunks).toString('utf8');
           void simpleParser(raw).then((parsed) => {
+            const to = session.envelope.rcptTo.map((r) => r.address);
             const answer = () => {
-              this.received.push({ raw, parsed, to: session.envelope.rcptTo.map((r) => r.address) });
+              this.received.push({ raw, parsed, to });
               for (const w of this.waiters.splice(0)) w();
               callback();
             };
-            if (this.opts.delayMs) setTimeout(answer, this.opts.delayMs);
+            if (to.some((address) => this.opts.hangFor?.(address))) this.held.set(session, answer);
+            else if (this.opts.delayMs) setTimeout(answer, this.opts.delayMs);
             else answer();
           }, callback);
         });
+      },
+      onClose: (session) => {
+        if (this.held.delete(session)) this.cutWhileHanging++;
       },
     });
     await new Promise<void>((resolve, reject) => {
@@ -84,6 +94,27 @@ export class SmtpSink {
     if (!server) return;
     for (const c of server.connections) (c as unknown as { close(): void }).close();
     await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  /** Mails whose DATA the server is holding unanswered. */
+  get hanging(): number {
+    return this.held.size;
+  }
+
+  /** Answers the held mails: they arrive. */
+  release() {
+    const answers = [...this.held.values()];
+    this.held.clear();
+    for (const answer of answers) answer();
+  }
+
+  /** Resolves once `condition` holds. */
+  async until(condition: () => boolean, timeoutMs = 20_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!condition()) {
+      if (Date.now() > deadline) throw new Error('the SMTP server never got there');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
   }
 
   /** Resolves once at least `n` mails have arrived. */

@@ -106,8 +106,10 @@ export const outbox = sqliteTable(
     attempts: integer('attempts').notNull().default(0),
     /** ISO time from which the row may be sent (coalescing window, digest time, retry backoff). */
     availableAt: text('available_at').notNull(),
-    /** ISO time until which a worker holds the row. */
+    /** ISO time until which a worker holds the row; the worker renews it while the mail is on its way. */
     lockedUntil: text('locked_until'),
+    /** The worker holding the row ("host:pid:random"): a restart on the same host takes back a dead one's rows. */
+    lockedBy: text('locked_by'),
     lastError: text('last_error'),
     /** Stable per row, so a rare repeat after a crash is recognisable. */
     messageId: text('message_id').notNull(),
