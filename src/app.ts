@@ -41,6 +41,8 @@ export type AppOptions = Pick<Config, 'databasePath' | 'baseUrl' | 'viewCache'> 
     exportRateLimit?: number;
     /** outgoing mail; without it mail goes to files beside the database and no worker loop runs */
     mail?: MailConfig;
+    /** closing the app lets the mail on its way finish this long (default 10 s), then gives up on it */
+    shutdownGraceSeconds?: Config['shutdownGraceSeconds'];
   };
 
 /** The whole application as one Fastify plugin: registers everything, does nothing else. */
@@ -65,6 +67,7 @@ const app: FastifyPluginAsync<AppOptions> = async (fastify, opts) => {
   await fastify.register(mailPlugin, {
     config: opts.mail ?? defaultMailConfig(opts.databasePath),
     baseUrl: opts.baseUrl,
+    closeGraceMs: (opts.shutdownGraceSeconds ?? 10) * 1000,
   });
 
   setErrorPages(fastify, routeMethods);

@@ -143,6 +143,12 @@ const envSchema = z.object({
     .min(1, 'od 1 do 120 dni roboczych')
     .max(120, 'od 1 do 120 dni roboczych')
     .default(14),
+  SHUTDOWN_GRACE_SECONDS: z.coerce
+    .number({ error: 'musi być liczbą sekund' })
+    .int('musi być liczbą całkowitą')
+    .min(0, 'od 0 do 60')
+    .max(60, 'od 0 do 60')
+    .default(10),
   LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
       error: 'jeden z: fatal, error, warn, info, debug, trace, silent',
@@ -167,6 +173,8 @@ export type Config = {
   loginRateLimit: number;
   /** the due date bulk triage proposes: this many working days (Monday to Friday) after today */
   triageDueWorkingDays: number;
+  /** on SIGTERM, requests and mails in flight get this long; then what is left is cut off */
+  shutdownGraceSeconds: number;
   mail: MailConfig;
 };
 
@@ -216,6 +224,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: e.TRUST_PROXY,
     loginRateLimit: e.LOGIN_RATE_LIMIT,
     triageDueWorkingDays: e.TRIAGE_DUE_WORKING_DAYS,
+    shutdownGraceSeconds: e.SHUTDOWN_GRACE_SECONDS,
     mail: {
       smtpUrl: e.SMTP_URL,
       dir: e.MAIL_DIR ?? path.join(path.dirname(e.DATABASE_URL), 'mail'),

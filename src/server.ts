@@ -44,9 +44,33 @@ async function start(cfg: Config) {
 
 const { server, firstAdmin } = await start(config);
 
+/** Past the grace period, what still holds the process (a hook that never returns) gets this long. */
+const LAST_RESORT_MS = 5000;
+
+/**
+ * Closing stops claiming mail (the mail plugin's preClose), then stops accepting connections; requests on kept-alive
+ * ones are answered 503. What is in flight – requests, mail on its way – gets SHUTDOWN_GRACE_SECONDS to finish;
+ * connections still open then (a request sent halfway, a client that stopped reading an export) are closed, and
+ * the mail still on its way is given back to be sent again.
+ */
 const shutdown = async (signal: string) => {
   server.log.info(`${signal}: zamykanie serwera`);
-  await server.close();
+  const graceMs = config.shutdownGraceSeconds * 1000;
+  const cut = setTimeout(() => {
+    server.log.warn(`${signal}: po ${config.shutdownGraceSeconds} s zamykam połączenia, które jeszcze trwają`);
+    server.server.closeAllConnections();
+  }, graceMs);
+  setTimeout(() => {
+    process.stderr.write(`Serwer nie zakończył pracy w ${(graceMs + LAST_RESORT_MS) / 1000} s od ${signal}: koniec.\n`);
+    process.exit(1);
+  }, graceMs + LAST_RESORT_MS).unref();
+  try {
+    await server.close();
+  } catch (err) {
+    server.log.error({ err }, `${signal}: błąd przy zamykaniu`);
+    process.exit(1);
+  }
+  clearTimeout(cut);
   process.exit(0);
 };
 process.once('SIGINT', () => void shutdown('SIGINT'));

@@ -40,6 +40,17 @@ describe('configuration from the environment', () => {
     expect(() => loadConfig({ SESSION_ABSOLUTE_HOURS: '0' })).toThrow(/SESSION_ABSOLUTE_HOURS: od 1 do 720 godzin/);
   });
 
+  it('reads the mail lease, the per-mail SMTP deadline and the shutdown grace, and refuses nonsense', () => {
+    expect(loadConfig({}).mail).toMatchObject({ leaseSeconds: 120, sendTimeoutSeconds: 30 });
+    expect(loadConfig({}).shutdownGraceSeconds).toBe(10);
+    const c = loadConfig({ MAIL_LEASE_SECONDS: '30', MAIL_SEND_TIMEOUT_SECONDS: '5', SHUTDOWN_GRACE_SECONDS: '0' });
+    expect(c.mail).toMatchObject({ leaseSeconds: 30, sendTimeoutSeconds: 5 });
+    expect(c.shutdownGraceSeconds).toBe(0);
+    expect(() => loadConfig({ MAIL_LEASE_SECONDS: '0' })).toThrow(/MAIL_LEASE_SECONDS: od 1 do 3600/);
+    expect(() => loadConfig({ MAIL_SEND_TIMEOUT_SECONDS: 'długo' })).toThrow(/MAIL_SEND_TIMEOUT_SECONDS: musi być/);
+    expect(() => loadConfig({ SHUTDOWN_GRACE_SECONDS: '61' })).toThrow(/SHUTDOWN_GRACE_SECONDS: od 0 do 60/);
+  });
+
   it('reads TRUST_PROXY as false, a hop count or proxy addresses and subnets', () => {
     expect(loadConfig({}).trustProxy).toBe(false);
     expect(loadConfig({ TRUST_PROXY: 'false' }).trustProxy).toBe(false);

@@ -1,51 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openDatabase } from '../../src/db/client.js';
-
-const root = path.resolve(import.meta.dirname, '../..');
-const tsx = path.join(root, 'node_modules/.bin/tsx');
-const server = path.join(root, 'src/server.ts');
-
-/** root ignores file modes: a read-only file or folder means something only to another user */
-const asRoot = process.getuid?.() === 0;
-const NOBODY = 65534;
-
-type Run = { code: number | null; stdout: string; stderr: string };
-
-function startServer(env: Record<string, string>, opts: { asNobody?: boolean } = {}) {
-  const child = spawn(tsx, [server], {
-    cwd: root,
-    env: { PATH: process.env.PATH!, HOME: env.HOME ?? os.tmpdir(), LOG_LEVEL: 'warn', HOST: '127.0.0.1', ...env },
-    ...(opts.asNobody && asRoot ? { uid: NOBODY, gid: NOBODY } : {}),
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => (stderr += d));
-  const exited = new Promise<Run>((resolve) => child.on('exit', (code) => resolve({ code, stdout, stderr })));
-  return { child, exited, output: () => ({ stdout, stderr }) };
-}
-
-/** A folder another user may write in (when tests run as root, the server runs as nobody). */
-function sharedTempDir(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'konsultacje-ops-'));
-  if (asRoot) fs.chownSync(dir, NOBODY, NOBODY);
-  return dir;
-}
-
-/** A migrated database with the Toruń data, owned by the user the server will run as. */
-function seededDatabase(dir: string): string {
-  const file = path.join(dir, 'konsultacje.sqlite');
-  const database = openDatabase(file);
-  database.sqlite.exec("INSERT INTO consultations (slug, title, created_at) VALUES ('x', 'x', '2026-11-26T00:00:00Z')");
-  database.close();
-  for (const f of fs.readdirSync(dir)) if (asRoot) fs.chownSync(path.join(dir, f), NOBODY, NOBODY);
-  return file;
-}
+import { listeningPort, seededDatabase, sharedTempDir, startServer, type Run } from './server-process.js';
 
 function expectOnePolishLine(run: Run, ...parts: string[]) {
   expect(run.code, run.stderr).toBe(1);
@@ -113,23 +72,6 @@ describe('configuration refused at start-up', { timeout: 120_000 }, () => {
     expect(run.stdout).not.toContain('Serwis działa');
   });
 });
-
-/** The port a server started with PORT=0 and LOG_LEVEL=info listens on: pino logs it. */
-function listeningPort(started: ReturnType<typeof startServer>) {
-  return new Promise<number>((resolve, reject) => {
-    const timer = setInterval(() => {
-      const m = /"msg":"Server listening at http:\/\/127\.0\.0\.1:(\d+)"/.exec(started.output().stdout);
-      if (m) {
-        clearInterval(timer);
-        resolve(Number(m[1]));
-      }
-    }, 50);
-    void started.exited.then((r) => {
-      clearInterval(timer);
-      reject(new Error(`server exited: ${r.stderr}`));
-    });
-  });
-}
 
 describe('a running server', { timeout: 120_000 }, () => {
   it('answers an over-long address with a Polish 431 page, not Node’s or Fastify’s JSON', async () => {
