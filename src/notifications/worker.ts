@@ -80,8 +80,12 @@ type Run = {
   /** the run's `now`, running on in real time (leases and outcomes are stamped with it) */
   clock: () => Date;
   counts: RunCounts;
-  /** rows claimed and not yet sent, failed, dropped or given back: their lease is renewed until they are */
-  held: Set<number>;
+  /**
+   * Rows claimed and not yet sent, failed, dropped or given back, with the end of their lease (ms, run clock): it is
+   * renewed until they are. No other worker can take a row before that end, so a mail whose rows' lease has not
+   * ended is sent without asking the database.
+   */
+  held: Map<number, number>;
   ready: Ready[];
   /** the last claim found nothing due: a lane that runs out of mail ends */
   drained: boolean;
@@ -123,7 +127,7 @@ export function createMailWorker(opts: WorkerOptions): MailWorker {
   const baseContext = { baseUrl: opts.baseUrl, from: config.from, replyTo: config.replyTo };
 
   const inIds = `IN (SELECT value FROM json_each(?))`;
-  // prepared once: the worker runs them once per mail (outcomes, the lease check) or per batch
+  // prepared once: the worker runs them once per mail (outcomes), per batch or per renewal
   const statements = {
     following: sqlite.prepare<
       [string],
@@ -156,10 +160,6 @@ export function createMailWorker(opts: WorkerOptions): MailWorker {
       .pluck(),
     freeOf: sqlite.prepare<[string]>(`UPDATE outbox SET locked_until = NULL, locked_by = NULL
       WHERE state = 'queued' AND locked_by ${inIds}`),
-    held: sqlite
-      .prepare<[string, string, string], number>(`SELECT count(*) FROM outbox
-        WHERE id ${inIds} AND locked_by = ? AND state = 'queued' AND locked_until > ?`)
-      .pluck(),
     renew: sqlite.prepare<[string, string, string], { id: number }>(`UPDATE outbox SET locked_until = ?
       WHERE id ${inIds} AND locked_by = ? AND state = 'queued' RETURNING id`),
     release: sqlite.prepare<[string, string]>(`UPDATE outbox SET locked_until = NULL, locked_by = NULL
@@ -384,12 +384,14 @@ export function createMailWorker(opts: WorkerOptions): MailWorker {
 
   /** Claims the next batch into the run's queue; false when nothing is due. */
   function refill(run: Run): boolean {
-    const rows = claim(run.clock());
+    const now = run.clock();
+    const rows = claim(now);
     if (!rows.length) {
       run.drained = true;
       return false;
     }
-    for (const r of rows) run.held.add(r.id);
+    const until = now.getTime() + leaseMs;
+    for (const r of rows) run.held.set(r.id, until);
     prepare(run, groupRows(rows));
     return true;
   }
@@ -397,10 +399,14 @@ export function createMailWorker(opts: WorkerOptions): MailWorker {
   /** Extends the lease on every row the run still holds; a row another worker took over is left to it. */
   function renew(run: Run) {
     if (closed || !run.held.size) return;
-    const until = new Date(run.clock().getTime() + leaseMs).toISOString();
+    const until = run.clock().getTime() + leaseMs;
     try {
-      const kept = new Set(statements.renew.all(until, JSON.stringify([...run.held]), owner).map((r) => r.id));
-      for (const id of run.held) if (!kept.has(id)) run.held.delete(id);
+      const ids = JSON.stringify([...run.held.keys()]);
+      const kept = new Set(statements.renew.all(new Date(until).toISOString(), ids, owner).map((r) => r.id));
+      for (const id of run.held.keys()) {
+        if (kept.has(id)) run.held.set(id, until);
+        else run.held.delete(id);
+      }
     } catch (err) {
       opts.log?.warn({ err }, 'mail lease not renewed');
     }
@@ -408,14 +414,18 @@ export function createMailWorker(opts: WorkerOptions): MailWorker {
 
   /**
    * Whether the group's rows are still this worker's to send. The lease may have lapsed (the process stalled past
-   * it): if no other worker took the rows meanwhile, it is renewed; if one did, they are its to send.
+   * it, or the renewal failed): if no other worker took the rows meanwhile, it is renewed; if one did, they are
+   * its to send.
    */
   function stillHeld(run: Run, group: MailGroup): boolean {
+    const now = run.clock().getTime();
+    if (group.rows.every((r) => (run.held.get(r.id) ?? 0) > now)) return true;
     const ids = idsJson(group);
-    const now = run.clock();
-    if (statements.held.get(ids, owner, now.toISOString()) === group.rows.length) return true;
-    const until = new Date(now.getTime() + leaseMs).toISOString();
-    if (statements.renew.all(until, ids, owner).length === group.rows.length) return true;
+    const until = now + leaseMs;
+    if (statements.renew.all(new Date(until).toISOString(), ids, owner).length === group.rows.length) {
+      for (const r of group.rows) run.held.set(r.id, until);
+      return true;
+    }
     statements.release.run(ids, owner);
     for (const r of group.rows) run.held.delete(r.id);
     return false;
@@ -472,7 +482,7 @@ export function createMailWorker(opts: WorkerOptions): MailWorker {
     }
     const startedAt = Date.now();
     const clock = () => new Date(now.getTime() + (Date.now() - startedAt));
-    const held = new Set<number>();
+    const held = new Map<number, number>();
     let ended!: () => void;
     const run: Run = {
       clock,
@@ -496,7 +506,7 @@ export function createMailWorker(opts: WorkerOptions): MailWorker {
       if (failed) throw failed.reason;
     } finally {
       clearInterval(renewal);
-      if (!closed) giveBack(run, [...run.held]);
+      if (!closed) giveBack(run, [...run.held.keys()]);
       runs.delete(run);
       ended();
     }
@@ -525,7 +535,7 @@ export function createMailWorker(opts: WorkerOptions): MailWorker {
       const mails = [...runs].reduce((n, run) => n + run.held.size, 0);
       for (const run of runs) {
         run.outcomes.flushNow();
-        giveBack(run, [...run.held]);
+        giveBack(run, [...run.held.keys()]);
       }
       opts.log?.warn({ rows: mails }, 'mail still on its way at shutdown given back, to be sent again');
     }

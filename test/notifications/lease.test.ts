@@ -24,7 +24,8 @@ const count = (where: string) =>
 beforeEach(async () => {
   // 400 ms per mail over 5 pooled connections: the whole batch takes about two leases of 3 s
   sink = await startSmtpSink({ delayMs: 400 });
-  app = await build({ mail: { smtpUrl: sink.url } });
+  // the worker in this process holds a lease of 1 s (the worker processes are given their own)
+  app = await build({ mail: { smtpUrl: sink.url, leaseSeconds: 1 } });
   await followersOfAnAssignedProposal(app, FOLLOWERS);
 });
 afterEach(async () => {
@@ -52,11 +53,13 @@ describe('the lease on claimed mail', { timeout: 120_000 }, () => {
     expect(new Set(byId.keys())).toEqual(sentMessageIds(app));
   });
 
-  it('sends only what it still holds: rows another worker took over are left to it', async () => {
+  it('after stalling past it, sends only what it still holds: rows another worker took meanwhile are its', async () => {
     const run = app.mailWorker.runOnce(later(1));
     await sink.waitFor(1, 60_000);
-    // the last 20 follower mails (each of a follower's rows), still waiting in the batch, taken over by a worker
-    // on another machine
+    // the process stalls (a long synchronous job) past its lease of 1 s, and a worker on another machine takes
+    // over the last 20 follower mails (each of a follower's rows) still waiting in the batch
+    const stalledUntil = Date.now() + 1500;
+    while (Date.now() < stalledUntil);
     const taken = app.database.sqlite
       .prepare(`UPDATE outbox SET locked_by = 'inny-serwer:4242:0a1b2c', locked_until = '2999-01-01T00:00:00.000Z'
         WHERE state = 'queued' AND kind = 'subscriber' AND recipient IN (SELECT recipient FROM outbox
