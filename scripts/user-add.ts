@@ -2,8 +2,10 @@
  * npm run user:add -- --email E --role admin|unit|reviewer [--unit "exact unit name"]... [--name N]
  *                     [--password P | --password-stdin]
  * Creates the account, or updates (and reactivates) the one with that e-mail, in the database
- * named by DATABASE_URL. A new account without a password gets a generated one, printed once.
- * A new password ends the account's open sessions; every change goes to the audit log.
+ * named by DATABASE_URL. Without a password, the owner of a new account (or of one whose owner
+ * has not chosen a password yet) is invited by mail to choose one: the mail waits in the outbox
+ * for the server's worker. A password given here must be replaced by its owner at the first
+ * login, and ends the account's open sessions; every change goes to the audit log.
  */
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -20,7 +22,8 @@ const USAGE = [
   '  --unit            dokładna nazwa jednostki z katalogu (dla roli unit; można podać kilka razy)',
   '  --password-stdin  czyta hasło z pierwszego wiersza wejścia (bezpieczniej niż --password, które widać na liście ' +
     'procesów)',
-  'Nowe konto bez hasła dostaje wygenerowane hasło, wypisane jeden raz.',
+  'Bez hasła nowe konto dostaje e-mailem zaproszenie z linkiem do ustalenia hasła (ważnym 72 godziny);',
+  'hasło podane tutaj właściciel konta musi zmienić przy pierwszym logowaniu.',
 ].join('\n');
 
 function fail(message: string): never {
@@ -79,10 +82,15 @@ try {
   const result = await addAccountFromCommandLine(database.db, parsed.data);
   const what = `${result.email} (${ROLE_LABELS[result.role]}${parsed.data.unit.length ? `: ${parsed.data.unit.join('; ')}` : ''})`;
   const lines = [result.created ? `Utworzono konto ${what}.` : `Zaktualizowano konto ${what}; konto jest aktywne.`];
-  if (result.generatedPassword) {
-    lines.push(`Hasło początkowe (pokazywane tylko teraz – przekaż je bezpiecznie): ${result.generatedPassword}`);
-  } else if (!result.created && parsed.data.password) {
-    lines.push('Hasło zostało zmienione; otwarte sesje tego konta zostały zakończone.');
+  if (result.invited) {
+    lines.push(
+      `${result.created ? 'Zaproszenie' : 'Ta osoba nie ustaliła jeszcze hasła: nowe zaproszenie'} z linkiem do ` +
+        'ustalenia hasła (ważnym 72 godziny od wysłania) czeka w kolejce poczty; wyśle je działający serwer ' +
+        '(bez SMTP_URL zapisze je jako plik .eml w folderze poczty).',
+    );
+  } else if (parsed.data.password) {
+    if (!result.created) lines.push('Hasło zostało zmienione; otwarte sesje tego konta zostały zakończone.');
+    lines.push('Przy pierwszym logowaniu trzeba będzie ustalić własne hasło w miejsce podanego tutaj.');
   }
   process.stdout.write(`${lines.join('\n')}\n`);
 } catch (err) {

@@ -79,14 +79,14 @@ process.once('SIGTERM', () => void shutdown('SIGTERM'));
 const lines = ['', `Serwis działa: ${config.baseUrl}/`, `Logowanie dla pracowników: ${config.baseUrl}/login`];
 if (firstAdmin) {
   lines.push(
-    `  Utworzono pierwsze konto administratora (hasło pokazujemy tylko teraz):`,
+    `  Utworzono pierwsze konto administratora (hasło pokazujemy tylko teraz; po zalogowaniu ustalisz własne):`,
     `    e-mail: ${firstAdmin.email}`,
     `    hasło:  ${firstAdmin.password}`,
   );
 }
 lines.push(
-  '  Konto utworzysz lub zmienisz hasło poleceniem:',
-  '    npm run user:add -- --email ADRES --role admin|unit|reviewer [--unit "nazwa jednostki"] --password-stdin',
+  '  Konto utworzysz (bez hasła: osoba dostanie e-mailem zaproszenie) lub nadasz mu hasło poleceniem:',
+  '    npm run user:add -- --email ADRES --role admin|unit|reviewer [--unit "nazwa jednostki"] [--password-stdin]',
   '',
 );
 process.stdout.write(lines.join('\n'));

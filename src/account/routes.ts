@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { requireStaff } from '../auth/guards.js';
+import { requireSignedIn } from '../auth/guards.js';
 import { ROLE_LABELS } from '../auth/policy.js';
 import { getUser } from '../auth/queries.js';
 import { countSessionsOf } from '../auth/session-store.js';
@@ -8,10 +8,13 @@ import { listMemberUnits } from '../admin/queries.js';
 import { accountQuerySchema, ownPasswordSchema } from '../admin/schema.js';
 import { fieldErrors, singleError, type FieldErrors } from '../lib/forms.js';
 
-/** "Moje konto": who am I, my password, signing out everywhere. For everyone signed in. */
+/**
+ * "Moje konto": who am I, my password, signing out everywhere. For everyone signed in, also someone whose
+ * password an admin typed: this is where they replace it before any other staff page opens.
+ */
 const routes: FastifyPluginAsync<{ loginRateLimit: number; passwordHashCost: number }> = async (app, opts) => {
   const { db } = app.database;
-  const signedIn = { preHandler: requireStaff };
+  const signedIn = { preHandler: requireSignedIn };
 
   const render = async (
     request: FastifyRequest,
@@ -28,6 +31,7 @@ const routes: FastifyPluginAsync<{ loginRateLimit: number; passwordHashCost: num
       nav: 'account',
       account: { email: account.email, name: account.name, roleLabel: ROLE_LABELS[account.role], units },
       sessionCount: countSessionsOf(db, me.id),
+      mustChangePassword: account.mustChangePassword,
       ...data,
     });
     return reply.type('text/html; charset=utf-8').send(page);

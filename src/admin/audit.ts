@@ -9,6 +9,7 @@ export type AuditAction =
   | 'account.updated'
   | 'account.password-changed'
   | 'account.signed-out-everywhere'
+  | 'account.invitation-sent'
   | 'unit.created'
   | 'unit.updated'
   | 'consultation.made-current';
@@ -77,6 +78,7 @@ export const AUDIT_ACTION_LABELS: Record<AuditAction, string> = {
   'account.updated': 'zmiana konta',
   'account.password-changed': 'zmiana hasła',
   'account.signed-out-everywhere': 'wylogowanie ze wszystkich urządzeń',
+  'account.invitation-sent': 'wysłanie zaproszenia (link do ustalenia hasła)',
   'unit.created': 'dodanie jednostki do katalogu',
   'unit.updated': 'zmiana jednostki w katalogu',
   'consultation.made-current': 'ustawienie bieżących konsultacji (strona główna i eksport)',
@@ -100,6 +102,9 @@ const BY_LABELS: Record<string, string> = {
   self: 'przez właściciela konta (Moje konto)',
   admin: 'przez administratora',
   cli: 'z wiersza poleceń',
+  invitation: 'przez właściciela konta, linkiem z zaproszenia',
+  reset: 'przez właściciela konta, linkiem z „Nie pamiętasz hasła?”',
+  link: 'na prośbę z wygasłego linku zaproszenia',
 };
 
 function showValue(key: string, value: unknown): string {

@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, ne } from 'drizzle-orm';
+import { and, asc, eq, inArray, ne, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../db/client.js';
 import {
   assignments,
@@ -10,6 +10,7 @@ import {
   users,
 } from '../db/schema/index.js';
 import type { UnitKind } from '../db/schema/units.js';
+import type { OutboxState } from '../db/schema/notifications.js';
 
 export type UnitRow = typeof units.$inferSelect;
 
@@ -129,7 +130,14 @@ export function emailTaken(db: DbOrTx, email: string, exceptUserId?: number): bo
 
 export function insertUser(
   db: DbOrTx,
-  values: { email: string; name: string; role: typeof users.$inferInsert.role; passwordHash: string; now: string },
+  values: {
+    email: string;
+    name: string;
+    role: typeof users.$inferInsert.role;
+    passwordHash: string;
+    mustChangePassword: boolean;
+    now: string;
+  },
 ): number {
   const { now, ...rest } = values;
   return db
@@ -142,11 +150,20 @@ export function insertUser(
 export function updateUser(
   db: DbOrTx,
   id: number,
-  values: { name: string; role: typeof users.$inferInsert.role; active: boolean; passwordHash?: string; now: string },
+  values: {
+    name: string;
+    role: typeof users.$inferInsert.role;
+    active: boolean;
+    /** a new password, and whether its owner must replace it at the next login (default: no) */
+    passwordHash?: string;
+    mustChangePassword?: boolean;
+    now: string;
+  },
 ) {
-  const { now, passwordHash, ...rest } = values;
+  const { now, passwordHash, mustChangePassword, ...rest } = values;
+  const password = passwordHash ? { passwordHash, mustChangePassword: mustChangePassword ?? false } : {};
   db.update(users)
-    .set({ ...rest, ...(passwordHash ? { passwordHash } : {}), updatedAt: now })
+    .set({ ...rest, ...password, updatedAt: now })
     .where(eq(users.id, id))
     .run();
 }
@@ -157,4 +174,14 @@ export function replaceUserUnits(db: DbOrTx, userId: number, unitIds: number[]) 
     db.insert(userUnits)
       .values(unitIds.map((unitId) => ({ userId, unitId })))
       .run();
+}
+
+export type InvitationMail = { createdAt: string; state: OutboxState; sentAt: string | null };
+
+/** Each account's latest invitation mail: when it was queued, and whether it has left (for the account list). */
+export function latestInvitations(db: DbOrTx): Map<number, InvitationMail> {
+  const rows = db.all<InvitationMail & { userId: number }>(sql`
+    SELECT json_extract(payload, '$.userId') AS userId, created_at AS createdAt, state, sent_at AS sentAt
+    FROM outbox WHERE kind = 'account-invitation' ORDER BY id`);
+  return new Map(rows.map(({ userId, ...mail }) => [userId, mail]));
 }

@@ -7,7 +7,14 @@ import { ROLES } from '../db/schema/accounts.js';
 import { UNIT_KINDS } from '../db/schema/units.js';
 import { asArray, fieldErrors, singleError, type FieldErrors } from '../lib/forms.js';
 import { HttpError, parseOr } from '../lib/http.js';
-import { getUnit, listMemberUnits, listUnitsWithMembers, memberIdsOfGroup } from './queries.js';
+import {
+  getUnit,
+  latestInvitations,
+  listMemberUnits,
+  listUnitsWithMembers,
+  memberIdsOfGroup,
+  type InvitationMail,
+} from './queries.js';
 import {
   accountCreateSchema,
   accountUpdateSchema,
@@ -17,7 +24,8 @@ import {
   unitFormSchema,
 } from './schema.js';
 import { createUnit, editUnit } from './service.js';
-import { createAccount, updateAccount } from './accounts.js';
+import { createAccount, resendInvitation, updateAccount } from './accounts.js';
+import { hasPassword } from '../auth/password.js';
 import { FormError } from './errors.js';
 import { listAudit } from './audit.js';
 import { findConsultation, listConsultations } from '../proposals/queries.js';
@@ -47,6 +55,26 @@ function formErrorsOf(err: unknown): FieldErrors {
 
 const okQuerySchema = z.object({ ok: z.enum(['current']).optional() }).catch({ ok: undefined });
 
+/**
+ * How an account's password stands, for the admin pages: its owner's own, one an admin typed (to be replaced at
+ * the first login), or none yet – the owner was invited (the latest invitation mail, when there is one).
+ */
+function passwordState(
+  account: { passwordHash: string; mustChangePassword: boolean },
+  invitation: InvitationMail | undefined,
+) {
+  if (!hasPassword(account.passwordHash)) return { state: 'invited' as const, invitation };
+  return { state: account.mustChangePassword ? ('to-change' as const) : ('own' as const) };
+}
+
+/** An account as its form shows it (never its password hash). */
+function accountView(
+  account: { id: number; email: string; passwordHash: string; mustChangePassword: boolean },
+  invitation?: InvitationMail,
+) {
+  return { id: account.id, email: account.email, password: passwordState(account, invitation) };
+}
+
 /** Accounts and the unit directory (admin only). */
 const routes: FastifyPluginAsync<{ passwordHashCost: number }> = async (app, opts) => {
   const { db } = app.database;
@@ -73,7 +101,12 @@ const routes: FastifyPluginAsync<{ passwordHashCost: number }> = async (app, opt
 
   app.get('/staff/users', admin, async (request, reply) => {
     const { saved } = listQuerySchema.parse(request.query ?? {});
-    const users = listUsers(db).map((u) => ({ ...u, roleLabel: ROLE_LABELS[u.role] }));
+    const invitations = latestInvitations(db);
+    const users = listUsers(db).map(({ passwordHash, ...u }) => ({
+      ...u,
+      roleLabel: ROLE_LABELS[u.role],
+      password: passwordState({ passwordHash, mustChangePassword: u.mustChangePassword }, invitations.get(u.id)),
+    }));
     return render(request, reply, 'admin/users.njk', { nav: 'users', users, saved });
   });
 
@@ -81,7 +114,7 @@ const routes: FastifyPluginAsync<{ passwordHashCost: number }> = async (app, opt
     request: FastifyRequest,
     reply: FastifyReply,
     data: {
-      account?: { id: number; email: string };
+      account?: ReturnType<typeof accountView>;
       values: Record<string, string | boolean>;
       checked: Set<string>;
       errors?: FieldErrors;
@@ -105,8 +138,11 @@ const routes: FastifyPluginAsync<{ passwordHashCost: number }> = async (app, opt
     let errors: FieldErrors;
     if (parsed.success) {
       try {
-        await createAccount(db, parsed.data, { cost: opts.passwordHashCost, actorId: request.user!.id });
-        return reply.redirect('/staff/users?saved=created', 303);
+        const { invited } = await createAccount(db, parsed.data, {
+          cost: opts.passwordHashCost,
+          actorId: request.user!.id,
+        });
+        return reply.redirect(`/staff/users?saved=${invited ? 'invited' : 'created'}`, 303);
       } catch (err) {
         errors = formErrorsOf(err);
       }
@@ -124,7 +160,7 @@ const routes: FastifyPluginAsync<{ passwordHashCost: number }> = async (app, opt
   app.get('/staff/users/:id', admin, async (request, reply) => {
     const account = loadAccount(request.params);
     return renderAccountForm(request, reply, {
-      account,
+      account: accountView(account, latestInvitations(db).get(account.id)),
       values: { name: account.name, role: account.role, active: account.active },
       checked: new Set(account.unitIds.map(String)),
     });
@@ -144,7 +180,28 @@ const routes: FastifyPluginAsync<{ passwordHashCost: number }> = async (app, opt
         errors = formErrorsOf(err);
       }
     } else errors = fieldErrors(parsed.error);
-    return renderAccountForm(request, reply.code(422), { account, values, checked: ticked(body, 'units'), errors });
+    return renderAccountForm(request, reply.code(422), {
+      account: accountView(account),
+      values,
+      checked: ticked(body, 'units'),
+      errors,
+    });
+  });
+
+  // "Wyślij zaproszenie ponownie": one click, a new link for an account whose owner has not chosen a password
+  app.post('/staff/users/:id/invitation', admin, async (request, reply) => {
+    const account = loadAccount(request.params);
+    try {
+      resendInvitation(db, account.id, request.user!.id);
+      return reply.redirect('/staff/users?saved=reinvited', 303);
+    } catch (err) {
+      return renderAccountForm(request, reply.code(422), {
+        account: accountView(account),
+        values: { name: account.name, role: account.role, active: account.active },
+        checked: new Set(account.unitIds.map(String)),
+        errors: formErrorsOf(err),
+      });
+    }
   });
 
   // ---- unit directory -------------------------------------------------------------------------

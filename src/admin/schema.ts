@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ROLES } from '../db/schema/accounts.js';
 import { UNIT_KINDS } from '../db/schema/units.js';
 import { asArray, plainText, strictId } from '../lib/forms.js';
+import { ACCOUNT_TOKEN_PATTERN } from '../auth/account-tokens.js';
 
 /** The first admin, made at start-up: not a real domain on purpose (the office adds real accounts). */
 export const BOOTSTRAP_ADMIN_EMAIL = 'admin@localhost';
@@ -77,13 +78,20 @@ function unitsForRole<T extends { role: (typeof ROLES)[number]; unitIds: number[
     ctx.addIssue({ code: 'custom', path: ['units'], message: UNITS_REQUIRED });
 }
 
+/** An optional password field: empty is no password (kept, or an invitation); a repeated field is not text. */
+const optionalPassword = z.preprocess(
+  (v) => (v === undefined || v === null || v === '' ? undefined : v),
+  passwordSchema.optional(),
+);
+
 export const accountCreateSchema = z
   .object({
     email: formText(emailSchema),
     name: nameSchema,
     role: roleSchema,
     units: accountUnitIds,
-    password: formText(passwordSchema),
+    // empty: the person is invited by mail to choose their own
+    password: optionalPassword,
   })
   .transform(({ units, ...rest }) => ({ ...rest, unitIds: rest.role === 'unit' ? units : [] }))
   .superRefine(unitsForRole);
@@ -97,10 +105,7 @@ export const accountUpdateSchema = z
     // an unticked checkbox sends nothing
     active: z.preprocess((v) => v === '1' || v === 'on' || v === 'true', z.boolean()),
     // empty: keep the current password
-    password: z.preprocess(
-      (v) => (v === undefined || v === null || v === '' ? undefined : v),
-      passwordSchema.optional(),
-    ),
+    password: optionalPassword,
   })
   .transform(({ units, ...rest }) => ({ ...rest, unitIds: rest.role === 'unit' ? units : [] }))
   .superRefine(unitsForRole);
@@ -133,21 +138,36 @@ export type UnitFormInput = z.infer<typeof unitFormSchema>;
 /** no message of its own: parseOr's 404 says there is no such page */
 export const idParamSchema = z.object({ id: strictId() });
 
+/** A new password, typed twice. */
+const newPasswordFields = {
+  newPassword: formText(passwordSchema),
+  confirmPassword: formText(z.string({ error: 'Powtórz nowe hasło.' }).min(1, 'Powtórz nowe hasło.')),
+};
+
+function confirmationMatches(v: { newPassword: string; confirmPassword: string }, ctx: z.RefinementCtx) {
+  if (v.confirmPassword && v.newPassword !== v.confirmPassword) {
+    const message = 'Powtórzone hasło różni się od nowego hasła.';
+    ctx.addIssue({ code: 'custom', path: ['confirmPassword'], message });
+  }
+}
+
 /** "Moje konto": a new password, typed twice, and the current one as proof. */
 export const ownPasswordSchema = z
   .object({
     currentPassword: formText(
       z.string({ error: 'Podaj obecne hasło.' }).min(1, 'Podaj obecne hasło.').max(MAX_PASSWORD, 'Podaj obecne hasło.'),
     ),
-    newPassword: formText(passwordSchema),
-    confirmPassword: formText(z.string({ error: 'Powtórz nowe hasło.' }).min(1, 'Powtórz nowe hasło.')),
+    ...newPasswordFields,
   })
-  .superRefine((v, ctx) => {
-    if (v.confirmPassword && v.newPassword !== v.confirmPassword) {
-      const message = 'Powtórzone hasło różni się od nowego hasła.';
-      ctx.addIssue({ code: 'custom', path: ['confirmPassword'], message });
-    }
-  });
+  .superRefine(confirmationMatches);
+
+/** The link of an invitation or a password reset: a token from the mail (no message: a bad one is no link). */
+export const linkTokenSchema = z.object({ token: z.string().regex(ACCOUNT_TOKEN_PATTERN) });
+
+/** The page that link opens: a new password, typed twice, with the link's token as proof. */
+export const linkPasswordSchema = z
+  .object({ token: z.string(), ...newPasswordFields })
+  .superRefine(confirmationMatches);
 
 export const accountQuerySchema = z.object({
   saved: z.enum(['password']).optional().catch(undefined),
@@ -158,7 +178,7 @@ export const auditQuerySchema = z.object({
 });
 
 export const listQuerySchema = z.object({
-  saved: z.enum(['created', 'updated']).optional().catch(undefined),
+  saved: z.enum(['created', 'invited', 'updated', 'reinvited']).optional().catch(undefined),
 });
 
 /** The command line of scripts/user-add.ts, after parseArgs. */

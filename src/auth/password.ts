@@ -32,6 +32,16 @@ export async function verifyPassword(password: string, stored: string): Promise<
   return key.length === expected.length && timingSafeEqual(key, expected);
 }
 
+/**
+ * The stored "hash" of an account whose owner has not chosen a password yet (an invitation is on its way): no
+ * password matches it, and the login checks the dummy hash instead, so such an account answers like any other.
+ */
+export const NO_PASSWORD = '';
+
+export function hasPassword(stored: string): boolean {
+  return stored !== NO_PASSWORD;
+}
+
 /** A readable random password for first-run accounts. */
 export function generatePassword(): string {
   return randomBytes(12).toString('base64url');

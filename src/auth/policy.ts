@@ -1,7 +1,15 @@
 import type { Role } from '../db/schema/accounts.js';
 
 /** Who is acting: null for the public. */
-export type Actor = { id: number; email: string; name: string; role: Role; unitIds: number[] } | null;
+export type Actor = {
+  id: number;
+  email: string;
+  name: string;
+  role: Role;
+  unitIds: number[];
+  /** an admin typed this account's password: until its owner replaces it, only "Moje konto" opens */
+  mustChangePassword?: boolean;
+} | null;
 
 export const ROLE_LABELS: Record<Role, string> = {
   admin: 'Biuro Dialogu (administrator)',

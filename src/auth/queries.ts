@@ -6,7 +6,13 @@ import type { Actor } from './policy.js';
 /** The active user behind a session, with the units they work for. */
 export function loadActor(db: DbOrTx, userId: number): Actor {
   const user = db
-    .select({ id: users.id, email: users.email, name: users.name, role: users.role })
+    .select({
+      id: users.id,
+      email: users.email,
+      name: users.name,
+      role: users.role,
+      mustChangePassword: users.mustChangePassword,
+    })
     .from(users)
     .where(and(eq(users.id, userId), eq(users.active, true)))
     .get();

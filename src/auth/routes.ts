@@ -10,6 +10,8 @@ import { storageTrouble } from '../lib/errors.js';
 import { CSRF_COOKIE, SESSION_COOKIE } from '../plugins/session.js';
 import accountRoutes from '../account/routes.js';
 import keepaliveRoutes from './keepalive-routes.js';
+import passwordRoutes from './password-routes.js';
+import { PASSWORD_CHANGE_PAGE } from './guards.js';
 import { loadActor } from './queries.js';
 import { clearCookie, readCookie } from './cookies.js';
 import {
@@ -29,6 +31,8 @@ export const ACCOUNT_THROTTLED_MESSAGE =
 const loginQuerySchema = z.object({
   next: z.string().max(500).optional().catch(undefined),
   signedOut: z.enum(['everywhere']).optional().catch(undefined),
+  // a password just chosen through an invitation's link, or set through a reset's
+  password: z.enum(['chosen', 'reset']).optional().catch(undefined),
 });
 
 type Options = { loginRateLimit: number; passwordHashCost: number };
@@ -52,9 +56,9 @@ const routes: FastifyPluginAsync<Options> = async (app, opts) => {
   };
 
   app.get('/login', async (request, reply) => {
-    const { next, signedOut } = loginQuerySchema.parse(request.query ?? {});
+    const { next, signedOut, password } = loginQuerySchema.parse(request.query ?? {});
     if (request.user) return reply.redirect(safeNext(next), 303);
-    return renderLogin(request, reply, { next: next ? safeNext(next) : '', signedOut, values: {} });
+    return renderLogin(request, reply, { next: next ? safeNext(next) : '', signedOut, password, values: {} });
   });
 
   const loginLimit = { rateLimit: { max: opts.loginRateLimit, timeWindow: '1 minute' } };
@@ -110,6 +114,8 @@ const routes: FastifyPluginAsync<Options> = async (app, opts) => {
     clearCookie(reply, CSRF_COOKIE);
     const { absoluteMs, secureCookie } = app.sessionLimits;
     setLastUserCookie(reply, user.id, { absoluteMs, secureCookie });
+    // a password an admin typed is replaced first (every staff page sends its owner there until then)
+    if (user.mustChangePassword) return reply.redirect(PASSWORD_CHANGE_PAGE, 303);
     // back to the form whose text was kept when the session ended, if it is this account's to see
     const kept = keptFormReturn(db, request, loadActor(db, user.id));
     return reply.redirect(kept ?? safeNext(parsed.data.next), 303);
@@ -135,6 +141,7 @@ const routes: FastifyPluginAsync<Options> = async (app, opts) => {
   });
 
   await app.register(accountRoutes, opts);
+  await app.register(passwordRoutes, opts);
   await app.register(keepaliveRoutes);
 };
 

@@ -1,13 +1,14 @@
 import type { Db } from '../db/client.js';
-import { verifyPassword } from './password.js';
+import { hasPassword, verifyPassword } from './password.js';
 import { findUserByEmail } from './queries.js';
 
 /** Verifies e-mail and password; the same answer (null) for an unknown e-mail and a wrong password. */
 export async function authenticate(db: Db, email: string, password: string, dummyHash: () => Promise<string>) {
   const user = findUserByEmail(db, email);
-  // hash even when the e-mail is unknown, so timing does not tell which one was wrong
-  const ok = await verifyPassword(password, user?.passwordHash ?? (await dummyHash()));
-  if (!user?.active || !ok) return null;
+  // hash even when the e-mail is unknown or its owner has not chosen a password yet: the timing tells nothing
+  const stored = user && hasPassword(user.passwordHash) ? user.passwordHash : await dummyHash();
+  const ok = await verifyPassword(password, stored);
+  if (!user?.active || !hasPassword(user.passwordHash) || !ok) return null;
   return user;
 }
 

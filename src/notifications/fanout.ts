@@ -15,7 +15,7 @@ export type EnqueuedEvent = {
 };
 
 /** The local part of a Message-ID, random and fixed per outbox row (the worker adds the domain). */
-const MESSAGE_ID = sql.raw(`lower(hex(randomblob(12)))`);
+export const MESSAGE_ID = sql.raw(`lower(hex(randomblob(12)))`);
 
 /**
  * Writes the outbox rows an event causes, inside the event's own transaction: one row per (event, recipient),

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { DbOrTx } from '../db/client.js';
 import type { OutboxKind, OutboxState, ScopeKind } from '../db/schema/notifications.js';
+import type { Role } from '../db/schema/accounts.js';
 
 /** An outbox row as the worker and the "Poczta" page read it. */
 export type OutboxRow = {
@@ -151,6 +152,19 @@ export function scopeLabel(db: DbOrTx, kind: ScopeKind, id: number): string {
       return c ? `wszystkie propozycje z konsultacji „${c.title}”` : 'konsultacje, których już nie ma';
     }
   }
+}
+
+/** What an account mail says about the account: its address, name, role and units (by name). */
+export function accountForMail(db: DbOrTx, userId: number) {
+  const account = db.get<{ email: string; name: string; role: Role }>(
+    sql`SELECT email, name, role FROM users WHERE id = ${userId}`,
+  );
+  if (!account) return undefined;
+  const units = db
+    .all<{ name: string }>(sql`SELECT un.name FROM user_units uu JOIN units un ON un.id = uu.unit_id
+      WHERE uu.user_id = ${userId} ORDER BY un.name`)
+    .map((u) => u.name);
+  return { ...account, units };
 }
 
 // ---- "Poczta" ------------------------------------------------------------------------------------

@@ -9,7 +9,10 @@ import { viewsRoot } from '../plugins/view.js';
 import { OUTCOME_LABELS } from '../workflow/workflow.js';
 import type { Outcome } from '../db/schema/workflow.js';
 import { recordedNote } from '../positions/basis.js';
+import { ACCOUNT_LINK_PATH, ACCOUNT_TOKEN_LIFETIME_LABEL, type AccountTokenPurpose } from '../auth/account-tokens.js';
+import { ROLE_LABELS } from '../auth/policy.js';
 import {
+  accountForMail,
   proposalHeads,
   publicEventsByIds,
   scopeLabel,
@@ -40,6 +43,8 @@ const textEnv = environment(false);
 export type MailGroup = { kind: OutboxRow['kind']; recipient: string; rows: OutboxRow[] };
 
 export type TokenSource = (purpose: 'confirm' | 'manage', email: string, subscriptionId: number | null) => string;
+/** A token for the link of an account mail (an invitation, a password reset): see src/auth/account-tokens.ts. */
+export type AccountTokenSource = (purpose: AccountTokenPurpose, userId: number) => string;
 
 export type RenderContext = {
   baseUrl: string;
@@ -51,6 +56,8 @@ export type RenderContext = {
    * for all its mails at once and puts them in; the "Poczta" preview passes a placeholder that never works.
    */
   token: TokenSource;
+  /** The same for the links of account mails (the worker mints them with the batch, the preview never). */
+  accountToken: AccountTokenSource;
   /**
    * Reads shared by the mails of one batch (10,000 followers of one proposal read the same events): events never
    * change, and a proposal's title or a scope's name changing within one batch is of no consequence.
@@ -204,6 +211,9 @@ export function composeMail(db: DbOrTx, group: MailGroup, ctx: RenderContext): O
       return composeStaffProposalMail(db, group, ctx);
     case 'staff-reminder':
       return composeReminder(group, ctx);
+    case 'account-invitation':
+    case 'account-password-reset':
+      return composeAccountMail(db, group, ctx);
   }
 }
 
@@ -351,5 +361,33 @@ function composeReminder(group: MailGroup, ctx: RenderContext): OutgoingMail | n
   const subject = `Przypomnienie: stanowiska do złożenia (${items.length})`;
   const staffUrl = `${ctx.baseUrl}/staff`;
   const { html, text } = render('staff-reminder', { subject, units, baseUrl: ctx.baseUrl, staffUrl });
+  return { ...envelope(ctx, group, null), subject, html, text, headers: { ...AUTO } };
+}
+
+/**
+ * An invitation or a password reset: a one-time link to choose the account's password. What the account is
+ * (its role, its units) is read when the mail is sent, so the mail describes the account as it is then; any
+ * address an account is made for (a unit's contact address included) gets the same mail.
+ */
+function composeAccountMail(db: DbOrTx, group: MailGroup, ctx: RenderContext): OutgoingMail | null {
+  const row = group.rows[0]!;
+  const userId = Number(row.payload.userId);
+  const account = Number.isSafeInteger(userId) ? accountForMail(db, userId) : undefined;
+  if (!account) return null;
+  const purpose: AccountTokenPurpose = group.kind === 'account-invitation' ? 'invitation' : 'password-reset';
+  const token = ctx.accountToken(purpose, userId);
+  const subject =
+    purpose === 'invitation'
+      ? 'Zaproszenie: ustal hasło do konta – Konsultacje Toruń'
+      : 'Ustaw nowe hasło – Konsultacje Toruń';
+  const { html, text } = render(group.kind, {
+    subject,
+    account: { ...account, roleLabel: ROLE_LABELS[account.role] },
+    linkUrl: `${ctx.baseUrl}${ACCOUNT_LINK_PATH}?token=${token}`,
+    lifetime: ACCOUNT_TOKEN_LIFETIME_LABEL[purpose],
+    loginUrl: `${ctx.baseUrl}/login`,
+    resetUrl: `${ctx.baseUrl}/password-reset`,
+    baseUrl: ctx.baseUrl,
+  });
   return { ...envelope(ctx, group, null), subject, html, text, headers: { ...AUTO } };
 }

@@ -14,6 +14,8 @@ export const KIND_LABELS: Record<OutboxKind, string> = {
   'staff-assigned': 'przekazanie do jednostki',
   'staff-reminder': 'cotygodniowe przypomnienie',
   'staff-positions-complete': 'stanowiska zebrane',
+  'account-invitation': 'zaproszenie do konta (link do ustalenia hasła)',
+  'account-password-reset': 'link do ustawienia nowego hasła',
 };
 
 export const STATE_LABELS = { queued: 'w kolejce', sent: 'wysłana', dead: 'niewysłana (błąd trwały)' } as const;

@@ -6,6 +6,8 @@ import type { Db } from '../db/client.js';
 import type { Mailer, OutgoingMail } from '../plugins/mail.js';
 import { randomBytes } from 'node:crypto';
 import { mintTokens, type TokenInput } from '../subscriptions/tokens.js';
+import { type AccountTokenInput, mintAccountTokens } from '../auth/account-tokens.js';
+import { ACCOUNT_MAIL_KINDS } from './account-mail.js';
 import { backoffSeconds, classifyFailure, describeFailure } from './delivery.js';
 import { endLeaseOwner, leaseOwnerIsGone, newLeaseOwner } from './lease.js';
 import { FORGET_RECIPIENT, outboxRow, rowsSentWith, type OutboxRow, type SubscriptionRef } from './queries.js';
@@ -33,7 +35,7 @@ export type MailWorker = {
    * run gets the mail lanes the ones before it do not use, so a mail stuck on its way holds one lane, not the rest.
    */
   runOnce(now?: Date): Promise<RunCounts>;
-  /** Retention and clean-up: old sent rows forget their address, expired tokens go. */
+  /** Retention and clean-up: old sent rows forget their address, expired tokens go (account links a month later). */
   housekeep(now?: Date): void;
   /** The Monday reminder to unit staff (idempotent per ISO week and address). Returns rows enqueued. */
   enqueueReminders(now?: Date): number;
@@ -148,6 +150,12 @@ export function createMailWorker(opts: WorkerOptions): MailWorker {
       FROM outbox o LEFT JOIN subscriptions s ON s.id = o.subscription_id
       WHERE o.id ${inIds} AND o.kind IN ('subscriber', 'digest', 'confirmation')`),
     dropQueued: sqlite.prepare<[string]>(`DELETE FROM outbox WHERE id ${inIds} AND state = 'queued'`),
+    dropStaleAccountMail: sqlite.prepare<[string], { id: number }>(`DELETE FROM outbox
+      WHERE id ${inIds} AND state = 'queued' AND kind IN (${ACCOUNT_MAIL_KINDS.map((k) => `'${k}'`).join(', ')})
+        AND NOT EXISTS (SELECT 1 FROM users u WHERE u.id = json_extract(outbox.payload, '$.userId')
+          AND u.active = 1 AND u.email = outbox.recipient
+          AND (outbox.kind <> 'account-invitation' OR u.password_hash = ''))
+      RETURNING id`),
     markSent: sqlite.prepare<[string, string, number, string]>(`UPDATE outbox SET state = 'sent', sent_at = ?,
       subject = ?, sent_in_id = ?, locked_until = NULL, locked_by = NULL, last_error = NULL WHERE id ${inIds}`),
     // a row another worker has taken over meanwhile is its to retry
@@ -235,14 +243,17 @@ export function createMailWorker(opts: WorkerOptions): MailWorker {
   /**
    * An address that stopped following gets nothing, even if rows were queued for it: rows whose subscription is
    * gone (or no longer confirmed, or already confirmed for a confirmation mail) are deleted unsent. One query for
-   * the whole batch; the subscriptions it reads are handed to rendering.
+   * the whole batch; the subscriptions it reads are handed to rendering. Likewise an account mail whose account
+   * was closed meanwhile, or an invitation whose account has a password by now.
    */
   function dropUnsubscribed(run: Run, groups: MailGroup[], memo: Map<string, unknown>): MailGroup[] {
-    const gone = new Set<number>();
-    const subs = new Map<number, SubscriptionRef>();
     const ids = groups.flatMap((g) => g.rows.map((r) => r.id));
+    // (the statement deletes them itself)
+    const gone = new Set(statements.dropStaleAccountMail.all(JSON.stringify(ids)).map((r) => r.id));
+    const unsubscribed = new Set<number>();
+    const subs = new Map<number, SubscriptionRef>();
     for (const r of statements.following.all(JSON.stringify(ids))) {
-      if (r.id === null || r.email !== r.recipient || r.state !== r.wanted) gone.add(r.rowId);
+      if (r.id === null || r.email !== r.recipient || r.state !== r.wanted) unsubscribed.add(r.rowId);
       else
         subs.set(r.id, {
           id: r.id,
@@ -254,8 +265,9 @@ export function createMailWorker(opts: WorkerOptions): MailWorker {
         });
     }
     primeSubscriptions(memo, subs.values());
+    if (unsubscribed.size) statements.dropQueued.run(JSON.stringify([...unsubscribed]));
+    for (const id of unsubscribed) gone.add(id);
     if (!gone.size) return groups;
-    statements.dropQueued.run(JSON.stringify([...gone]));
     for (const id of gone) run.held.delete(id);
     run.counts.dropped += gone.size;
     return groups.map((g) => ({ ...g, rows: g.rows.filter((r) => !gone.has(r.id)) }));
@@ -339,11 +351,19 @@ export function createMailWorker(opts: WorkerOptions): MailWorker {
     const memo = new Map<string, unknown>();
     db.transaction(
       (tx) => {
-        const asked: { mail: OutgoingMail; placeholders: string[]; inputs: TokenInput[] }[] = [];
+        const asked: {
+          mail: OutgoingMail;
+          placeholders: string[];
+          inputs: TokenInput[];
+          accountPlaceholders: string[];
+          accountInputs: AccountTokenInput[];
+        }[] = [];
         for (const group of dropUnsubscribed(run, groups, memo)) {
           if (!group.rows.length) continue;
           const placeholders: string[] = [];
           const inputs: TokenInput[] = [];
+          const accountPlaceholders: string[] = [];
+          const accountInputs: AccountTokenInput[] = [];
           const ctx: RenderContext = {
             ...baseContext,
             memo,
@@ -351,6 +371,11 @@ export function createMailWorker(opts: WorkerOptions): MailWorker {
               inputs.push({ purpose, email, subscriptionId });
               placeholders.push(`${TOKEN_PLACEHOLDER}${purpose}${placeholders.length}x`);
               return placeholders.at(-1)!;
+            },
+            accountToken: (purpose, userId) => {
+              accountInputs.push({ purpose, userId });
+              accountPlaceholders.push(`${TOKEN_PLACEHOLDER}account${purpose}${accountPlaceholders.length}x`);
+              return accountPlaceholders.at(-1)!;
             },
           };
           try {
@@ -360,21 +385,31 @@ export function createMailWorker(opts: WorkerOptions): MailWorker {
               continue;
             }
             ready.push({ group, mail });
-            if (inputs.length) asked.push({ mail, placeholders, inputs });
+            if (inputs.length || accountInputs.length)
+              asked.push({ mail, placeholders, inputs, accountPlaceholders, accountInputs });
           } catch (err) {
             opts.log?.error({ err, outboxIds: group.rows.map((r) => r.id) }, 'mail could not be rendered');
             run.outcomes.record({ group, error: err });
           }
         }
+        const mintedAt = run.clock();
         const tokens = mintTokens(
           tx,
           asked.flatMap((a) => a.inputs),
-          run.clock(),
+          mintedAt,
+        );
+        const accountTokens = mintAccountTokens(
+          tx,
+          asked.flatMap((a) => a.accountInputs),
+          mintedAt,
         );
         let t = 0;
-        for (const { mail, placeholders } of asked) {
+        let u = 0;
+        for (const { mail, placeholders, accountPlaceholders } of asked) {
           fillTokens(mail, placeholders, tokens.slice(t, t + placeholders.length));
           t += placeholders.length;
+          fillTokens(mail, accountPlaceholders, accountTokens.slice(u, u + accountPlaceholders.length));
+          u += accountPlaceholders.length;
         }
       },
       { behavior: 'immediate' },
@@ -548,6 +583,9 @@ export function createMailWorker(opts: WorkerOptions): MailWorker {
     const cutoff = new Date(now.getTime() - config.retentionDays * 86_400_000).toISOString();
     db.run(sql`UPDATE outbox SET ${FORGET_RECIPIENT} WHERE state = 'sent' AND recipient <> '' AND sent_at < ${cutoff}`);
     db.run(sql`DELETE FROM subscriber_tokens WHERE expires_at < ${now.toISOString()}`);
+    // kept a month past their time, so that an old link still says it was used or has expired
+    const accountCutoff = new Date(now.getTime() - 30 * 86_400_000).toISOString();
+    db.run(sql`DELETE FROM account_tokens WHERE expires_at < ${accountCutoff}`);
   }
 
   function enqueueReminders(now = new Date()) {
@@ -559,7 +597,7 @@ export function createMailWorker(opts: WorkerOptions): MailWorker {
     if (!row) return undefined;
     const rows = rowsSentWith(db, row);
     const group: MailGroup = { kind: row.kind, recipient: row.recipient, rows };
-    const ctx: RenderContext = { ...baseContext, token: () => PREVIEW_TOKEN };
+    const ctx: RenderContext = { ...baseContext, token: () => PREVIEW_TOKEN, accountToken: () => PREVIEW_TOKEN };
     return { row, mail: composeMail(db, group, ctx) };
   }
 

@@ -2,6 +2,7 @@ import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import appPlugin from '../../src/app.js';
 import { importTorun2026 } from '../../src/imports/seed.js';
+import { upsertUser } from '../../src/admin/accounts.js';
 import { Agent, createUser, tempDatabasePath, TEST_SCRYPT_COST, type App } from '../helpers.js';
 
 /**
@@ -31,6 +32,8 @@ async function buildWithTokenPage(): Promise<App> {
 let app: App;
 let unitUserId: number;
 let unitId: number;
+/** an account whose owner was invited and has not chosen a password yet */
+let invitedId: number;
 const count = (table: string) =>
   (app.database.sqlite.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
 const snapshot = () => ({
@@ -40,6 +43,8 @@ const snapshot = () => ({
   userUnits: count('user_units'),
   units: app.database.sqlite.prepare('SELECT * FROM units ORDER BY id').all(),
   members: count('unit_group_members'),
+  outbox: count('outbox'),
+  audit: count('audit_log'),
 });
 
 beforeAll(async () => {
@@ -47,6 +52,13 @@ beforeAll(async () => {
   await createUser(app, 'admin@torun.test', 'admin');
   unitUserId = await createUser(app, 'jednostka@torun.test', 'unit', ['Wydział Edukacji']);
   await createUser(app, 'rdpp@torun.test', 'reviewer');
+  invitedId = (
+    await upsertUser(
+      app.database.db,
+      { email: 'zaproszona@torun.test', role: 'reviewer', invite: true },
+      TEST_SCRYPT_COST,
+    )
+  ).id;
   unitId = (app.database.sqlite.prepare("SELECT id FROM units WHERE name = 'Wydział Edukacji'").get() as { id: number })
     .id;
 });
@@ -78,6 +90,7 @@ const writes = () => {
     },
     { url: '/staff/units', form: { name: `Nowa jednostka ${serial}`, kind: 'biuro', email: '' } },
     { url: `/staff/units/${unitId}`, form: { name: `Wydział Edukacji ${serial}`, kind: 'wydział', email: '' } },
+    { url: `/staff/users/${invitedId}/invitation`, form: {} },
   ];
 };
 
@@ -135,7 +148,7 @@ describe('admin routes × roles', () => {
       await agent.get('/staff/users/new');
       const res = await agent.post(url, form);
       expect(res.statusCode, url).toBe(303);
-      expect(res.headers.location).toMatch(/^\/staff\/(users|units)\?saved=(created|updated)$/);
+      expect(res.headers.location).toMatch(/^\/staff\/(users|units)\?saved=(created|updated|reinvited)$/);
     }
   });
 
@@ -164,5 +177,7 @@ describe('admin routes × roles', () => {
     }
     await agent.get('/staff/users/new');
     expect((await agent.post('/staff/users/999999', { name: '', role: 'admin', active: '1' })).statusCode).toBe(404);
+    await agent.get('/staff/users/new');
+    expect((await agent.post('/staff/users/999999/invitation', {})).statusCode).toBe(404);
   });
 });

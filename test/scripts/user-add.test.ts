@@ -3,6 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyPassword } from '../../src/auth/password.js';
 import { ensureFirstAdmin } from '../../src/auth/bootstrap.js';
 import { Agent, build, createUser, tempDatabasePath, type App } from '../helpers.js';
+import { later, linkIn } from '../notifications/fixtures.js';
+import { startSmtpSink } from '../notifications/smtp.js';
+import { sendNewPassword, tokenOf } from '../auth/links.js';
 
 let app: App;
 let databasePath: string;
@@ -105,22 +108,55 @@ const badRuns: [string[], string, string?][] = [
 ];
 
 describe('npm run user:add', () => {
-  it('creates an admin with a generated password, printed once, that logs in', async () => {
-    const run = await userAdd(['--email', 'Biuro@Torun.test', '--role', 'admin', '--name', 'Biuro Dialogu']);
-    expect(run.stderr).toBe('');
-    expect(run.code).toBe(0);
-    expect(run.stdout).toContain('Utworzono konto biuro@torun.test (Biuro Dialogu (administrator)).');
-    const password = /Hasło początkowe[^:]*: (\S+)/.exec(run.stdout)?.[1];
-    expect(password).toBeDefined();
-    expect(password!.length).toBeGreaterThanOrEqual(12);
-    const user = row('biuro@torun.test')!;
-    expect(user).toMatchObject({ name: 'Biuro Dialogu', role: 'admin', active: 1 });
-    // the default (strong) scrypt cost, not the tests' cheap one
-    expect(user.password_hash.startsWith(`scrypt$${2 ** 17}$`)).toBe(true);
-    const agent = new Agent(app);
-    await agent.login('biuro@torun.test', password!);
-    expect((await agent.get('/staff/users')).statusCode).toBe(200);
-  });
+  it('creates an account without a password: its owner is invited by mail, sent by the server, to choose one', async () => {
+    const sink = await startSmtpSink();
+    const fresh = tempDatabasePath('cli-invite');
+    const server = await build({ databasePath: fresh, mail: { smtpUrl: sink.url } });
+    try {
+      const args = ['--email', 'Biuro@Torun.test', '--role', 'admin', '--name', 'Biuro Dialogu'];
+      const run = await userAdd(args, undefined, fresh);
+      expect(run.stderr).toBe('');
+      expect(run.code).toBe(0);
+      expect(run.stdout).toContain('Utworzono konto biuro@torun.test (Biuro Dialogu (administrator)).');
+      expect(run.stdout).toContain(
+        'Zaproszenie z linkiem do ustalenia hasła (ważnym 72 godziny od wysłania) czeka w kolejce poczty',
+      );
+      expect(run.stdout).not.toContain('Hasło początkowe');
+      const db = server.database.sqlite;
+      const user = db
+        .prepare('SELECT id, name, role, active, password_hash FROM users WHERE email = ?')
+        .get('biuro@torun.test') as { id: number; password_hash: string };
+      expect(user).toMatchObject({ name: 'Biuro Dialogu', role: 'admin', active: 1, password_hash: '' });
+      // still without a password, a second run invites again
+      const again = await userAdd(args, undefined, fresh);
+      expect(again.code).toBe(0);
+      expect(again.stdout).toContain('Ta osoba nie ustaliła jeszcze hasła: nowe zaproszenie');
+      expect(
+        db.prepare('SELECT actor_id, action, after FROM audit_log WHERE subject_id = ? ORDER BY id').all(user.id),
+      ).toEqual([
+        { actor_id: null, action: 'account.created', after: expect.any(String) },
+        { actor_id: null, action: 'account.invitation-sent', after: JSON.stringify({ by: 'cli' }) },
+        { actor_id: null, action: 'account.invitation-sent', after: JSON.stringify({ by: 'cli' }) },
+      ]);
+
+      // the running server's worker sends what the command line queued
+      expect(await server.mailWorker.runOnce(later(1))).toMatchObject({ sent: 2 });
+      const path = linkIn(sink.to('biuro@torun.test').at(-1)!.parsed.text ?? '', '/password/new');
+      const owner = new Agent(server);
+      await owner.get(path);
+      const set = await sendNewPassword(owner, tokenOf(path), 'Haslo-Biura-Dialogu');
+      expect(set.statusCode).toBe(303);
+      const login = await new Agent(server).login('biuro@torun.test', 'Haslo-Biura-Dialogu');
+      expect(login.headers.location).toBe('/staff');
+      // with a password of its own, a run without one leaves it alone
+      const withOwnPassword = await userAdd(args, undefined, fresh);
+      expect(withOwnPassword.stdout).not.toContain('zaproszenie');
+      expect(db.prepare("SELECT count(*) AS n FROM outbox WHERE kind = 'account-invitation'").get()).toEqual({ n: 2 });
+    } finally {
+      await server.close();
+      await sink.stop();
+    }
+  }, 60_000);
 
   it('creates unit staff with several units and a password read from standard input', async () => {
     const run = await userAdd(
@@ -145,7 +181,12 @@ describe('npm run user:add', () => {
     const user = row('kultura@torun.test')!;
     expect(unitsOf(user.id)).toEqual(['Toruńska Agenda Kulturalna', 'Wydział Kultury']);
     expect(await verifyPassword('Haslo-z-wejscia-123', user.password_hash)).toBe(true);
-    await new Agent(app).login('kultura@torun.test', 'Haslo-z-wejscia-123');
+    // the default (strong) scrypt cost, not the tests' cheap one
+    expect(user.password_hash.startsWith(`scrypt$${2 ** 17}$`)).toBe(true);
+    expect(run.stdout).toContain('Przy pierwszym logowaniu trzeba będzie ustalić własne hasło');
+    // a password typed here is its owner's only to replace it
+    const login = await new Agent(app).login('kultura@torun.test', 'Haslo-z-wejscia-123');
+    expect(login.headers.location).toBe('/account');
   });
 
   it('updates the account on a second run, keeping the password unless one is given, and reactivates it', async () => {

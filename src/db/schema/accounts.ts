@@ -12,13 +12,59 @@ export const users = sqliteTable(
     email: text('email').notNull(),
     name: text('name').notNull().default(''),
     role: text('role', { enum: ROLES }).notNull(),
-    /** scrypt$N$r$p$salt$hash */
+    /** scrypt$N$r$p$salt$hash; '' while an invited person has not chosen a password yet (no password works) */
     passwordHash: text('password_hash').notNull(),
     active: integer('active', { mode: 'boolean' }).notNull().default(true),
+    /** set when an admin typed the password (web form or npm run user:add): its owner must replace it first */
+    mustChangePassword: integer('must_change_password', { mode: 'boolean' }).notNull().default(false),
     createdAt: text('created_at').notNull(),
     updatedAt: text('updated_at').notNull(),
   },
   (t) => [uniqueIndex('users_email_uq').on(t.email)],
+);
+
+export const ACCOUNT_TOKEN_PURPOSES = ['invitation', 'password-reset'] as const;
+export type AccountTokenPurpose = (typeof ACCOUNT_TOKEN_PURPOSES)[number];
+
+/**
+ * One-time links that let the owner of an account choose its password: an invitation or a password reset
+ * (src/auth/account-tokens.ts). Minted by the mail worker when it sends the mail; only the SHA-256 of the token
+ * is stored. A used, superseded or revoked link keeps its row (with usedAt) so that it can say so.
+ */
+export const accountTokens = sqliteTable(
+  'account_tokens',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    /** sha256 (hex) of the token in the link */
+    tokenHash: text('token_hash').notNull(),
+    purpose: text('purpose', { enum: ACCOUNT_TOKEN_PURPOSES }).notNull(),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    createdAt: text('created_at').notNull(),
+    expiresAt: text('expires_at').notNull(),
+    /** when the link stopped working before its time: used, or revoked by a later password change */
+    usedAt: text('used_at'),
+  },
+  (t) => [uniqueIndex('account_tokens_hash_uq').on(t.tokenHash), index('account_tokens_user_idx').on(t.userId)],
+);
+
+/**
+ * "Nie pamiętasz hasła?" requests, one row per request whether or not the address belongs to an account (so both
+ * cost the same), for the limit per address. The address is kept only as its SHA-256; rows go after a day.
+ */
+export const passwordResetRequests = sqliteTable(
+  'password_reset_requests',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    /** sha256 (hex) of the lower-cased address typed */
+    emailHash: text('email_hash').notNull(),
+    createdAt: text('created_at').notNull(),
+  },
+  (t) => [
+    index('password_reset_requests_email_idx').on(t.emailHash, t.createdAt),
+    index('password_reset_requests_created_idx').on(t.createdAt),
+  ],
 );
 
 /** The units a "unit" account works for. */

@@ -79,6 +79,8 @@ export const OUTBOX_KINDS = [
   'staff-assigned', // a proposal was assigned to a unit: its contact address and staff
   'staff-reminder', // weekly: positions due within 7 days or overdue
   'staff-positions-complete', // to admins: all positions on a proposal are in
+  'account-invitation', // a new account: a link to choose its password (payload: userId)
+  'account-password-reset', // "Nie pamiętasz hasła?": a link to set a new password (payload: userId)
 ] as const;
 export type OutboxKind = (typeof OUTBOX_KINDS)[number];
 export const OUTBOX_STATES = ['queued', 'sent', 'dead'] as const;
