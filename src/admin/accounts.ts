@@ -6,9 +6,10 @@
  * links. An account is made either with a password an admin typed (its owner must replace it at the
  * first login) or without one: its owner gets an invitation mail with a one-time link to choose it.
  */
-import { eq } from 'drizzle-orm';
+import { createHash } from 'node:crypto';
+import { and, count, eq, gt, lt } from 'drizzle-orm';
 import type { Db, Tx } from '../db/client.js';
-import { units, users } from '../db/schema/index.js';
+import { passwordResetRequests, units, users } from '../db/schema/index.js';
 import type { Role } from '../db/schema/accounts.js';
 import { DEFAULT_SCRYPT_COST, hasPassword, hashPassword, NO_PASSWORD, verifyPassword } from '../auth/password.js';
 import { countAdmins, getUser } from '../auth/queries.js';
@@ -327,6 +328,37 @@ export function renewInvitation(db: Db, token: string, now = new Date()): boolea
     if (!useAccountToken(tx, found.row.id, now, { expired: true })) return false;
     sendInvitation(tx, account.id, account.email, { actorId: null, via: 'link' }, now.toISOString());
     return true;
+  }, IMMEDIATE);
+}
+
+/** Links sent to one address in PASSWORD_RESET_WINDOW_MS at most (whoever asks). */
+export const PASSWORD_RESET_MAX_PER_ADDRESS = 3;
+export const PASSWORD_RESET_WINDOW_MS = 3_600_000;
+/** Request rows older than this are deleted by every request. */
+const PASSWORD_RESET_KEEP_MS = 86_400_000;
+
+/**
+ * "Nie pamiętasz hasła?": a link to set a new password goes to the address if it is an active account's, at most
+ * PASSWORD_RESET_MAX_PER_ADDRESS per hour. Returns nothing on purpose: whether the address has an account must
+ * not reach the answer, and the work done is the same either way – the same statements in the same transaction
+ * (the request row is written for every address, the mail row by a statement that finds no account to write it
+ * for) – so not even the time taken tells.
+ */
+export function requestPasswordReset(db: Db, email: string, now = new Date()): void {
+  const emailHash = createHash('sha256').update(email.trim().toLowerCase()).digest('hex');
+  const at = now.toISOString();
+  db.transaction((tx) => {
+    const forget = new Date(now.getTime() - PASSWORD_RESET_KEEP_MS).toISOString();
+    tx.delete(passwordResetRequests).where(lt(passwordResetRequests.createdAt, forget)).run();
+    const since = new Date(now.getTime() - PASSWORD_RESET_WINDOW_MS).toISOString();
+    const recent =
+      tx
+        .select({ n: count() })
+        .from(passwordResetRequests)
+        .where(and(eq(passwordResetRequests.emailHash, emailHash), gt(passwordResetRequests.createdAt, since)))
+        .get()?.n ?? 0;
+    tx.insert(passwordResetRequests).values({ emailHash, createdAt: at }).run();
+    if (recent < PASSWORD_RESET_MAX_PER_ADDRESS) enqueueAccountMail(tx, 'password-reset', { email }, now);
   }, IMMEDIATE);
 }
 

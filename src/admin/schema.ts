@@ -169,6 +169,9 @@ export const linkPasswordSchema = z
   .object({ token: z.string(), ...newPasswordFields })
   .superRefine(confirmationMatches);
 
+/** "Nie pamiętasz hasła?" */
+export const passwordResetSchema = z.object({ email: formText(emailSchema) });
+
 export const accountQuerySchema = z.object({
   saved: z.enum(['password']).optional().catch(undefined),
 });

@@ -1,8 +1,19 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { accountLinkState, type LinkState, renewInvitation, setPasswordThroughLink } from '../admin/accounts.js';
-import { linkPasswordSchema, linkTokenSchema } from '../admin/schema.js';
+import {
+  accountLinkState,
+  type LinkState,
+  renewInvitation,
+  requestPasswordReset,
+  setPasswordThroughLink,
+} from '../admin/accounts.js';
+import { linkPasswordSchema, linkTokenSchema, passwordResetSchema } from '../admin/schema.js';
+import { HttpError } from '../lib/http.js';
 import { fieldErrors, type FieldErrors } from '../lib/forms.js';
 import { ACCOUNT_LINK_PATH } from './account-tokens.js';
+import { addressGroup } from './throttle.js';
+
+/** "Nie pamiętasz hasła?" requests per client address (an IPv6 /64 as one) in 15 minutes, besides those per address. */
+export const PASSWORD_RESET_PER_CLIENT = 10;
 
 /** What the page of a link that does not work says, by why. */
 const LINK_PAGES = {
@@ -30,7 +41,8 @@ type Options = { passwordHashCost: number; loginRateLimit: number };
 
 /**
  * The pages behind the links of invitation and password-reset mails (GET shows a form, so a mail scanner that
- * opens the link changes nothing).
+ * opens the link changes nothing), and "Nie pamiętasz hasła?", which answers the same whether or not the address
+ * has an account.
  */
 const routes: FastifyPluginAsync<Options> = async (app, opts) => {
   const { db } = app.database;
@@ -77,6 +89,45 @@ const routes: FastifyPluginAsync<Options> = async (app, opts) => {
     state: Extract<LinkState, { status: 'ok' }>,
     errors?: FieldErrors,
   ) => render(request, reply, 'auth/password-new.njk', { token, purpose: state.purpose, email: state.email, errors });
+
+  // ---- "Nie pamiętasz hasła?" ----------------------------------------------------------------
+
+  app.get('/password-reset', async (request, reply) =>
+    render(request, reply, 'auth/password-reset.njk', { values: {} }),
+  );
+
+  app.post(
+    '/password-reset',
+    {
+      config: {
+        rateLimit: {
+          max: PASSWORD_RESET_PER_CLIENT,
+          timeWindow: '15 minutes',
+          keyGenerator: (request) => addressGroup(request.ip),
+          errorResponseBuilder: () =>
+            new HttpError(
+              429,
+              'Z tego adresu sieciowego wysłano zbyt wiele próśb o link do ustawienia hasła. Odczekaj 15 minut ' +
+                'i spróbuj ponownie.',
+            ),
+        },
+      },
+    },
+    async (request, reply) => {
+      const body = (request.body ?? {}) as Record<string, unknown>;
+      const parsed = passwordResetSchema.safeParse(body);
+      if (!parsed.success) {
+        const values = { email: typeof body.email === 'string' ? body.email : '' };
+        return render(request, reply.code(422), 'auth/password-reset.njk', {
+          values,
+          errors: fieldErrors(parsed.error),
+        });
+      }
+      // the same work and the same page (it does not even repeat the address) whether or not it has an account
+      requestPasswordReset(db, parsed.data.email);
+      return render(request, reply, 'auth/password-reset-sent.njk', {});
+    },
+  );
 
   // ---- the link of an invitation or a password reset -------------------------------------------
 

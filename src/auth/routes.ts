@@ -25,8 +25,8 @@ import {
 
 export const ACCOUNT_THROTTLED_MESSAGE =
   'Zbyt wiele nieudanych prób logowania na to konto. Z przeglądarki, w której logujesz się zwykle, zalogujesz się ' +
-  'nadal; z innej odczekaj 15 minut i spróbuj ponownie. Jeśli nie pamiętasz hasła, poproś Biuro Dialogu ' +
-  'i Innowacji Miejskich o nowe.';
+  'nadal; z innej odczekaj 15 minut i spróbuj ponownie. Jeśli nie pamiętasz hasła, wybierz „Nie pamiętasz ' +
+  'hasła?” pod formularzem.';
 
 const loginQuerySchema = z.object({
   next: z.string().max(500).optional().catch(undefined),

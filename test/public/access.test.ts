@@ -65,3 +65,45 @@ describe('public progress pages × roles', () => {
     expect(plain.body).toContain('<a href="/?consultation=torun-2026">Wszystkie propozycje</a>');
   });
 });
+
+/** The pages of "Nie pamiętasz hasła?" and of the links in invitation and reset mails: open to everyone alike. */
+describe('account link pages × roles', () => {
+  // shaped like a token, issued never
+  const bogus = 'x'.repeat(43);
+
+  it.each(ROLES)('%s gets the same pages, and the same refusals of a link that was never sent', async (role) => {
+    const agent = agents[role]!;
+    const form = await agent.get('/password-reset');
+    expect(form.statusCode, role).toBe(200);
+    expect(form.body).toContain('<h1>Nie pamiętasz hasła?</h1>');
+    const sent = await agent.post('/password-reset', { email: `${role}-nikt@p.test` });
+    expect(sent.statusCode, role).toBe(200);
+    expect(sent.body).toContain('<h1>Sprawdź skrzynkę</h1>');
+    for (const url of [`/password/new?token=${bogus}`, '/password/new?token=krotki', '/password/new']) {
+      const res = await agent.get(url);
+      expect(res.statusCode, `${role} GET ${url}`).toBe(404);
+      expect(res.body).toContain('<h1>Nieprawidłowy link</h1>');
+    }
+    await agent.get('/password-reset');
+    for (const url of ['/password/new', '/password/new/renewal']) {
+      const res = await agent.post(url, {
+        token: bogus,
+        newPassword: 'Dowolne-haslo-123',
+        confirmPassword: 'Dowolne-haslo-123',
+      });
+      expect(res.statusCode, `${role} POST ${url}`).toBe(404);
+    }
+  });
+
+  it.each(ROLES)('%s is refused every POST without a CSRF token, writing nothing', async (role) => {
+    const agent = agents[role]!;
+    await agent.get('/password-reset');
+    const count = () => app.database.sqlite.prepare('SELECT count(*) AS n FROM password_reset_requests').get();
+    const before = count();
+    for (const url of ['/password-reset', '/password/new', '/password/new/renewal']) {
+      const res = await agent.post(url, { _csrf: null, email: 'kultura@p.test', token: bogus });
+      expect(res.statusCode, `${role} POST ${url}`).toBe(403);
+    }
+    expect(count()).toEqual(before);
+  });
+});
