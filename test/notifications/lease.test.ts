@@ -36,11 +36,15 @@ afterEach(async () => {
 describe('the lease on claimed mail', { timeout: 120_000 }, () => {
   it('is kept by a batch that outlives it: a second process sends none of its mails, every mail goes once', async () => {
     const options: WorkerChildOptions = { mail: { leaseSeconds: 3 }, untilEmpty: true };
+    // the first mails are held unanswered until the second process is up (however long a loaded machine takes
+    // to start it), so the second one surely looks for mail while the first one's batch is on its way
+    sink.setHang(() => true);
     const first = startWorkerProcess(app, sink, { options });
-    await sink.waitFor(1, 60_000);
+    await sink.until(() => sink.hanging > 0, 60_000);
     const second = startWorkerProcess(app, sink, { options });
     await second.started;
-    // the second process looks for mail while the first one's batch is still on its way
+    sink.setHang(undefined);
+    sink.release();
     expect(sink.received.length).toBeLessThan(FOLLOWERS);
 
     expect(await first.exited).toBe(0);

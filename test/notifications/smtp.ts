@@ -42,6 +42,10 @@ export class SmtpSink {
     this.opts.failRecipient = fn;
   }
 
+  setHang(fn: SmtpSinkOptions['hangFor']) {
+    this.opts.hangFor = fn;
+  }
+
   async start(): Promise<this> {
     const server = new SMTPServer({
       authOptional: true,
