@@ -4,10 +4,11 @@ import { cacheKey } from '../plugins/page-cache.js';
 import { findConsultation } from '../proposals/queries.js';
 import { listQuerySchema } from '../proposals/schema.js';
 import { STATUS_LABELS } from '../proposals/status.js';
+import { OUTCOMES } from '../db/schema/workflow.js';
 import { renderStackedBarChart } from './chart.js';
 import { OUTCOME_LABELS, PUBLIC_STAGES } from '../workflow/workflow.js';
 import { consultationProgress, percent, STAGE_LABELS, type ConsultationProgress } from './counts.js';
-import { STATUS_HELP } from './statuses.js';
+import { OUTCOME_HELP, STATUS_HELP } from './statuses.js';
 
 const HTML = 'text/html; charset=utf-8';
 
@@ -68,7 +69,8 @@ const routes: FastifyPluginAsync = async (app) => {
       app.view('statuses/show.njk', {
         ...(await app.pageContext(request, reply)),
         statuses: STATUS_HELP.map((s) => ({ ...s, label: STATUS_LABELS[s.status] })),
-        outcomes: Object.entries(OUTCOME_LABELS).map(([key, label]) => ({ key, label })),
+        outcomes: OUTCOMES.map((key) => ({ key, label: OUTCOME_LABELS[key], text: OUTCOME_HELP[key] })),
+        outcomeLabels: OUTCOME_LABELS,
       });
     return app.cachedResponse(request, reply, { key: cacheKey('statuses'), contentType: HTML, render });
   });

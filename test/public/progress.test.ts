@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OUTCOMES } from '../../src/db/schema/workflow.js';
 import { escapeXml, renderStackedBarChart } from '../../src/progress/chart.js';
 import { percent } from '../../src/progress/counts.js';
-import { stageOf } from '../../src/workflow/workflow.js';
+import { OUTCOME_LABELS, stageOf } from '../../src/workflow/workflow.js';
 import { build, idOfLp, type App } from '../helpers.js';
 import { at, KULTURA, storyTools, ZDROWIE } from './fixtures.js';
 
@@ -107,5 +108,19 @@ describe('public progress', () => {
     }
     const list = (await app.inject('/')).body;
     expect(list.match(/<a class="status status-[a-z-]+" href="\/statuses#status-[a-z-]+">/g)).toHaveLength(71);
+  });
+
+  it('"Jak czytać statusy" names every outcome and says in a sentence what it means, with its proposals linked', async () => {
+    const res = await app.inject('/statuses');
+    for (const outcome of OUTCOMES) {
+      const entry = new RegExp(
+        `<dt id="outcome-${outcome}"><span class="outcome outcome-${outcome}"><span class="visually-hidden">` +
+          `Sposób rozpatrzenia: </span>([^<]+)</span></dt>\\s*<dd>([^<]+) <a href="/\\?outcome=${outcome}">`,
+      ).exec(res.body);
+      expect(entry, outcome).not.toBeNull();
+      expect(entry![1]).toBe(OUTCOME_LABELS[outcome]);
+      expect(entry![2]!.length, outcome).toBeGreaterThan(60);
+    }
+    expect(res.body).toContain('Uzasadnienie („sposób wykorzystania”)');
   });
 });
