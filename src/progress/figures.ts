@@ -2,6 +2,7 @@ import type { ProposalStatus } from '../db/schema/proposals.js';
 import { OUTCOMES, type Outcome } from '../db/schema/workflow.js';
 import {
   inReviewStage,
+  isConsidered,
   isDecided,
   isInProgress,
   isOverdue,
@@ -22,6 +23,8 @@ export type ProgressProposal = {
   tableNumber: number | null;
   /** the outcome of the current (not retracted) decision */
   outcome: Outcome | null;
+  /** for a duplicate, the status of the proposal it repeats */
+  originalStatus: ProposalStatus | null;
 };
 
 export type ProgressAssignment = {
@@ -156,6 +159,11 @@ export function outcomeRows(proposals: ProgressProposal[]): OutcomeRow[] {
     row('duplikat', 'połączone z inną propozycją (duplikaty)', byStatus('duplikat'), { status: 'duplikat' }, 'stage'),
     row('razem', 'Wszystkie propozycje', total, {}, 'total'),
   ];
+}
+
+/** How many are "rozpatrzone" (isConsidered): the report's count, beside the decided ones of outcomeRows. */
+export function consideredCount(proposals: ProgressProposal[]): number {
+  return proposals.filter((p) => isConsidered(p.status, p.originalStatus)).length;
 }
 
 // ---- per unit ------------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
 import { and, asc, desc, eq, isNull, sql } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/sqlite-core';
 import type { DbOrTx } from '../db/client.js';
 import {
   assignments,
@@ -11,8 +12,12 @@ import {
 } from '../db/schema/index.js';
 import type { ProgressAssignment, ProgressProposal } from './figures.js';
 
-/** A consultation's proposals (in the source) with the outcome of their current decision, in LP order. */
+/**
+ * A consultation's proposals (in the source) with the outcome of their current decision and, for a duplicate, the
+ * status of the proposal it repeats, in LP order.
+ */
 export function progressProposals(db: DbOrTx, consultationId: number): ProgressProposal[] {
+  const original = alias(proposals, 'original');
   return db
     .select({
       id: proposals.id,
@@ -21,10 +26,12 @@ export function progressProposals(db: DbOrTx, consultationId: number): ProgressP
       status: proposals.status,
       tableNumber: workshopTables.number,
       outcome: decisions.outcome,
+      originalStatus: original.status,
     })
     .from(proposals)
     .leftJoin(workshopTables, eq(workshopTables.id, proposals.workshopTableId))
     .leftJoin(decisions, and(eq(decisions.proposalId, proposals.id), isNull(decisions.retractedAt)))
+    .leftJoin(original, eq(original.id, proposals.duplicateOfId))
     .where(and(eq(proposals.consultationId, consultationId), eq(proposals.inSource, true)))
     .orderBy(asc(proposals.lp))
     .all();

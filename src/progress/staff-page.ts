@@ -6,11 +6,13 @@ import { HttpError, parseOr, queryString } from '../lib/http.js';
 import { findConsultation, listWorkshopTables } from '../proposals/queries.js';
 import { listOpinions } from '../rdpp/queries.js';
 import {
+  consideredCount,
   defaultDir,
   formatNumber,
   formatPercent,
   type ListFilter,
   outcomeRows,
+  percent,
   positionState,
   type SortDir,
   sortRows,
@@ -44,9 +46,11 @@ export function progressData(db: Db, query: ProgressQuery, today: string) {
   const byName = (a: { name: string }, b: { name: string }) => a.name.localeCompare(b.name, 'pl');
   const byNumber = (a: { number: number }, b: { number: number }) => a.number - b.number;
   const overdue = assignments.filter((a) => positionState(a, 'po-terminie', today));
+  const considered = consideredCount(proposals);
   return {
     consultation,
     outcomes: outcomeRows(proposals),
+    considered: { n: considered, percent: percent(considered, proposals.length) },
     units: sortRows(unitStats(assignments, today, toWarsawDay), unitSort, unitDir, byName),
     tables: sortRows(tableStats(proposals, listWorkshopTables(db, consultation.id)), tableSort, tableDir, byNumber),
     overdue: { positions: overdue.length, proposals: new Set(overdue.map((a) => a.proposalId)).size },
@@ -147,6 +151,8 @@ export async function renderProgress(app: FastifyInstance, request: FastifyReque
       percentText: formatPercent(t.percentDecided),
     })),
     decidedPercentText: formatPercent(decided.percent),
+    consideredPercentText: formatPercent(data.considered.percent),
+    reportHref: `/raport${queryString({ consultation: data.consultation.slug })}`,
     overdueHref: listHref(slug, { position: 'po-terminie' }),
     unitHeaders: sortHeaders(UNIT_COLUMNS, data.sort.unit, query, { sort: 'sort', dir: 'dir' }),
     tableHeaders: sortHeaders(TABLE_COLUMNS, data.sort.table, query, { sort: 'tableSort', dir: 'tableDir' }),

@@ -159,3 +159,13 @@ export function compareForUnit(
   if (a.dueDate !== b.dueDate) return a.dueDate < b.dueDate ? -1 : 1;
   return a.lp - b.lp;
 }
+
+/**
+ * "Rozpatrzona" (answered): its decision is in force, or it is a duplicate of a proposal whose decision is –
+ * the answer given there is its answer. A duplicate of a proposal still open waits with it. The report (its
+ * counts and whether it is final) and the progress pages count with this one rule.
+ */
+export function isConsidered(status: ProposalStatus, originalStatus: ProposalStatus | null): boolean {
+  if (status === 'duplikat') return originalStatus !== null && isDecided(originalStatus);
+  return isDecided(status);
+}

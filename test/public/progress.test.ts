@@ -122,5 +122,7 @@ describe('public progress', () => {
       expect(entry![2]!.length, outcome).toBeGreaterThan(60);
     }
     expect(res.body).toContain('Uzasadnienie („sposób wykorzystania”)');
+    // what "rozpatrzona" counts, as the report and the progress pages count it
+    expect(res.body).toContain('<h2 id="rozpatrzona">Propozycja rozpatrzona</h2>');
   });
 });

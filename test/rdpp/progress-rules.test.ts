@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  consideredCount,
   daysBetween,
   filterProposals,
   formatPercent,
@@ -14,13 +15,19 @@ import {
 } from '../../src/progress/figures.js';
 
 const TODAY = '2026-11-26';
-const proposal = (id: number, status: ProgressProposal['status'], outcome: ProgressProposal['outcome'] = null) => ({
+const proposal = (
+  id: number,
+  status: ProgressProposal['status'],
+  outcome: ProgressProposal['outcome'] = null,
+  originalStatus: ProgressProposal['originalStatus'] = null,
+) => ({
   id,
   lp: id,
   title: `P${id}`,
   status,
   tableNumber: 1,
   outcome,
+  originalStatus,
 });
 const assignment = (over: Partial<ProgressAssignment>): ProgressAssignment => ({
   proposalId: 1,
@@ -93,6 +100,17 @@ describe('progress rules', () => {
       n('razem'),
     );
     expect(rows.find((r) => r.key === 'uwzgledniona')!.percent).toBe(50);
+  });
+
+  it('counts as "rozpatrzone" the decided ones and the duplicates of decided ones, as the report does', () => {
+    const proposals = [
+      proposal(1, 'rozstrzygnieta', 'uwzgledniona'),
+      proposal(2, 'stanowiska-zebrane'),
+      proposal(3, 'duplikat', null, 'rozstrzygnieta'),
+      proposal(4, 'duplikat', null, 'stanowiska-zebrane'),
+    ];
+    expect(consideredCount(proposals)).toBe(2);
+    expect(outcomeRows(proposals).find((r) => r.key === 'rozstrzygniete')!.n).toBe(1);
   });
 
   it('sorts by a column with empty values last either way, ties by the tie-break', () => {
