@@ -1,6 +1,7 @@
 import { OUTCOMES, type Outcome } from '../db/schema/workflow.js';
-import { formatDatePl } from '../lib/dates.js';
-import { OUTCOME_LABELS } from '../workflow/workflow.js';
+import { formatDatePl, formatDateTimePl } from '../lib/dates.js';
+import { fullText } from '../proposals/text.js';
+import { isConsidered, OUTCOME_LABELS } from '../workflow/workflow.js';
 import type { ReportProposal } from './queries.js';
 
 /** What an absent header field reads as: stated, never left blank. */
@@ -8,6 +9,7 @@ export const NOT_FILLED = 'nie uzupełniono';
 export const ILLEGIBLE_THEME = '[temat nieczytelny]';
 export const GAP_TEXT = 'Źródło nie zawiera wiersza o tym numerze LP (numer pominięty, nie uzupełniano go).';
 export const PENDING_LABEL = 'w trakcie rozpatrywania';
+export const DUPLICATE_COUNT_LABEL = 'rozpatrzona łącznie z inną propozycją (powtórzenie)';
 
 export const COLUMNS = [
   'Lp.',
@@ -23,7 +25,6 @@ export type ReportRow = {
   lp: number;
   /** the source shows no row for this LP */
   gap: boolean;
-  lpDeduced: boolean;
   table: string;
   text: string;
   addressees: string;
@@ -31,8 +32,8 @@ export type ReportRow = {
   outcome: Outcome | 'duplikat' | null;
   outcomeLabel: string;
   justification: string;
-  decided: boolean;
-  sourceNotes: string[];
+  /** "rozpatrzona": see isConsidered */
+  considered: boolean;
 };
 
 export type ReportHeaderFields = {
@@ -42,6 +43,9 @@ export type ReportHeaderFields = {
   form: string;
   announcedIn: string;
   remarks: string;
+  preparedBy: string;
+  approvedBy: string;
+  approvedOn: string | null;
 };
 
 export type Report = {
@@ -52,25 +56,21 @@ export type Report = {
   opinions: { date: string; text: string; attachmentName: string }[];
   proposalCount: number;
   tableCount: number;
-  decidedCount: number;
+  consideredCount: number;
   draft: boolean;
   gaps: number[];
   illegibleTables: { number: number; theme: string }[];
   rows: ReportRow[];
   counts: { label: string; count: number }[];
   generatedOn: string;
-  dataVersion: number;
+  /** "25 listopada 2026, godz. 14:05": when the data it shows last changed (null: never since the import) */
+  dataAsOf: string | null;
 };
 
 export function tableLabel(number: number | null, theme: string | null, legible: boolean | null): string {
   if (number === null) return '';
   const shown = theme ? theme : ILLEGIBLE_THEME;
   return legible || !theme ? `${number} – ${shown}` : `${number} – ${shown} (temat częściowo nieczytelny)`;
-}
-
-/** Title and sub-points as lines, the way the source lays them out. */
-export function proposalText(title: string, points: string[]): string {
-  return [title, ...points].filter(Boolean).join('\n');
 }
 
 function formatPeriod(start: string | null, end: string | null): string {
@@ -86,7 +86,6 @@ function toRow(p: ReportProposal): ReportRow {
     return {
       lp: p.lp,
       gap: true,
-      lpDeduced: p.lpDeduced,
       table,
       text: GAP_TEXT,
       addressees: '',
@@ -94,20 +93,30 @@ function toRow(p: ReportProposal): ReportRow {
       outcome: null,
       outcomeLabel: '',
       justification: '',
-      decided: false,
-      sourceNotes: p.sourceNotes,
+      considered: false,
     };
   }
   const addressees = [...p.addressees, ...p.remarks.map((r) => `uwaga w zestawieniu: ${r}`)].join('; ');
-  const base = {
-    lp: p.lp,
-    gap: false,
-    lpDeduced: p.lpDeduced,
-    table,
-    text: proposalText(p.title, p.points),
-    addressees,
-    sourceNotes: p.sourceNotes,
-  };
+  const considered = isConsidered(p.status, p.duplicateOfStatus);
+  const base = { lp: p.lp, gap: false, table, text: fullText(p), addressees, respondents: '', considered };
+  if (p.status === 'duplikat') {
+    const of = p.duplicateOfLp === null ? 'innej propozycji' : `LP ${p.duplicateOfLp}`;
+    if (considered) {
+      return {
+        ...base,
+        outcome: 'duplikat',
+        outcomeLabel: `rozpatrzona łącznie z ${of} (powtórzenie)`,
+        justification: `Propozycja powtarza ${of}; sposób jej rozpatrzenia podano przy ${of}.`,
+      };
+    }
+    // its answer is the original's, which is not given yet
+    return {
+      ...base,
+      outcome: null,
+      outcomeLabel: `${PENDING_LABEL} (łącznie z ${of})`,
+      justification: `Propozycja powtarza ${of}; sposób jej rozpatrzenia zostanie podany przy ${of}.`,
+    };
+  }
   if (p.decision) {
     return {
       ...base,
@@ -115,22 +124,22 @@ function toRow(p: ReportProposal): ReportRow {
       outcome: p.decision.outcome,
       outcomeLabel: OUTCOME_LABELS[p.decision.outcome],
       justification: p.decision.text,
-      decided: true,
     };
   }
-  if (p.status === 'duplikat') {
-    const of = p.duplicateOfLp === null ? 'innej propozycji' : `LP ${p.duplicateOfLp}`;
-    return {
-      ...base,
-      respondents: '',
-      outcome: 'duplikat',
-      outcomeLabel: `rozpatrzona łącznie z ${of} (powtórzenie)`,
-      justification: `Propozycja powtarza ${of}; sposób jej rozpatrzenia podano przy ${of}.`,
-      decided: true,
-    };
-  }
-  return { ...base, respondents: '', outcome: null, outcomeLabel: PENDING_LABEL, justification: '', decided: false };
+  return { ...base, outcome: null, outcomeLabel: PENDING_LABEL, justification: '' };
 }
+
+const EMPTY_HEADER: ReportHeaderFields = {
+  legalBasis: '',
+  startDate: null,
+  endDate: null,
+  form: '',
+  announcedIn: '',
+  remarks: '',
+  preparedBy: '',
+  approvedBy: '',
+  approvedOn: null,
+};
 
 /** The report as data: every format (HTML, XLSX, DOCX) renders this and nothing else. */
 export function buildReport(input: {
@@ -139,24 +148,17 @@ export function buildReport(input: {
   opinions: { date: string; text: string; attachmentName: string }[];
   tables: { number: number; theme: string; themeLegible: boolean }[];
   proposals: ReportProposal[];
-  dataVersion: number;
+  lastChangeAt: string | null;
   now: Date;
 }): Report {
-  const header = input.header ?? {
-    legalBasis: '',
-    startDate: null,
-    endDate: null,
-    form: '',
-    announcedIn: '',
-    remarks: '',
-  };
+  const header = input.header ?? EMPTY_HEADER;
   const rows = input.proposals.map(toRow);
   const proposalsOnly = rows.filter((r) => !r.gap);
-  const decidedCount = proposalsOnly.filter((r) => r.decided).length;
+  const consideredCount = proposalsOnly.filter((r) => r.considered).length;
   const count = (outcome: ReportRow['outcome']) => proposalsOnly.filter((r) => r.outcome === outcome).length;
   const counts = [
     ...OUTCOMES.map((o) => ({ label: OUTCOME_LABELS[o], count: count(o) })),
-    { label: 'rozpatrzona łącznie z inną propozycją (powtórzenie)', count: count('duplikat') },
+    { label: DUPLICATE_COUNT_LABEL, count: count('duplikat') },
     { label: PENDING_LABEL, count: count(null) },
   ];
   return {
@@ -166,14 +168,14 @@ export function buildReport(input: {
     opinions: input.opinions,
     proposalCount: proposalsOnly.length,
     tableCount: input.tables.length,
-    decidedCount,
-    draft: decidedCount < proposalsOnly.length,
+    consideredCount,
+    draft: consideredCount < proposalsOnly.length,
     gaps: rows.filter((r) => r.gap).map((r) => r.lp),
     illegibleTables: input.tables.filter((t) => !t.themeLegible).map((t) => ({ number: t.number, theme: t.theme })),
     rows,
     counts,
     generatedOn: formatDatePl(input.now),
-    dataVersion: input.dataVersion,
+    dataAsOf: input.lastChangeAt ? formatDateTimePl(input.lastChangeAt).replace(', ', ', godz. ') : null,
   };
 }
 
@@ -183,15 +185,55 @@ export function listLps(lps: number[]): string {
   return `LP ${lps.slice(0, -1).join(', ')} i ${lps.at(-1)}`;
 }
 
+export function reportTitle(r: Report): string {
+  return `${r.draft ? 'PROJEKT – ' : ''}Zestawienie propozycji i sposobu ich rozpatrzenia`;
+}
+
 /** One line under the title: draft or final, with the progress. */
 export function statusLine(r: Report): string {
   if (r.draft) {
     return (
-      `PROJEKT – rozpatrzono ${r.decidedCount} z ${r.proposalCount} propozycji; ` +
+      `PROJEKT – rozpatrzono ${r.consideredCount} z ${r.proposalCount} propozycji; ` +
       'zestawienie stanie się ostateczne, gdy wszystkie propozycje zostaną rozpatrzone.'
     );
   }
   return `Rozpatrzono wszystkie propozycje (${r.proposalCount}).`;
+}
+
+/** When the data was taken and when the file was made, in words a reader can check (no internal counters). */
+export function generatedLine(r: Report): string {
+  const asOf = r.dataAsOf ? `Dane według stanu na ${r.dataAsOf}. ` : '';
+  return `${asOf}Zestawienie wygenerowano ${r.generatedOn}.`;
+}
+
+/** The header of the report as label–value pairs; counts stay numbers (the XLSX keeps them as such). */
+export function headerFacts(r: Report): [string, string | number][] {
+  const opinions = r.opinions.length
+    ? r.opinions
+        .map((o) => `${formatDatePl(o.date)}: ${o.text}${o.attachmentName ? ` (załącznik: ${o.attachmentName})` : ''}`)
+        .join('\n')
+    : 'brak opinii w danych';
+  return [
+    ['Przedmiot konsultacji', r.consultation.title],
+    ['Podstawa prawna', r.header.legalBasis || NOT_FILLED],
+    ['Termin konsultacji', r.period],
+    ['Forma konsultacji', r.header.form || NOT_FILLED],
+    ['Gdzie ogłoszono', r.header.announcedIn || NOT_FILLED],
+    ['Liczba propozycji', r.proposalCount],
+    ['Liczba stolików tematycznych', r.tableCount],
+    ['Propozycje rozpatrzone', r.consideredCount],
+    ['Opinia Rady Działalności Pożytku Publicznego', opinions],
+    ['Uwagi o przebiegu konsultacji', r.header.remarks || 'brak'],
+  ];
+}
+
+/** The sign-off under the report, as the office filled it in (absent fields said to be missing). */
+export function signOffFacts(r: Report): [string, string][] {
+  return [
+    ['Sporządził(a)', r.header.preparedBy || NOT_FILLED],
+    ['Zatwierdził(a)', r.header.approvedBy || NOT_FILLED],
+    ['Data zatwierdzenia', r.header.approvedOn ? formatDatePl(r.header.approvedOn) : NOT_FILLED],
+  ];
 }
 
 /** The sentences that state what the source lacks or shows illegibly. */

@@ -8,11 +8,11 @@ import { HttpError, parseOr } from '../lib/http.js';
 import { cacheKey } from '../plugins/page-cache.js';
 import { NotFoundError } from '../workflow/errors.js';
 import { DOCX_TYPE, renderDocx } from './docx.js';
-import { COLUMNS, sourceCaveats, statusLine } from './report.js';
+import { COLUMNS, generatedLine, headerFacts, reportTitle, signOffFacts, sourceCaveats, statusLine } from './report.js';
 import { consultationSlugParamSchema, REPORT_HEADER_FIELDS, reportHeaderSchema, reportQuerySchema } from './schema.js';
 import { getReportHeader } from './queries.js';
 import { loadReport, reportConsultation, saveReportHeader } from './service.js';
-import { generatedLine, headerFacts, renderXlsx, reportTitle, XLSX_TYPE } from './xlsx.js';
+import { renderXlsx, XLSX_TYPE } from './xlsx.js';
 
 const HTML = 'text/html; charset=utf-8';
 const okQuerySchema = z.object({ ok: z.enum(['saved']).optional() }).catch({ ok: undefined });
@@ -47,10 +47,10 @@ const routes: FastifyPluginAsync = async (app) => {
         title: reportTitle(report),
         statusLine: statusLine(report),
         facts: headerFacts(report),
+        signOff: signOffFacts(report),
         caveats: sourceCaveats(report),
         generated: generatedLine(report),
         columns: COLUMNS,
-        notes: report.rows.filter((r) => r.sourceNotes.length || r.lpDeduced),
         // explicit, so a saved or printed page links to the files of the same consultation
         suffix: `?consultation=${consultation.slug}`,
         canEdit: canManage(request.user),

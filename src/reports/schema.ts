@@ -49,6 +49,9 @@ export const reportHeaderSchema = z
     formOfConsultation: formText(2000, 'Forma konsultacji'),
     announcedIn: formText(2000, 'Gdzie ogłoszono konsultacje'),
     remarks: formText(10000, 'Uwagi o przebiegu konsultacji'),
+    preparedBy: formText(300, 'Sporządził(a)'),
+    approvedBy: formText(300, 'Zatwierdził(a)'),
+    approvedOn: optionalDate('datę zatwierdzenia'),
   })
   .superRefine((v, ctx) => {
     if (v.startDate && v.endDate && v.endDate < v.startDate) {
@@ -56,6 +59,14 @@ export const reportHeaderSchema = z
         code: 'custom',
         path: ['endDate'],
         message: 'Data zakończenia nie może być wcześniejsza niż data rozpoczęcia.',
+      });
+    }
+    // the report is approved after the consultation it sums up
+    if (v.approvedOn && v.startDate && v.approvedOn < v.startDate) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['approvedOn'],
+        message: 'Data zatwierdzenia nie może być wcześniejsza niż data rozpoczęcia konsultacji.',
       });
     }
   });
@@ -69,4 +80,7 @@ export const REPORT_HEADER_FIELDS = [
   'formOfConsultation',
   'announcedIn',
   'remarks',
+  'preparedBy',
+  'approvedBy',
+  'approvedOn',
 ] as const;

@@ -1,9 +1,9 @@
 import type { Db } from '../db/client.js';
 import { consultationReports } from '../db/schema/index.js';
-import { bumpDataVersion, readDataVersion } from '../db/version.js';
+import { bumpDataVersion } from '../db/version.js';
 import { findConsultation } from '../proposals/queries.js';
 import { NotFoundError } from '../workflow/errors.js';
-import { getReportHeader, listOpinions, listReportProposals, listTables } from './queries.js';
+import { getReportHeader, lastChangeAt, listOpinions, listReportProposals, listTables } from './queries.js';
 import { buildReport, type Report } from './report.js';
 import type { ReportHeaderInput } from './schema.js';
 
@@ -30,7 +30,7 @@ export function loadReport(
       opinions: listOpinions(db, consultation.id),
       tables: listTables(db, consultation.id),
       proposals: listReportProposals(db, consultation.id),
-      dataVersion: readDataVersion(db),
+      lastChangeAt: lastChangeAt(db, consultation.id),
       now,
     });
   });

@@ -79,7 +79,8 @@ export async function readXlsx(body: Buffer) {
   return { wb, sheet, header: rows[0]!, rows: rows.slice(1) };
 }
 
-const decode = (s: string) =>
+/** The text of XML character data: its five predefined entities decoded. */
+export const decodeXml = (s: string) =>
   s
     .replace(/&lt;/g, '<')
     .replace(/&gt;/g, '>')
@@ -98,7 +99,7 @@ export async function readDocx(body: Buffer) {
       .map((n) => zip.file(n)!.async('string')),
   );
   const paragraphText = (p: string) =>
-    [...p.matchAll(/<w:t(?:\s[^>]*)?>([^<]*)<\/w:t>/g)].map((m) => decode(m[1]!)).join('');
+    [...p.matchAll(/<w:t(?:\s[^>]*)?>([^<]*)<\/w:t>/g)].map((m) => decodeXml(m[1]!)).join('');
   const tables = [...documentXml.matchAll(/<w:tbl>([\s\S]*?)<\/w:tbl>/g)].map((t) =>
     [...t[1]!.matchAll(/<w:tr(?:\s[^>]*)?>([\s\S]*?)<\/w:tr>/g)].map((tr) => ({
       header: /<w:tblHeader\s*\/>/.test(tr[1]!),

@@ -2,9 +2,12 @@ import { describe, expect, it } from 'vitest';
 import type { ReportProposal } from '../../src/reports/queries.js';
 import {
   buildReport,
+  DUPLICATE_COUNT_LABEL,
   GAP_TEXT,
+  generatedLine,
   listLps,
   PENDING_LABEL,
+  signOffFacts,
   sourceCaveats,
   statusLine,
   tableLabel,
@@ -13,12 +16,10 @@ import {
 const proposal = (lp: number, over: Partial<ReportProposal> = {}): ReportProposal => ({
   id: lp,
   lp,
-  lpDeduced: false,
   inSource: true,
   title: `Propozycja ${lp}`,
   points: [],
   remarks: [],
-  sourceNotes: [],
   status: 'nowa',
   duplicateOfId: null,
   tableNumber: 1,
@@ -27,6 +28,7 @@ const proposal = (lp: number, over: Partial<ReportProposal> = {}): ReportProposa
   addressees: ['Wydział Kultury'],
   decision: null,
   duplicateOfLp: null,
+  duplicateOfStatus: null,
   ...over,
 });
 const decided = (lp: number) =>
@@ -49,22 +51,48 @@ const report = (proposals: ReportProposal[]) =>
       { number: 2, theme: '', themeLegible: false },
     ],
     proposals,
-    dataVersion: 7,
+    lastChangeAt: '2026-11-25T13:05:00Z',
     now: new Date('2026-11-26T12:00:00Z'),
   });
 
 describe('the report model', () => {
-  it('is a draft until every proposal is decided or merged into another; gaps do not count', () => {
+  it('is a draft until every proposal is decided or merged into a decided one; gaps do not count', () => {
     const gap = proposal(2, { inSource: false, title: '' });
     expect(report([decided(1), gap, proposal(3)]).draft).toBe(true);
-    const dup = proposal(3, { status: 'duplikat', duplicateOfId: 1, duplicateOfLp: 1 });
+    const dup = proposal(3, {
+      status: 'duplikat',
+      duplicateOfId: 1,
+      duplicateOfLp: 1,
+      duplicateOfStatus: 'rozstrzygnieta',
+    });
     const r = report([decided(1), gap, dup]);
     expect(r.draft).toBe(false);
     expect(r.proposalCount).toBe(2);
-    expect(r.decidedCount).toBe(2);
+    expect(r.consideredCount).toBe(2);
     expect(r.rows.map((x) => x.outcomeLabel)).toEqual(['uwzględniona', '', 'rozpatrzona łącznie z LP 1 (powtórzenie)']);
     expect(r.rows[1]!.text).toBe(GAP_TEXT);
     expect(statusLine(r)).toBe('Rozpatrzono wszystkie propozycje (2).');
+  });
+
+  it('counts a duplicate of a proposal still open as pending, with the original named', () => {
+    const original = proposal(1, { status: 'stanowiska-zebrane' });
+    const dup = proposal(2, {
+      status: 'duplikat',
+      duplicateOfId: 1,
+      duplicateOfLp: 1,
+      duplicateOfStatus: 'stanowiska-zebrane',
+    });
+    const r = report([original, dup, decided(3)]);
+    expect(r.consideredCount).toBe(1);
+    expect(r.draft).toBe(true);
+    expect(r.rows[1]).toMatchObject({
+      outcome: null,
+      considered: false,
+      outcomeLabel: 'w trakcie rozpatrywania (łącznie z LP 1)',
+    });
+    expect(r.counts.find((c) => c.label === PENDING_LABEL)!.count).toBe(2);
+    expect(r.counts.find((c) => c.label === DUPLICATE_COUNT_LABEL)!.count).toBe(0);
+    expect(statusLine(r)).toMatch(/^PROJEKT – rozpatrzono 1 z 3 propozycji/);
   });
 
   it('counts each outcome, duplicates and pending ones, adding up to the proposals', () => {
@@ -79,6 +107,15 @@ describe('the report model', () => {
     const r = report([proposal(1), proposal(54, { inSource: false }), proposal(55, { inSource: false })]);
     expect(r.period).toBe('nie uzupełniono');
     expect(r.generatedOn).toBe('26 listopada 2026');
+    // when the data last changed, in Warsaw time, instead of an internal counter
+    expect(generatedLine(r)).toBe(
+      'Dane według stanu na 25 listopada 2026, godz. 14:05. Zestawienie wygenerowano 26 listopada 2026.',
+    );
+    expect(signOffFacts(r)).toEqual([
+      ['Sporządził(a)', 'nie uzupełniono'],
+      ['Zatwierdził(a)', 'nie uzupełniono'],
+      ['Data zatwierdzenia', 'nie uzupełniono'],
+    ]);
     expect(sourceCaveats(r)[0]).toContain('nie zawiera wierszy LP 54 i 55');
     expect(sourceCaveats(r)[1]).toContain('2 (w całości)');
     expect(listLps([5])).toBe('LP 5');
@@ -88,9 +125,11 @@ describe('the report model', () => {
     expect(tableLabel(3, 'Komunikacja', true)).toBe('3 – Komunikacja');
   });
 
-  it('keeps the source’s remarks beside the addressees and the sub-points as lines', () => {
-    const r = report([proposal(1, { points: ['1) a', '2) b'], remarks: ['brak możliwości prawnych'] })]);
-    expect(r.rows[0]!.text).toBe('Propozycja 1\n1) a\n2) b');
+  it('keeps the source’s remarks beside the addressees and the sub-points as dashed lines', () => {
+    const r = report([
+      proposal(1, { points: ['1) a', '2) b', 'Rozwiązanie:', 'c'], remarks: ['brak możliwości prawnych'] }),
+    ]);
+    expect(r.rows[0]!.text).toBe('Propozycja 1\n- 1) a\n- 2) b\nRozwiązanie:\n- c');
     expect(r.rows[0]!.addressees).toBe('Wydział Kultury; uwaga w zestawieniu: brak możliwości prawnych');
   });
 });

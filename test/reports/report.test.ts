@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { formatDateTimePl } from '../../src/lib/dates.js';
 import { OUTCOME_LABELS } from '../../src/workflow/workflow.js';
 import { GAP_TEXT, PENDING_LABEL } from '../../src/reports/report.js';
 import { markDuplicate } from '../../src/triage/service.js';
@@ -16,7 +17,9 @@ import {
 
 const GAPS = [54, 55];
 const MONTHS = 'stycznia|lutego|marca|kwietnia|maja|czerwca|lipca|sierpnia|września|października|listopada|grudnia';
-const POLISH_DATE = new RegExp(`Wygenerowano \\d{1,2} (${MONTHS}) \\d{4} z danych w wersji \\d+\\.`);
+const DAY = `\\d{1,2} (${MONTHS}) \\d{4}`;
+/** When the data last changed and when the file was made, as a reader understands them (no internal counters). */
+const AS_OF = new RegExp(`Dane według stanu na ${DAY}, godz\\. \\d{2}:\\d{2}\\. Zestawienie wygenerowano ${DAY}\\.`);
 
 /** The text of each `<tr>` of the proposals table in the HTML report: [LP, cells…]. */
 function htmlRows(body: string): string[][] {
@@ -55,7 +58,8 @@ describe('the report with no decisions: a draft', () => {
     // the files of the same consultation, whichever address the page was opened at (the page is cached)
     expect(res.body).toContain('href="/raport.xlsx?consultation=torun-2026"');
     expect(res.body).toContain('href="/raport.docx?consultation=torun-2026"');
-    expect(res.body).toMatch(POLISH_DATE);
+    expect(res.body).toMatch(AS_OF);
+    expect(res.body).not.toContain('w wersji');
     const rows = htmlRows(res.body);
     expect(rows.map((r) => Number(r[0]))).toEqual(allProposals(app).map((p) => p.lp));
     expect(rows).toHaveLength(73);
@@ -264,9 +268,7 @@ describe('report header fields and the RDPP opinion', () => {
     remarks: 'Wzięło udział 60 osób.',
   };
 
-  it('an admin saves the header; the report (all formats) shows it and a new data version', async () => {
-    const before = await app.inject('/raport');
-    const versionBefore = Number(/w wersji (\d+)/.exec(before.body)![1]);
+  it('an admin saves the header; the report (all formats) shows it and the time of that change', async () => {
     await admin.get('/staff/report/torun-2026');
     const res = await admin.post('/staff/report/torun-2026', valid);
     expect(res.statusCode).toBe(303);
@@ -282,7 +284,9 @@ describe('report header fields and the RDPP opinion', () => {
     expect(report.body).toContain(valid.legalBasis);
     expect(report.body).toContain('od 3 listopada 2026 do 17 listopada 2026');
     expect(report.body).toContain(valid.announcedIn);
-    expect(Number(/w wersji (\d+)/.exec(report.body)![1])).toBeGreaterThan(versionBefore);
+    // the data are as of the header's saving, the latest change, in Warsaw time
+    const savedAt = String(stored[0]!.updated_at);
+    expect(report.body).toContain(`Dane według stanu na ${formatDateTimePl(savedAt).replace(', ', ', godz. ')}.`);
     const { wb } = await readXlsx((await app.inject('/raport.xlsx')).rawPayload);
     const info = wb.getWorksheet('Informacje')!;
     const facts: string[] = [];
@@ -297,6 +301,72 @@ describe('report header fields and the RDPP opinion', () => {
     expect(app.database.sqlite.prepare('SELECT remarks FROM consultation_reports').all()).toEqual([{ remarks: '' }]);
   });
 
+  it('the sign-off: who prepared and approved the report and when, in every format, kept on a refused form', async () => {
+    const signOff = {
+      preparedBy: 'Anna Kowalska, główny specjalista',
+      approvedBy: 'Jan Nowak, dyrektor Biura Dialogu i Innowacji Miejskich',
+      approvedOn: '2026-12-15',
+    };
+    const before = await app.inject('/raport');
+    expect(before.body).toMatch(
+      /<h2 id="zatwierdzenie">Zatwierdzenie zestawienia<\/h2>[\s\S]*<dt>Sporządził\(a\)<\/dt>\s*<dd>nie uzupełniono<\/dd>/,
+    );
+    await admin.get('/staff/report/torun-2026');
+    // a refused form keeps what was typed
+    const refused = await admin.post('/staff/report/torun-2026', { ...valid, ...signOff, approvedOn: '15.12.2026' });
+    expect(refused.statusCode).toBe(422);
+    expect(refused.body).toContain(`value="${signOff.approvedBy}"`);
+    expect(refused.body).toContain('value="15.12.2026"');
+    const res = await admin.post('/staff/report/torun-2026', { ...valid, ...signOff });
+    expect(res.statusCode).toBe(303);
+    expect(
+      app.database.sqlite.prepare('SELECT prepared_by, approved_by, approved_on FROM consultation_reports').get(),
+    ).toEqual({ prepared_by: signOff.preparedBy, approved_by: signOff.approvedBy, approved_on: '2026-12-15' });
+    const form = await admin.get('/staff/report/torun-2026');
+    expect(form.body).toContain(`value="${signOff.preparedBy}"`);
+    expect(form.body).toContain('value="2026-12-15"');
+
+    const html = (await app.inject('/raport')).body;
+    for (const [label, value] of [
+      ['Sporządził\\(a\\)', signOff.preparedBy],
+      ['Zatwierdził\\(a\\)', signOff.approvedBy],
+      ['Data zatwierdzenia', '15 grudnia 2026'],
+    ]) {
+      expect(html).toMatch(new RegExp(`<dt>${label}</dt>\\s*<dd>${value}</dd>`));
+    }
+    const { wb } = await readXlsx((await app.inject('/raport.xlsx')).rawPayload);
+    const info: string[] = [];
+    wb.getWorksheet('Informacje')!.eachRow((r) => info.push(`${r.getCell(1).value}=${r.getCell(2).value ?? ''}`));
+    expect(info).toEqual(
+      expect.arrayContaining([
+        `Sporządził(a)=${signOff.preparedBy}`,
+        `Zatwierdził(a)=${signOff.approvedBy}`,
+        'Data zatwierdzenia=15 grudnia 2026',
+      ]),
+    );
+    const { tables } = await readDocx((await app.inject('/raport.docx')).rawPayload);
+    const signOffTable = tables.find((t) => t[0]?.cells[0] === 'Sporządził(a)')!;
+    expect(signOffTable.map((r) => r.cells)).toEqual([
+      ['Sporządził(a)', signOff.preparedBy],
+      ['Zatwierdził(a)', signOff.approvedBy],
+      ['Data zatwierdzenia', '15 grudnia 2026'],
+    ]);
+  });
+
+  it('the report is linked from the public progress page and from the admin’s list of consultations', async () => {
+    const progress = await app.inject('/consultation');
+    // one link section at the foot of the page, nothing in the page title
+    expect(/<title>([^<]*)<\/title>/.exec(progress.body)![1]).toMatch(/^Postęp konsultacji/);
+    expect(progress.body.match(/<h2 id="zestawienie-h">/g)).toHaveLength(1);
+    expect(progress.body).toContain('href="/raport?consultation=torun-2026"');
+    expect(progress.body).toContain('href="/raport.xlsx?consultation=torun-2026"');
+    expect(progress.body).toContain('href="/raport.docx?consultation=torun-2026"');
+    const list = await admin.get('/staff/consultations');
+    expect(list.statusCode).toBe(200);
+    expect(list.body).toContain('<a href="/raport?consultation=torun-2026">Zestawienie');
+    expect(list.body).toContain('<a href="/staff/report/torun-2026">Informacje i zatwierdzenie');
+  });
+
   it('refuses bad input with a GOV.UK error summary (422) and writes nothing', async () => {
     const snapshot = () => JSON.stringify(app.database.sqlite.prepare('SELECT * FROM consultation_reports').all());
     const before = snapshot();
@@ -307,6 +377,9 @@ describe('report header fields and the RDPP opinion', () => {
       [{ ...valid, startDate: '2026-02-30' }, 'startDate', 'Taka data nie istnieje.'],
       [{ ...valid, legalBasis: 'Uchwała \u202Eodwrócona' }, 'legalBasis', 'niedozwolone znaki sterujące'],
       [{ ...valid, formOfConsultation: 'x'.repeat(2001) }, 'formOfConsultation', 'najwyżej 2000 znaków'],
+      [{ ...valid, approvedOn: '2026-11-31' }, 'approvedOn', 'Taka data nie istnieje.'],
+      [{ ...valid, approvedOn: '2026-11-02' }, 'approvedOn', 'nie może być wcześniejsza niż data rozpoczęcia'],
+      [{ ...valid, approvedBy: 'y'.repeat(301) }, 'approvedBy', 'najwyżej 300 znaków'],
     ];
     for (const [form, field, message] of cases) {
       const res = await admin.post('/staff/report/torun-2026', form);

@@ -24,6 +24,10 @@ export const consultationReports = sqliteTable(
     announcedIn: text('announced_in').notNull().default(''),
     /** free text: further remarks on the course of the consultation */
     remarks: text('remarks').notNull().default(''),
+    /** the sign-off under the report: who prepared it, who approved it (name and post) and when (YYYY-MM-DD) */
+    preparedBy: text('prepared_by').notNull().default(''),
+    approvedBy: text('approved_by').notNull().default(''),
+    approvedOn: text('approved_on'),
     updatedAt: text('updated_at').notNull(),
     updatedBy: integer('updated_by').references(() => users.id, { onDelete: 'set null' }),
   },
