@@ -1,6 +1,6 @@
 /**
  * The one module that writes accounts: the admin pages, "Moje konto", the links in invitation and
- * password-reset mails, the command line (scripts/user-add.ts), the first admin at start-up and the
+ * password-reset mails, the command line (src/cli/user-add.ts), the first admin at start-up and the
  * tests all come here. Every write is one immediate transaction that also records the audit entry
  * and, when a password changes or an account is closed, ends the account's sessions and revokes its
  * links. An account is made either with a password an admin typed (its owner must replace it at the
@@ -490,7 +490,7 @@ export async function upsertUser(db: Db, input: UserInput, cost = DEFAULT_SCRYPT
 }
 
 /**
- * scripts/user-add.ts: creates the account or updates the one with that e-mail, and makes it
+ * src/cli/user-add.ts: creates the account or updates the one with that e-mail, and makes it
  * active. Without a password a new account's owner is invited to choose one (and an account whose
  * owner has not chosen one yet is invited again); a password typed here must be replaced by its
  * owner at the first login.

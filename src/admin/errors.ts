@@ -8,5 +8,5 @@ export class FormError extends Error {
   }
 }
 
-/** A refused change from the command line (scripts/user-add.ts): printed, exit code 1. */
+/** A refused change from the command line (src/cli/user-add.ts): printed, exit code 1. */
 export class AccountError extends Error {}

@@ -184,7 +184,7 @@ export const listQuerySchema = z.object({
   saved: z.enum(['created', 'invited', 'updated', 'reinvited']).optional().catch(undefined),
 });
 
-/** The command line of scripts/user-add.ts, after parseArgs. */
+/** The command line of src/cli/user-add.ts, after parseArgs. */
 export const userAddArgsSchema = z.object({
   email: z.string({ error: 'Podaj adres e-mail: --email ADRES.' }).pipe(emailSchema),
   role: z

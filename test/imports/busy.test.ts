@@ -1,19 +1,19 @@
 import { execFile } from 'node:child_process';
-import path from 'node:path';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/client.js';
 import { importTorun2026, TORUN_2026 } from '../../src/imports/seed.js';
 import { tempDatabasePath } from '../helpers.js';
+import { BUILD_TIMEOUT_MS, cliEntry, ensureBuilt, root } from '../server-process.js';
+
+beforeAll(ensureBuilt, BUILD_TIMEOUT_MS);
 
 const run = promisify(execFile);
-const root = path.resolve(import.meta.dirname, '../..');
-const tsx = path.join(root, 'node_modules/.bin/tsx');
 
 async function importCli(databasePath: string, ...args: string[]) {
   try {
-    const { stdout, stderr } = await run(tsx, [path.join(root, 'scripts/import.ts'), ...args], {
+    const { stdout, stderr } = await run(process.execPath, [cliEntry('import'), ...args], {
       cwd: root,
       env: { PATH: process.env.PATH, HOME: process.env.HOME, DATABASE_URL: databasePath },
     });

@@ -7,16 +7,17 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/client.js';
 import { TORUN_2026 } from '../../src/imports/seed.js';
 import { tempDatabasePath } from '../helpers.js';
+import { BUILD_TIMEOUT_MS, cliEntry, ensureBuilt, root } from '../server-process.js';
+
+beforeAll(ensureBuilt, BUILD_TIMEOUT_MS);
 
 const run = promisify(execFile);
-const root = path.resolve(import.meta.dirname, '../..');
-const tsx = path.join(root, 'node_modules/.bin/tsx');
 const HEADER =
   'lp,lp_deduced,in_source,table_no,table_theme,table_theme_legible,moderators,title,points,units,remarks,source_notes';
 
 async function importCli(databasePath: string, ...args: string[]) {
   try {
-    const { stdout, stderr } = await run(tsx, [path.join(root, 'scripts/import.ts'), ...args], {
+    const { stdout, stderr } = await run(process.execPath, [cliEntry('import'), ...args], {
       cwd: root,
       // only what the CLI needs: vitest puts Vite's BASE_URL="/" into process.env
       env: { PATH: process.env.PATH, HOME: process.env.HOME, DATABASE_URL: databasePath },

@@ -6,14 +6,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/client.js';
 import { importTorun2026 } from '../../src/imports/seed.js';
 import { build, tempDatabasePath } from '../helpers.js';
-
-const root = path.resolve(import.meta.dirname, '../..');
-const tsx = path.join(root, 'node_modules/.bin/tsx');
+import { BUILD_TIMEOUT_MS, cliEntry, ensureBuilt, root } from '../server-process.js';
 
 type Run = { code: number | null; stdout: string; stderr: string };
 
 function backupCli(databasePath: string, ...args: string[]): Promise<Run> {
-  const child = spawn(tsx, [path.join(root, 'scripts/backup.ts'), ...args], {
+  const child = spawn(process.execPath, [cliEntry('backup'), ...args], {
     cwd: root,
     env: { PATH: process.env.PATH!, HOME: process.env.HOME!, DATABASE_URL: databasePath },
   });
@@ -29,7 +27,8 @@ let dir: string;
 let writer: Database.Database;
 let proposalIds: number[];
 
-beforeAll(() => {
+beforeAll(async () => {
+  await ensureBuilt();
   databasePath = tempDatabasePath('live');
   dir = path.dirname(databasePath);
   const database = openDatabase(databasePath);
@@ -41,7 +40,7 @@ beforeAll(() => {
   writer.pragma('busy_timeout = 5000');
   writer.pragma('foreign_keys = ON');
   proposalIds = (writer.prepare('SELECT id FROM proposals').all() as { id: number }[]).map((r) => r.id);
-});
+}, BUILD_TIMEOUT_MS);
 afterAll(() => {
   writer.close();
 });

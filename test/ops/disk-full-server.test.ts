@@ -1,4 +1,4 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,6 +8,7 @@ import { upsertUser } from '../../src/admin/accounts.js';
 import { openDatabase } from '../../src/db/client.js';
 import { importTorun2026 } from '../../src/imports/seed.js';
 import { TEST_PASSWORD, TEST_SCRYPT_COST } from '../helpers.js';
+import { BUILD_TIMEOUT_MS, ensureBuilt, startServer } from '../server-process.js';
 
 /**
  * A disk that is really full, as the issue reproduced it: the database on a small tmpfs that another
@@ -17,8 +18,6 @@ import { TEST_PASSWORD, TEST_SCRYPT_COST } from '../helpers.js';
  * machine that lets root mount); where it cannot, the test is skipped and says why in the output:
  * test/ops/disk-full.test.ts still covers the same answers with PRAGMA max_page_count.
  */
-const root = path.resolve(import.meta.dirname, '../..');
-const tsx = path.join(root, 'node_modules/.bin/tsx');
 const EMAIL = 'admin@torun.test';
 
 function mountTmpfs(dir: string, size: string): boolean {
@@ -83,7 +82,7 @@ describe.skipIf(!canMount)('a full disk under a running server', { timeout: 120_
   let filler: string;
   let server: ChildProcess;
   let exited: Promise<number | null>;
-  let stderr = '';
+  let output: () => { stderr: string };
   let base: string;
   let admin: Client;
   let proposalId: number;
@@ -130,42 +129,24 @@ describe.skipIf(!canMount)('a full disk under a running server', { timeout: 120_
     proposalId = (database.sqlite.prepare('SELECT id FROM proposals WHERE lp = 11').get() as { id: number }).id;
     database.close();
 
-    server = spawn(tsx, [path.join(root, 'src/server.ts')], {
-      cwd: root,
-      env: {
-        PATH: process.env.PATH!,
-        HOME: os.tmpdir(),
-        DATABASE_URL: file,
-        HOST: '127.0.0.1',
-        PORT: '0',
-        LOG_LEVEL: 'info',
-        MAIL_WORKER: 'false',
-        SESSION_SECRET: 'x'.repeat(40),
-      },
+    await ensureBuilt();
+    const started = startServer({
+      DATABASE_URL: file,
+      PORT: '0',
+      LOG_LEVEL: 'info',
+      MAIL_WORKER: 'false',
+      SESSION_SECRET: 'x'.repeat(40),
     });
-    let stdout = '';
-    server.stdout!.on('data', (d) => (stdout += d));
-    server.stderr!.on('data', (d) => (stderr += d));
-    exited = new Promise((resolve) => server.on('exit', (code) => resolve(code)));
-    const port = await new Promise<number>((resolve, reject) => {
-      const timer = setInterval(() => {
-        const m = /"msg":"Server listening at http:\/\/127\.0\.0\.1:(\d+)"/.exec(stdout);
-        if (m) {
-          clearInterval(timer);
-          resolve(Number(m[1]));
-        }
-      }, 50);
-      void exited.then(() => {
-        clearInterval(timer);
-        reject(new Error(`server exited: ${stderr}`));
-      });
-    });
+    server = started.child;
+    exited = started.exited.then((r) => r.code);
+    const port = await started.port();
+    output = started.output;
     base = `http://127.0.0.1:${port}`;
     admin = new Client(base);
     expect((await admin.login()).status).toBe(303);
     expect((await admin.request('/staff')).status).toBe(200);
     fillTheDisk();
-  });
+  }, BUILD_TIMEOUT_MS);
 
   afterAll(async () => {
     if (server && server.exitCode === null) {
@@ -250,6 +231,6 @@ describe.skipIf(!canMount)('a full disk under a running server', { timeout: 120_
     expect(note.status).toBe(303);
     // the server never stopped
     expect(server.exitCode).toBeNull();
-    expect(stderr).not.toMatch(/uncaught|unhandled/i);
+    expect(output().stderr).not.toMatch(/uncaught|unhandled/i);
   });
 });

@@ -1,11 +1,18 @@
 import http from 'node:http';
 import net from 'node:net';
 import type BetterSqlite3 from 'better-sqlite3';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/client.js';
 import { importTorun2026 } from '../../src/imports/seed.js';
 import { startSmtpSink, type SmtpSink } from '../notifications/smtp.js';
-import { listeningPort, seededDatabase, sharedTempDir, startServer, type StartedServer } from './server-process.js';
+import {
+  BUILD_TIMEOUT_MS,
+  dataFolder,
+  ensureBuilt,
+  seededDatabase,
+  type Started,
+  startServer,
+} from '../server-process.js';
 
 /**
  * SIGTERM with clients that would hold the server for good: one stopped reading an export, one sent half a
@@ -16,7 +23,8 @@ import { listeningPort, seededDatabase, sharedTempDir, startServer, type Started
 const STUCK = 'zawieszona@ngo.pl';
 const LATER = 'pozniej@ngo.pl';
 let sink: SmtpSink;
-let server: StartedServer | undefined;
+let server: Started | undefined;
+beforeAll(ensureBuilt, BUILD_TIMEOUT_MS);
 afterAll(async () => {
   if (server?.child.exitCode === null) server.child.kill('SIGKILL');
   sink?.release();
@@ -94,7 +102,7 @@ async function until(condition: () => boolean | Promise<boolean>, timeoutMs = 20
 describe('SIGTERM', { timeout: 120_000 }, () => {
   it('ends within its grace period, finishing what is in flight and cutting what would hang', async () => {
     sink = await startSmtpSink({ hangFor: (address) => address === STUCK });
-    const sqliteFile = seededDatabase(sharedTempDir(), (database) => {
+    const sqliteFile = seededDatabase(dataFolder(), (database) => {
       importTorun2026(database.db);
       // an export of some 1,200 proposals and 13 MB: streamed, and more than the sockets on both ends hold for a
       // client that reads nothing
@@ -114,7 +122,7 @@ describe('SIGTERM', { timeout: 120_000 }, () => {
       SHUTDOWN_GRACE_SECONDS: '3',
       MAIL_SEND_TIMEOUT_SECONDS: '600',
     });
-    const port = await listeningPort(server);
+    const port = await server.port();
     await sink.until(() => sink.hanging === 1);
 
     // stopped reading: nothing read after the response's headers

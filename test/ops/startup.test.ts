@@ -1,10 +1,38 @@
-import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { listeningPort, seededDatabase, sharedTempDir, startServer, type Run } from './server-process.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type AppFolder,
+  BUILD_TIMEOUT_MS,
+  dataFolder,
+  ensureBuilt,
+  otherUsersAppFolder,
+  type Run,
+  seededDatabase as seededDatabaseIn,
+  startServer,
+  stopAll,
+} from '../server-process.js';
+
+/** Where the server runs as another user (as root: nobody, from the clone or a copy it can reach). */
+let other: AppFolder;
+beforeAll(async () => {
+  await ensureBuilt();
+  other = await otherUsersAppFolder();
+  if ('skip' in other) console.warn(`test/ops/startup: the tests as another user are skipped – ${other.skip}`);
+}, BUILD_TIMEOUT_MS);
+afterAll(stopAll);
+
+const otherUser = () => ('user' in other ? other.user : undefined);
+const sharedTempDir = () => dataFolder(otherUser());
+const seededDatabase = (dir: string) => seededDatabaseIn(dir, undefined, otherUser());
+
+/** Runs the server as the other user, or skips the test saying why it cannot. */
+function startAsOtherUser(ctx: { skip: (note: string) => never }, env: Record<string, string>) {
+  if ('skip' in other) return ctx.skip(other.skip);
+  return startServer(env, { user: other.user, appRoot: other.appRoot });
+}
 
 function expectOnePolishLine(run: Run, ...parts: string[]) {
   expect(run.code, run.stderr).toBe(1);
@@ -15,11 +43,6 @@ function expectOnePolishLine(run: Run, ...parts: string[]) {
   expect(run.stderr).not.toMatch(/\bat .+:\d+:\d+/); // no stack trace
   expect(run.stdout).not.toContain('Serwis działa');
 }
-
-const children: ChildProcess[] = [];
-afterAll(() => {
-  for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
-});
 
 describe('start-up failures: one Polish line, exit code 1', { timeout: 120_000 }, () => {
   it('the port is already in use', async () => {
@@ -35,19 +58,19 @@ describe('start-up failures: one Polish line, exit code 1', { timeout: 120_000 }
     }
   });
 
-  it('the database file is read-only', async () => {
+  it('the database file is read-only', async (ctx) => {
     const dir = sharedTempDir();
     const file = seededDatabase(dir);
     fs.chmodSync(file, 0o444);
-    const run = await startServer({ DATABASE_URL: file, PORT: '0', HOME: dir }, { asNobody: true }).exited;
+    const run = await startAsOtherUser(ctx, { DATABASE_URL: file, PORT: '0', HOME: dir }).exited;
     expectOnePolishLine(run, file, 'tylko do odczytu');
   });
 
-  it('the data folder cannot be written', async () => {
+  it('the data folder cannot be written', async (ctx) => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'konsultacje-ops-'));
     fs.chmodSync(dir, 0o555); // root-owned when run as root: nobody cannot write in it either
     const file = path.join(dir, 'nowa.sqlite');
-    const run = await startServer({ DATABASE_URL: file, PORT: '0', HOME: os.tmpdir() }, { asNobody: true }).exited;
+    const run = await startAsOtherUser(ctx, { DATABASE_URL: file, PORT: '0', HOME: os.tmpdir() }).exited;
     expectOnePolishLine(run, file, 'nie można otworzyć ani utworzyć pliku bazy danych');
   });
 });
@@ -56,7 +79,6 @@ describe('configuration refused at start-up', { timeout: 120_000 }, () => {
   it('TRUST_PROXY=true: exit code 1, in Polish, naming the variable and what to give instead', async () => {
     const dir = sharedTempDir();
     const started = startServer({ DATABASE_URL: seededDatabase(dir), PORT: '0', TRUST_PROXY: 'true' });
-    children.push(started.child);
     // a server that accepted the value would run until stopped: stop it, and let the assertions say why
     const watch = setInterval(() => {
       if (started.output().stdout.includes('Serwis działa')) started.child.kill('SIGTERM');
@@ -77,8 +99,7 @@ describe('a running server', { timeout: 120_000 }, () => {
   it('answers an over-long address with a Polish 431 page, not Node’s or Fastify’s JSON', async () => {
     const dir = sharedTempDir();
     const started = startServer({ DATABASE_URL: seededDatabase(dir), PORT: '0', LOG_LEVEL: 'info' });
-    children.push(started.child);
-    const port = await listeningPort(started);
+    const port = await started.port();
     const ok = await fetch(`http://127.0.0.1:${port}/proposals/abc`);
     expect(ok.status).toBe(404);
     const res = await fetch(`http://127.0.0.1:${port}/?q=${'a'.repeat(20_000)}`);
@@ -95,8 +116,7 @@ describe('a running server', { timeout: 120_000 }, () => {
   it('logs every request at LOG_LEVEL=info without the tokens of subscription links', async () => {
     const dir = sharedTempDir();
     const started = startServer({ DATABASE_URL: seededDatabase(dir), PORT: '0', LOG_LEVEL: 'info' });
-    children.push(started.child);
-    const port = await listeningPort(started);
+    const port = await started.port();
     const secret = 'Tajny_token-z-linku-w-mailu-123';
     for (const link of ['manage', 'confirm', 'unsubscribe']) {
       expect((await fetch(`http://127.0.0.1:${port}/subscriptions/${link}?token=${secret}`)).status).toBe(404);

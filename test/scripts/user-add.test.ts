@@ -6,6 +6,9 @@ import { Agent, build, createUser, tempDatabasePath, type App } from '../helpers
 import { later, linkIn } from '../notifications/fixtures.js';
 import { startSmtpSink } from '../notifications/smtp.js';
 import { sendNewPassword, tokenOf } from '../auth/links.js';
+import { BUILD_TIMEOUT_MS, cliEntry, ensureBuilt } from '../server-process.js';
+
+beforeAll(ensureBuilt, BUILD_TIMEOUT_MS);
 
 let app: App;
 let databasePath: string;
@@ -15,7 +18,7 @@ type Run = { code: number | null; stdout: string; stderr: string };
 /** Runs the script as an operator would, with only the environment it needs (no vitest leftovers). */
 function userAdd(args: string[], stdin?: string, database = databasePath): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn('node_modules/.bin/tsx', ['scripts/user-add.ts', ...args], {
+    const child = spawn(process.execPath, [cliEntry('user-add'), ...args], {
       env: { PATH: process.env.PATH, HOME: process.env.HOME, DATABASE_URL: database },
       stdio: ['pipe', 'pipe', 'pipe'],
     });

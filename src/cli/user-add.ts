@@ -9,11 +9,11 @@
  */
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../src/config.js';
-import { openDatabase, type Database } from '../src/db/client.js';
-import { ROLE_LABELS } from '../src/auth/policy.js';
-import { userAddArgsSchema } from '../src/admin/schema.js';
-import { AccountError, addAccountFromCommandLine } from '../src/admin/accounts.js';
+import { loadConfig } from '../config.js';
+import { openDatabase, type Database } from '../db/client.js';
+import { ROLE_LABELS } from '../auth/policy.js';
+import { userAddArgsSchema } from '../admin/schema.js';
+import { AccountError, addAccountFromCommandLine } from '../admin/accounts.js';
 
 const USAGE = [
   'Użycie: npm run user:add -- --email ADRES --role admin|unit|reviewer [--unit "nazwa jednostki"]... [--name "Imię ' +

@@ -12,9 +12,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
-import { loadConfig } from '../src/config.js';
-import { DEFAULT_BUSY_TIMEOUT_MS } from '../src/db/client.js';
-import { oneLine, storageProblem } from '../src/lib/errors.js';
+import { loadConfig } from '../config.js';
+import { DEFAULT_BUSY_TIMEOUT_MS } from '../db/client.js';
+import { oneLine, storageProblem } from '../lib/errors.js';
 
 const USAGE = 'Użycie: npm run backup -- PLIK_KOPII (np. npm run backup -- kopie/konsultacje-2026-11-26.sqlite)';
 

@@ -7,12 +7,12 @@
  */
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../src/config.js';
-import { DEFAULT_BUSY_TIMEOUT_MS, openDatabase } from '../src/db/client.js';
-import { oneLine, storageProblem } from '../src/lib/errors.js';
-import { ImportError, formatProblem, parseProposalFile, parseUnitFile } from '../src/imports/format.js';
-import { DEFAULT_UNITS_FILE, TORUN_2026 } from '../src/imports/seed.js';
-import { importProposals } from '../src/imports/service.js';
+import { loadConfig } from '../config.js';
+import { DEFAULT_BUSY_TIMEOUT_MS, openDatabase } from '../db/client.js';
+import { oneLine, storageProblem } from '../lib/errors.js';
+import { ImportError, formatProblem, parseProposalFile, parseUnitFile } from '../imports/format.js';
+import { DEFAULT_UNITS_FILE, TORUN_2026 } from '../imports/seed.js';
+import { importProposals } from '../imports/service.js';
 
 const USAGE =
   'Użycie: npm run import -- PLIK.csv [--consultation SLUG] [--title "Tytuł"] [--units JEDNOSTKI.csv] ' +
