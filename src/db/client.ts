@@ -1,18 +1,17 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import SQLite from 'better-sqlite3';
 import { sql } from 'drizzle-orm';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import * as schema from './schema/index.js';
+import { APP_VERSION } from '../version.js';
+import { assertNoUnknownMigrations, migrationsFolder } from './migrations.js';
 
 export type Db = BetterSQLite3Database<typeof schema>;
 /** A transaction handle; query functions accept either. */
 export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 export type DbOrTx = Db | Tx;
-
-export const migrationsFolder = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../migrations');
 
 export type Database = { sqlite: SQLite.Database; db: Db; close: () => void };
 
@@ -72,7 +71,8 @@ export function truncateWal(db: Db): boolean {
 }
 
 /**
- * Opens (creating folders as needed) and migrates the SQLite file. The file and its -wal/-shm are
+ * Opens (creating folders as needed) and migrates the SQLite file; refuses one that newer code has migrated
+ * (DatabaseNewerThanCodeError). The file and its -wal/-shm are
  * the owner's only (0600): they hold accounts, password hashes and sessions.
  */
 export function openDatabase(file: string, opts: OpenOptions = {}): Database {
@@ -98,6 +98,8 @@ export function openDatabase(file: string, opts: OpenOptions = {}): Database {
     sqlite.pragma('synchronous = NORMAL');
     // 64 MiB page cache: full-text counts at 100,000 proposals touch many pages
     sqlite.pragma('cache_size = -65536');
+    // before migrating: code older than the database must not run on a schema it does not understand
+    assertNoUnknownMigrations(sqlite, file, APP_VERSION);
     const db = drizzle(sqlite, { schema });
     migrate(db, { migrationsFolder });
     return { sqlite, db, close: () => sqlite.close() };

@@ -1,9 +1,8 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import type Database from 'better-sqlite3';
 import type { FastifyPluginAsync } from 'fastify';
-import { migrationsFolder } from '../db/client.js';
+import { type ShippedMigrations, shippedMigrations } from '../db/migrations.js';
 import { storageTrouble } from '../lib/errors.js';
+import { APP_VERSION } from '../version.js';
 
 export type Health = {
   status: 'ok' | 'error';
@@ -14,15 +13,6 @@ export type Health = {
   /** mail waiting to go out (queued or retrying) and given up on; zeros until the outbox table exists */
   outbox: { pending: number; dead: number } | null;
 };
-
-export type ShippedMigrations = { count: number; lastWhen: number };
-
-/** The migrations the code ships (migrations/meta/_journal.json): how many, and the newest one's time. */
-export function shippedMigrations(folder = migrationsFolder): ShippedMigrations {
-  const file = path.join(folder, 'meta/_journal.json');
-  const journal = JSON.parse(fs.readFileSync(file, 'utf8')) as { entries: { when: number }[] };
-  return { count: journal.entries.length, lastWhen: Math.max(0, ...journal.entries.map((e) => e.when)) };
-}
 
 const tableExists = (sqlite: Database.Database, name: string) =>
   Boolean(sqlite.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name));
@@ -94,17 +84,22 @@ export function checkHealth(sqlite: Database.Database, shipped: ShippedMigration
   return { status, database, migrations, outbox };
 }
 
-/** GET /healthz: 200 when the database answers, takes writes and its migrations are current, 503 otherwise. */
+/**
+ * GET /healthz: 200 when the database answers, takes writes and its migrations are current, 503 otherwise;
+ * with the running code's version beside the checks (for monitoring; it changes nothing in `status`).
+ */
 const routes: FastifyPluginAsync = async (app) => {
   const shipped = shippedMigrations();
   app.get('/healthz', async (request, reply) => {
     const health = checkHealth(app.database.sqlite, shipped);
     if (health.status !== 'ok') request.log.warn({ health }, 'health check failed');
+    const { status, ...checks } = health;
+    const body = { status, version: APP_VERSION, ...checks };
     return reply
       .code(health.status === 'ok' ? 200 : 503)
       .header('Cache-Control', 'no-store')
       .type('application/json; charset=utf-8')
-      .send(JSON.stringify(health));
+      .send(JSON.stringify(body));
   });
 };
 

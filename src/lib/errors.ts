@@ -193,6 +193,8 @@ export function startupFailureMessage(err: unknown, ctx: { databasePath: string;
     );
   if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND')
     return `${prefix}adres ${ctx.host} nie należy do tego komputera – sprawdź zmienną HOST.`;
+  // a database migrated by newer code (src/db/migrations.ts): its message says what to run instead
+  if (code === 'DATABASE_NEWER_THAN_CODE') return oneLine(`${prefix}${(err as Error).message}.`);
   const problem = storageProblem(err, ctx.databasePath);
   if (problem) return `${prefix}${problem}.`;
   const detail = err instanceof Error ? `${code ? `${code}: ` : ''}${err.message}` : String(err);

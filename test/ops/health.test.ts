@@ -1,5 +1,7 @@
+import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkHealth, shippedMigrations } from '../../src/health/routes.js';
+import { shippedMigrations } from '../../src/db/migrations.js';
+import { checkHealth } from '../../src/health/routes.js';
 import { build, type App } from '../helpers.js';
 
 let app: App;
@@ -17,7 +19,18 @@ const outboxRow = (key: string, state: string) =>
   VALUES (?, 'test', 'a@t.test', '{}', ?, '2026-11-26T00:00:00Z', ?, '2026-11-26T00:00:00Z')`)
     .run(key, state, `<${key}@t>`);
 
+/** The running version /healthz names: package.json's, a semantic version (CHANGELOG.md). */
+const packageVersion = (
+  JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  }
+).version;
+
 describe('GET /healthz', () => {
+  it('names a semantic version', () => {
+    expect(packageVersion).toMatch(/^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/);
+  });
+
   it('is 200 JSON, never cached, when the database answers and its migrations are current', async () => {
     const res = await app.inject('/healthz');
     expect(res.statusCode).toBe(200);
@@ -25,6 +38,7 @@ describe('GET /healthz', () => {
     expect(res.headers['cache-control']).toBe('no-store');
     expect(JSON.parse(res.body)).toEqual({
       status: 'ok',
+      version: packageVersion,
       database: 'ok',
       migrations: 'current',
       outbox: { pending: 0, dead: 0 },
@@ -82,7 +96,13 @@ describe('GET /healthz', () => {
     other.database.sqlite.close();
     const res = await other.inject('/healthz');
     expect(res.statusCode).toBe(503);
-    expect(JSON.parse(res.body)).toEqual({ status: 'error', database: 'error', migrations: 'unknown', outbox: null });
+    expect(JSON.parse(res.body)).toEqual({
+      status: 'error',
+      version: packageVersion,
+      database: 'error',
+      migrations: 'unknown',
+      outbox: null,
+    });
     await other.close();
   });
 

@@ -3,6 +3,8 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { APP_VERSION } from '../../src/version.js';
+import { databaseFromNewerCode } from '../db/newer-database.js';
 import {
   type AppFolder,
   BUILD_TIMEOUT_MS,
@@ -56,6 +58,12 @@ describe('start-up failures: one Polish line, exit code 1', { timeout: 120_000 }
     } finally {
       blocker.close();
     }
+  });
+
+  it('the database was migrated by a newer version of the code', async () => {
+    const { file } = databaseFromNewerCode(path.join(sharedTempDir(), 'konsultacje.sqlite'));
+    const run = await startServer({ DATABASE_URL: file, PORT: '0' }).exited;
+    expectOnePolishLine(run, file, 'pochodzi z nowszej wersji programu', `(${APP_VERSION})`, 'npm run restore');
   });
 
   it('the database file is read-only', async (ctx) => {
