@@ -59,7 +59,6 @@ const app: FastifyPluginAsync<AppOptions> = async (fastify, opts) => {
     secret: opts.sessionSecret,
     idleMinutes: opts.sessionIdleMinutes ?? 30,
     absoluteHours: opts.sessionAbsoluteHours ?? 12,
-    secureCookie: opts.baseUrl.startsWith('https:'),
   });
   await fastify.register(viewPlugin, { cache: opts.viewCache });
   await fastify.register(staticPlugin);

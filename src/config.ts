@@ -57,6 +57,29 @@ const trustProxySchema = z
     return z.NEVER;
   });
 
+/**
+ * Every page, form, redirect, static file and cookie (`__Host-` ones must have Path=/) is at the root of its
+ * host: under a sub-path behind a proxy half of them would point outside it. Refused, not half-working.
+ */
+function subPathMessage(url: URL): string {
+  return (
+    `adres z podścieżką („${url.pathname.replace(/\/$/, '')}”) nie jest obsługiwany: serwis musi mieć własną nazwę ` +
+    `hosta (np. https://konsultacje.${url.hostname.replace(/^www\./, '')}), a serwer pośredniczący przekazywać mu ` +
+    'ścieżki od „/” (README, „Wdrożenie”)'
+  );
+}
+
+/**
+ * An https BASE_URL means a TLS proxy in front (the app speaks plain http): without trusting it the app could
+ * not tell that a request came over https (its cookies could not be Secure) nor who sent it (every client
+ * would share the proxy's address in the per-address limits).
+ */
+const HTTPS_WITHOUT_PROXY_ERROR =
+  'adres https:// oznacza serwer pośredniczący z TLS przed serwisem (np. nginx), a TRUST_PROXY nie jest ' +
+  'ustawione: serwis nie wiedziałby, że żądanie przyszło przez https (nagłówek X-Forwarded-Proto), ani kto je ' +
+  'wysłał. Ustaw TRUST_PROXY=1 (jeden pośrednik, np. nginx na tym samym serwerze) albo adres pośrednika ' +
+  '(np. TRUST_PROXY=127.0.0.1)';
+
 const envSchema = z.object({
   PORT: z.coerce
     .number({ error: 'musi być numerem portu (0–65535)' })
@@ -71,7 +94,17 @@ const envSchema = z.object({
     .default('data/db/konsultacje.sqlite')
     // accept "file:" URLs as well as plain paths
     .transform((v) => v.replace(/^file:(\/\/)?/, '')),
-  BASE_URL: z.url({ protocol: /^https?$/, error: 'musi być adresem http:// lub https://' }).optional(),
+  BASE_URL: z
+    .url({ protocol: /^https?$/, error: 'musi być adresem http:// lub https://' })
+    .superRefine((v, ctx) => {
+      // (the refinement runs after a failed check too: that one already says what is wrong)
+      if (!URL.canParse(v)) return;
+      const url = new URL(v);
+      if (url.search || url.hash)
+        ctx.addIssue({ code: 'custom', message: `bez „?…” i „#…”: sam adres serwisu, np. ${url.origin}` });
+      else if (url.pathname !== '/') ctx.addIssue({ code: 'custom', message: subPathMessage(url) });
+    })
+    .optional(),
   VIEW_CACHE: booleanFlag.default(true),
   SESSION_SECRET: z.string().min(32, 'musi mieć co najmniej 32 znaki').optional(),
   SESSION_IDLE_MINUTES: z.coerce
@@ -156,6 +189,12 @@ const envSchema = z.object({
     .default('warn'),
 });
 
+/** The variables that only make sense together. */
+const checkedEnvSchema = envSchema.superRefine((e, ctx) => {
+  if (e.BASE_URL?.startsWith('https:') && e.TRUST_PROXY === false)
+    ctx.addIssue({ code: 'custom', path: ['BASE_URL'], message: HTTPS_WITHOUT_PROXY_ERROR });
+});
+
 export type Config = {
   port: number;
   host: string;
@@ -201,7 +240,7 @@ export class ConfigError extends Error {}
 
 /** Parses the environment once; a bad value names the variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = envSchema.safeParse(
+  const parsed = checkedEnvSchema.safeParse(
     Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== '')),
   );
   if (!parsed.success) {

@@ -18,6 +18,7 @@ describe('configuration from the environment', () => {
       HOST: '0.0.0.0',
       DATABASE_URL: 'file:/tmp/x.sqlite',
       BASE_URL: 'https://konsultacje.torun.pl/',
+      TRUST_PROXY: '1',
     });
     expect(c).toMatchObject({
       port: 8081,
@@ -80,5 +81,25 @@ describe('configuration from the environment', () => {
       expect(message).toContain('Podaj liczbę pośredników przed serwisem (TRUST_PROXY=1');
       expect(message).toContain('albo adresy pośredników (np. TRUST_PROXY=10.0.0.5 lub 10.0.0.0/24)');
     }
+  });
+
+  it('refuses a BASE_URL with a sub-path, a query or a fragment, saying what to give instead', () => {
+    expect(() => loadConfig({ BASE_URL: 'http://torun.pl/konsultacje/' })).toThrow(
+      'BASE_URL: adres z podścieżką („/konsultacje”) nie jest obsługiwany: serwis musi mieć własną nazwę hosta ' +
+        '(np. https://konsultacje.torun.pl)',
+    );
+    expect(() => loadConfig({ BASE_URL: 'http://konsultacje.torun.pl/?x=1' })).toThrow(
+      'BASE_URL: bez „?…” i „#…”: sam adres serwisu, np. http://konsultacje.torun.pl',
+    );
+    expect(loadConfig({ BASE_URL: 'http://konsultacje.torun.pl/' }).baseUrl).toBe('http://konsultacje.torun.pl');
+  });
+
+  it('refuses an https BASE_URL without TRUST_PROXY: behind a TLS proxy logins would fail silently', () => {
+    expect(() => loadConfig({ BASE_URL: 'https://konsultacje.torun.pl' })).toThrow(
+      /BASE_URL: adres https:\/\/ oznacza serwer pośredniczący z TLS przed serwisem .* Ustaw TRUST_PROXY=1/,
+    );
+    expect(loadConfig({ BASE_URL: 'https://konsultacje.torun.pl', TRUST_PROXY: '127.0.0.1' }).trustProxy).toEqual([
+      '127.0.0.1',
+    ]);
   });
 });

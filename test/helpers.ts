@@ -39,7 +39,7 @@ export async function build(
     databasePath?: string;
     loginRateLimit?: number;
     sessionIdleMinutes?: number;
-    /** the public address; an https one makes the cookies Secure and `__Host-` named */
+    /** the public address (links in mails and the export); cookies follow each request's connection */
     baseUrl?: string;
     trustProxy?: false | number | string[];
     /** outgoing mail (e.g. `{ smtpUrl }` from test/notifications/smtp.ts); unset: files, no worker loop */

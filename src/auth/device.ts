@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { cookieAttributes, cookieName, readCookie } from './cookies.js';
+import { readCookie, setSiteCookie } from './cookies.js';
 
 /**
  * OWASP's device cookie: this browser has signed in to an account before. Signed (the session secret),
@@ -25,10 +25,8 @@ export function knownDevice(request: FastifyRequest, email: string): string | nu
 
 /** After a successful login: a new device cookie for the account (a new id, so old counts do not follow it). */
 export function setDeviceCookie(reply: FastifyReply, email: string): void {
-  const secure = reply.server.sessionLimits.secureCookie;
-  reply.setCookie(cookieName(DEVICE_COOKIE, secure), `${randomBytes(16).toString('base64url')}:${accountTag(email)}`, {
-    ...cookieAttributes(secure),
+  setSiteCookie(reply, DEVICE_COOKIE, `${randomBytes(16).toString('base64url')}:${accountTag(email)}`, {
     signed: true,
-    maxAge: DEVICE_COOKIE_SECONDS,
+    maxAgeSeconds: DEVICE_COOKIE_SECONDS,
   });
 }

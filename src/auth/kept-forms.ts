@@ -5,7 +5,7 @@ import type { Db, DbOrTx } from '../db/client.js';
 import { keptForms, proposals } from '../db/schema/index.js';
 import { type FieldLimit, ID_PATTERN } from '../lib/forms.js';
 import type { Actor } from './policy.js';
-import { clearCookie, cookieName, readCookie } from './cookies.js';
+import { clearCookie, readCookie, setSiteCookie } from './cookies.js';
 
 /**
  * No lost work: a staff form that arrives after its session has ended (or with a CSRF token the
@@ -236,13 +236,8 @@ function mayRestore(db: DbOrTx, routes: ReadonlyMap<string, KeptFormRoute>, acto
   return !!declared && declared.mayPost(db, actor, { proposalId: entry.proposalId, formId: entry.formId, values });
 }
 
-export type KeptCookieOptions = { secureCookie: boolean };
-
-const cookieBase = (opts: KeptCookieOptions) =>
-  ({ path: '/', httpOnly: true, sameSite: 'lax', secure: opts.secureCookie }) as const;
-
-export function setKeptCookie(reply: FastifyReply, key: string, opts: KeptCookieOptions): void {
-  reply.setCookie(cookieName(KEPT_COOKIE, opts.secureCookie), key, { ...cookieBase(opts), maxAge: KEPT_TTL_MS / 1000 });
+export function setKeptCookie(reply: FastifyReply, key: string): void {
+  setSiteCookie(reply, KEPT_COOKIE, key, { maxAgeSeconds: KEPT_TTL_MS / 1000 });
 }
 
 export function clearKeptCookie(reply: FastifyReply): void {
@@ -250,15 +245,10 @@ export function clearKeptCookie(reply: FastifyReply): void {
 }
 
 /** Remembers, until the absolute session limit, who logged in in this browser. */
-export function setLastUserCookie(
-  reply: FastifyReply,
-  userId: number,
-  opts: KeptCookieOptions & { absoluteMs: number },
-): void {
-  reply.setCookie(cookieName(LAST_USER_COOKIE, opts.secureCookie), String(userId), {
-    ...cookieBase(opts),
+export function setLastUserCookie(reply: FastifyReply, userId: number, opts: { absoluteMs: number }): void {
+  setSiteCookie(reply, LAST_USER_COOKIE, String(userId), {
     signed: true,
-    maxAge: Math.floor(opts.absoluteMs / 1000),
+    maxAgeSeconds: Math.floor(opts.absoluteMs / 1000),
   });
 }
 

@@ -112,8 +112,7 @@ const routes: FastifyPluginAsync<Options> = async (app, opts) => {
     setDeviceCookie(reply, email);
     // and a new CSRF secret: the next page makes one
     clearCookie(reply, CSRF_COOKIE);
-    const { absoluteMs, secureCookie } = app.sessionLimits;
-    setLastUserCookie(reply, user.id, { absoluteMs, secureCookie });
+    setLastUserCookie(reply, user.id, { absoluteMs: app.sessionLimits.absoluteMs });
     // a password an admin typed is replaced first (every staff page sends its owner there until then)
     if (user.mustChangePassword) return reply.redirect(PASSWORD_CHANGE_PAGE, 303);
     // back to the form whose text was kept when the session ended, if it is this account's to see

@@ -2,6 +2,15 @@ import type { FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import { MESSAGES, queryIssue } from './errors.js';
 
+/**
+ * Whether the request came over https: to the app itself, or to the TLS proxy in front of it, which says so in
+ * `X-Forwarded-Proto` – believed only from a proxy TRUST_PROXY trusts (Fastify's request.protocol). The site's
+ * cookies (src/auth/cookies.ts) and HSTS (src/plugins/security.ts) follow it.
+ */
+export function overHttps(request: FastifyRequest): boolean {
+  return request.protocol === 'https';
+}
+
 /** An error whose message is safe and meant for the user (in Polish). */
 export class HttpError extends Error {
   constructor(

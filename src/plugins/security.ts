@@ -1,6 +1,7 @@
 import Fastify from 'fastify';
 import fp from 'fastify-plugin';
 import helmet, { type FastifyHelmetOptions } from '@fastify/helmet';
+import { overHttps } from '../lib/http.js';
 
 /** Security headers; a strict CSP works because pages use no inline script or style. */
 export const HELMET_OPTIONS: FastifyHelmetOptions = {
@@ -15,9 +16,17 @@ export const HELMET_OPTIONS: FastifyHelmetOptions = {
       upgradeInsecureRequests: null,
     },
   },
-  // pages are served over plain http on 127.0.0.1 in development; HSTS belongs to the TLS proxy
+  // only on responses to https requests (below): over plain http a browser ignores it, and a plain http
+  // request (development, a check on the server itself) must not be told the site is https-only
   strictTransportSecurity: false,
 };
+
+/**
+ * HSTS for a response to a request that came over https (to the TLS proxy, as it says in X-Forwarded-Proto):
+ * @fastify/helmet's default, a year for this host and the names below it; no `preload`, which is a decision
+ * for the city's whole domain, not for one of its sites.
+ */
+export const STRICT_TRANSPORT_SECURITY = 'max-age=31536000; includeSubDomains';
 
 let computed: Promise<Record<string, string>> | undefined;
 
@@ -43,13 +52,14 @@ export function securityHeaders(): Promise<Record<string, string>> {
   return computed;
 }
 
-/** Sets the same security headers on every response, computed once, in one hook. */
+/** Sets the same security headers on every response, computed once, in one hook; HSTS over https. */
 export default fp(
   async (app) => {
     const headers = await securityHeaders();
     if (!headers['content-security-policy']) throw new Error('security headers: helmet set no CSP');
-    app.addHook('onRequest', (_request, reply, done) => {
+    app.addHook('onRequest', (request, reply, done) => {
       reply.headers(headers);
+      if (overHttps(request)) reply.header('strict-transport-security', STRICT_TRANSPORT_SECURITY);
       done();
     });
   },

@@ -27,6 +27,7 @@ import {
 } from '../auth/kept-forms.js';
 import { addressGroup, FailureThrottle } from '../auth/throttle.js';
 import { storageTrouble } from '../lib/errors.js';
+import { overHttps } from '../lib/http.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -39,7 +40,7 @@ declare module 'fastify' {
       reply: FastifyReply,
     ): Promise<{ user: Actor; csrfToken?: string; sessionTimes?: SessionTimes }>;
     /** The session limits (keepalive, the cookies that outlive a session) */
-    sessionLimits: { idleMs: number; absoluteMs: number; secureCookie: boolean };
+    sessionLimits: { idleMs: number; absoluteMs: number };
   }
   interface FastifyReply {
     /** A CSRF token for this response's forms, bound to who is asking (see csrfIdentity). */
@@ -64,7 +65,6 @@ export type SessionOptions = {
   databasePath: string;
   idleMinutes: number;
   absoluteHours: number;
-  secureCookie: boolean;
 };
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -151,24 +151,23 @@ export default fp<SessionOptions>(
     app.addHook('onClose', async () => clearInterval(pruneTimer));
 
     const secret = sessionSecret(opts);
-    const secure = opts.secureCookie;
     await app.register(cookie, { secret });
-    lazySession(app, {
+    lazySession(app, (secure) => ({
       secret,
       cookieName: cookieName(SESSION_COOKIE, secure),
       store,
       saveUninitialized: false,
       rolling: true,
       cookie: { ...cookieAttributes(secure), maxAge: idleMs },
-    });
-    await app.register(csrf, {
+    }));
+    await csrfPerConnection(app, (secure) => ({
       sessionPlugin: '@fastify/cookie',
       cookieKey: cookieName(CSRF_COOKIE, secure),
       cookieOpts: { ...cookieAttributes(secure), signed: true },
       getUserInfo: csrfIdentity,
       // tokens are keyed hashes: nobody without the server's key can make one for a planted secret
       csrfOpts: { hmacKey: createHmac('sha256', secret).update('csrf-token').digest() },
-    });
+    }));
     app.decorateReply('csrfToken', function (this: FastifyReply) {
       return Promise.resolve(this.generateCsrf({ userInfo: csrfIdentity(this.request) }));
     });
@@ -176,7 +175,7 @@ export default fp<SessionOptions>(
 
     app.decorateRequest('user', null);
     app.decorateRequest(kEndedUser, null);
-    app.decorate('sessionLimits', { idleMs, absoluteMs, secureCookie: opts.secureCookie });
+    app.decorate('sessionLimits', { idleMs, absoluteMs });
     collectKeptFormRoutes(app);
 
     /** The signed-in user of a session with an account, unless the session has run out. */
@@ -230,7 +229,7 @@ export default fp<SessionOptions>(
       const entry = { ...target, userId, route, address, values, previousKey };
       const key = keepForm(app.database.db, entry);
       if (!key) return false;
-      setKeptCookie(reply, key, { secureCookie: opts.secureCookie });
+      setKeptCookie(reply, key);
       request.log.info({ proposalId: target.proposalId, form: target.formId, userId }, 'form kept: session ended');
       return true;
     };
@@ -339,6 +338,7 @@ function csrfTokenOwner(app: FastifyInstance, request: FastifyRequest, reply: Fa
 }
 
 type SessionPluginOptions = Parameters<typeof session>[1];
+type SessionHooks = { onRequest: onRequestHookHandler; onSend: onSendHookHandler; cookieName: string };
 
 /**
  * @fastify/session, except that a request without a session cookie costs nothing: the library makes
@@ -346,23 +346,34 @@ type SessionPluginOptions = Parameters<typeof session>[1];
  * although only people who log in ever keep one. Its two hooks are taken from it and run only for a
  * request that brings the cookie, or whose code touches `request.session` (the login form's POST),
  * which then gets its session on first use exactly as the library would have made it.
+ *
+ * The library names its cookie once; the site's cookie depends on the connection (src/auth/cookies.ts), so
+ * it is made twice – for plain http and for https – and each request is handed to the one that fits it.
  */
-function lazySession(app: FastifyInstance, options: SessionPluginOptions) {
-  const hooks: { onRequest?: onRequestHookHandler; onSend?: onSendHookHandler } = {};
-  const captor = {
-    decorate: (name: string, value: unknown) => app.decorate(name, value),
-    // request.session is ours: a getter over the slot below
-    decorateRequest: (name: string, value: unknown) => (name === 'session' ? captor : app.decorateRequest(name, value)),
-    addHook: (name: 'onRequest' | 'onSend', hook: onRequestHookHandler & onSendHookHandler) => {
-      hooks[name] = hook;
-      return captor;
-    },
+function lazySession(app: FastifyInstance, optionsFor: (secure: boolean) => SessionPluginOptions) {
+  const capture = (options: SessionPluginOptions): SessionHooks => {
+    const hooks: Partial<SessionHooks> = {};
+    const captor = {
+      // the same store and decorations for both: only the first is kept
+      decorate: (name: string, value: unknown) => (app.hasDecorator(name) ? captor : app.decorate(name, value)),
+      // request.session is ours: a getter over the slot below
+      decorateRequest: (name: string, value: unknown) =>
+        name === 'session' || app.hasRequestDecorator(name) ? captor : app.decorateRequest(name, value),
+      addHook: (name: 'onRequest' | 'onSend', hook: onRequestHookHandler & onSendHookHandler) => {
+        hooks[name] = hook;
+        return captor;
+      },
+    };
+    session(captor as unknown as FastifyInstance, options, (err?: Error) => {
+      if (err) throw err;
+    });
+    const { onRequest, onSend } = hooks;
+    if (!onRequest || !onSend) throw new Error('@fastify/session registered no onRequest/onSend hook');
+    return { onRequest, onSend, cookieName: options.cookieName ?? SESSION_COOKIE };
   };
-  session(captor as unknown as FastifyInstance, options, (err?: Error) => {
-    if (err) throw err;
-  });
-  const { onRequest, onSend } = hooks;
-  if (!onRequest || !onSend) throw new Error('@fastify/session registered no onRequest/onSend hook');
+  const plain = capture(optionsFor(false));
+  const secure = capture(optionsFor(true));
+  const hooksFor = (request: FastifyRequest) => (overHttps(request) ? secure : plain);
 
   const noop = () => {};
   app.decorateRequest(kSession, null);
@@ -370,21 +381,55 @@ function lazySession(app: FastifyInstance, options: SessionPluginOptions) {
     getter(this: FastifyRequest) {
       const request = this as WithSlot;
       // without a cookie the library's hook makes a new session synchronously
-      if (request[kSession] === null) onRequest.call(app, request, undefined as unknown as FastifyReply, noop);
+      if (request[kSession] === null)
+        hooksFor(request).onRequest.call(app, request, undefined as unknown as FastifyReply, noop);
       return request[kSession] as FastifyRequest['session'];
     },
     setter(this: FastifyRequest, value: FastifyRequest['session']) {
       (this as WithSlot)[kSession] = value;
     },
   });
-  const sessionCookie = options.cookieName ?? SESSION_COOKIE;
   app.addHook('onRequest', (request, reply, done) => {
-    if (request.cookies[sessionCookie] === undefined) return done();
+    const hooks = hooksFor(request);
+    if (request.cookies[hooks.cookieName] === undefined) return done();
     if (request.routeOptions.config.session === false) return done();
-    return onRequest.call(app, request, reply, done);
+    return hooks.onRequest.call(app, request, reply, done);
   });
   app.addHook('onSend', (request, reply, payload, done) => {
     if ((request as WithSlot)[kSession] === null) return done(null, payload);
-    return onSend.call(app, request, reply, payload, done);
+    return hooksFor(request).onSend.call(app, request, reply, payload, done);
   });
+}
+
+type CsrfOptions = Parameters<typeof csrf>[1];
+type CsrfParts = { csrfProtection: FastifyInstance['csrfProtection']; generateCsrf: FastifyReply['generateCsrf'] };
+
+/**
+ * @fastify/csrf-protection, made for plain http and for https (its cookie's name and attributes are fixed
+ * when it is made), each request handed to the one that fits its connection as for the session above.
+ */
+async function csrfPerConnection(app: FastifyInstance, optionsFor: (secure: boolean) => CsrfOptions) {
+  const capture = async (options: CsrfOptions): Promise<CsrfParts> => {
+    const parts: Partial<CsrfParts> = {};
+    const captor = {
+      decorate: (name: string, value: CsrfParts['csrfProtection']) => {
+        if (name === 'csrfProtection') parts.csrfProtection = value;
+      },
+      decorateReply: (name: string, value: CsrfParts['generateCsrf']) => {
+        if (name === 'generateCsrf') parts.generateCsrf = value;
+      },
+    };
+    await csrf(captor as unknown as FastifyInstance, options);
+    const { csrfProtection, generateCsrf } = parts;
+    if (!csrfProtection || !generateCsrf) throw new Error('@fastify/csrf-protection decorated nothing');
+    return { csrfProtection, generateCsrf };
+  };
+  const plain = await capture(optionsFor(false));
+  const secure = await capture(optionsFor(true));
+  app.decorate('csrfProtection', function (this: FastifyInstance, request, reply, done) {
+    return (overHttps(request) ? secure : plain).csrfProtection.call(this, request, reply, done);
+  } as FastifyInstance['csrfProtection']);
+  app.decorateReply('generateCsrf', function (this: FastifyReply, opts) {
+    return (overHttps(this.request) ? secure : plain).generateCsrf.call(this, opts);
+  } as FastifyReply['generateCsrf']);
 }
