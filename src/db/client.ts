@@ -22,6 +22,11 @@ export type OpenOptions = {
 
 export const DEFAULT_BUSY_TIMEOUT_MS = 5000;
 
+/** The signing secret generated once and kept beside the database when SESSION_SECRET is not set. */
+export function sessionSecretFile(databasePath: string): string {
+  return `${path.resolve(databasePath)}.session-secret`;
+}
+
 /** The database file and the files SQLite keeps beside it (WAL, shared memory). */
 export function databaseFiles(file: string): string[] {
   return [file, `${file}-wal`, `${file}-shm`];

@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import path from 'node:path';
 import { createHmac, randomBytes } from 'node:crypto';
 import fp from 'fastify-plugin';
 import cookie from '@fastify/cookie';
@@ -28,6 +27,7 @@ import {
 import { addressGroup, FailureThrottle } from '../auth/throttle.js';
 import { storageTrouble } from '../lib/errors.js';
 import { overHttps } from '../lib/http.js';
+import { sessionSecretFile } from '../db/client.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -110,7 +110,7 @@ function csrfIdentity(request: FastifyRequest): string {
 function sessionSecret(opts: SessionOptions): string {
   if (opts.secret) return opts.secret;
   if (opts.databasePath === ':memory:') return randomBytes(32).toString('hex');
-  const file = `${path.resolve(opts.databasePath)}.session-secret`;
+  const file = sessionSecretFile(opts.databasePath);
   try {
     const existing = fs.readFileSync(file, 'utf8').trim();
     if (existing.length >= 32) return existing;
