@@ -8,6 +8,7 @@
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config.js';
+import { DatabaseNewerThanCodeError } from '../db/migrations.js';
 import { DEFAULT_BUSY_TIMEOUT_MS, openDatabase } from '../db/client.js';
 import { oneLine, storageProblem } from '../lib/errors.js';
 import { ImportError, formatProblem, parseProposalFile, parseUnitFile } from '../imports/format.js';
@@ -94,6 +95,7 @@ try {
       `Import przerwany – baza danych nie została zmieniona.\nBłędy w pliku ${where}:\n${err.problems.map((p) => `  - ${formatProblem(p)}`).join('\n')}`,
     );
   }
+  if (err instanceof DatabaseNewerThanCodeError) fail(`Import przerwany: ${err.message}.`);
   // a busy, read-only or full database: the one transaction never began or was rolled back
   const problem = storageProblem(err, config.databasePath);
   if (problem) {

@@ -10,6 +10,7 @@
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config.js';
+import { DatabaseNewerThanCodeError } from '../db/migrations.js';
 import { openDatabase, type Database } from '../db/client.js';
 import { ROLE_LABELS } from '../auth/policy.js';
 import { userAddArgsSchema } from '../admin/schema.js';
@@ -95,6 +96,7 @@ try {
   process.stdout.write(`${lines.join('\n')}\n`);
 } catch (err) {
   if (err instanceof AccountError) fail(`${err.message}\nBaza danych nie została zmieniona.`);
+  if (err instanceof DatabaseNewerThanCodeError) fail(`Nie zmieniono kont: ${err.message}.`);
   throw err;
 } finally {
   database?.close();

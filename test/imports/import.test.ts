@@ -6,6 +6,7 @@ import Database from 'better-sqlite3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/client.js';
 import { TORUN_2026 } from '../../src/imports/seed.js';
+import { databaseFromNewerCode } from '../db/newer-database.js';
 import { tempDatabasePath } from '../helpers.js';
 import { BUILD_TIMEOUT_MS, cliEntry, ensureBuilt, root } from '../server-process.js';
 
@@ -255,5 +256,15 @@ describe('npm run import', () => {
     expect(sqlite.prepare('SELECT count(*) n FROM proposals').get()).toEqual({ n: 0 });
     expect(sqlite.prepare('SELECT count(*) n FROM consultations').get()).toEqual({ n: 0 });
     close();
+  });
+
+  it('refuses a database that newer code has migrated, in one Polish sentence, writing nothing', async () => {
+    const { file } = databaseFromNewerCode();
+    const before = fs.readFileSync(file);
+    const run = await importCli(file, path.join(root, 'data/torun-2026.csv'));
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/^Import przerwany: baza danych .* pochodzi z nowszej wersji programu/);
+    expect(run.stderr).not.toMatch(/\bat .+:\d+:\d+/);
+    expect(fs.readFileSync(file).equals(before)).toBe(true);
   });
 });
