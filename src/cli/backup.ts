@@ -10,16 +10,11 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { BackupError, createBackup } from '../backup/archive.js';
-import { loadConfig } from '../config.js';
+import { configOrExit, fail } from './common.js';
 
 const USAGE =
   'Użycie: npm run backup -- FOLDER [--keep N] (np. npm run backup -- /var/backups/konsultacje --keep 14)\n' +
   '  --keep N  zostaw N najnowszych kopii tej bazy w folderze, starsze usuń';
-
-function fail(message: string, code = 1): never {
-  process.stderr.write(`${message}\n`);
-  process.exit(code);
-}
 
 // the backup holds the session secret and every account: nothing it creates is for anyone else
 process.umask(0o077);
@@ -41,12 +36,7 @@ const keepText = args.values.keep;
 if (keepText !== undefined && !/^[1-9][0-9]{0,3}$/.test(keepText))
   fail(`Nieprawidłowe --keep „${keepText}”: podaj liczbę kopii do zachowania (1–9999).`, 2);
 
-let config;
-try {
-  config = loadConfig();
-} catch (err) {
-  fail((err as Error).message, 2);
-}
+const config = configOrExit();
 if (config.databasePath === ':memory:') fail('Baza danych w pamięci (DATABASE_URL=:memory:) nie ma czego kopiować.', 2);
 
 try {

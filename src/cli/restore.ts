@@ -10,16 +10,11 @@
  */
 import { parseArgs } from 'node:util';
 import { BackupError, restoreBackup } from '../backup/archive.js';
-import { loadConfig } from '../config.js';
+import { configOrExit, fail } from './common.js';
 import { formatDateTimePl } from '../lib/dates.js';
 
 const USAGE =
   'Użycie: npm run restore -- PLIK_KOPII (np. npm run restore -- /var/backups/konsultacje/konsultacje-20261126T030000Z.tar.gz)';
-
-function fail(message: string, code = 1): never {
-  process.stderr.write(`${message}\n`);
-  process.exit(code);
-}
 
 process.umask(0o077);
 
@@ -32,12 +27,7 @@ try {
 const file = args.positionals[0];
 if (args.values.help || !file || args.positionals.length > 1) fail(USAGE, 2);
 
-let config;
-try {
-  config = loadConfig();
-} catch (err) {
-  fail((err as Error).message, 2);
-}
+const config = configOrExit();
 if (config.databasePath === ':memory:')
   fail('Baza danych w pamięci (DATABASE_URL=:memory:) nie ma dokąd przywrócić.', 2);
 

@@ -82,6 +82,9 @@ describe('deploy/: the systemd units and the production settings', () => {
   it('the production .env is accepted by the app’s configuration as it stands', () => {
     const config = loadConfig(env);
     expect(config).toMatchObject({ host: '127.0.0.1', baseUrl: 'https://konsultacje.miasto.pl', trustProxy: 1 });
+    // systemd waits for the server's own shutdown: its grace period and the 5 s after it
+    const stopTimeout = Number(/^(\d+)s$/.exec(service.get('TimeoutStopSec')?.[0] ?? '')?.[1]);
+    expect(stopTimeout).toBeGreaterThan(config.shutdownGraceSeconds + 5);
   });
 
   it('systemd finds nothing wrong in the units, and rates the service’s exposure OK or better', (ctx) => {
