@@ -98,13 +98,43 @@ export function startServer(
   });
 }
 
-/** Ends every process the file started that is still running (afterAll). */
+/** The processes whose parent is `pid`, read from /proc. */
+export function childrenOf(pid: number): number[] {
+  return fs
+    .readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .filter((name) => {
+      try {
+        // the field after the parenthesised name: state, then the parent's pid
+        const stat = fs.readFileSync(`/proc/${name}/stat`, 'utf8');
+        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid;
+      } catch {
+        return false; // ended meanwhile
+      }
+    })
+    .map(Number);
+}
+
+/** Every process below `pid` (npm's server, nginx's workers). */
+export function descendants(pid: number): number[] {
+  return childrenOf(pid).flatMap((child) => [child, ...descendants(child)]);
+}
+
+/** Ends every process the file started that is still running, and what those started (afterAll). */
 export async function stopAll(): Promise<void> {
   await Promise.all(
     started
       .filter((c) => c.exitCode === null && c.signalCode === null && c.pid !== undefined)
       .map((c) => {
         const gone = new Promise((resolve) => c.once('exit', resolve));
+        // below it first: killed after its parent, a child would be left running on its own
+        for (const pid of descendants(c.pid!)) {
+          try {
+            process.kill(pid, 'SIGKILL');
+          } catch {
+            // ended meanwhile
+          }
+        }
         c.kill('SIGKILL');
         return gone;
       }),

@@ -6,6 +6,7 @@ import {
   type AppFolder,
   asRoot,
   BUILD_TIMEOUT_MS,
+  childrenOf,
   ensureBuilt,
   otherUsersAppFolder,
   root,
@@ -17,23 +18,6 @@ import {
 
 /** The command line of a running process, as `ps` shows it. */
 const commandLine = (pid: number) => fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
-
-/** The processes whose parent is `pid`. */
-function childrenOf(pid: number): number[] {
-  return fs
-    .readdirSync('/proc')
-    .filter((name) => /^\d+$/.test(name))
-    .filter((name) => {
-      try {
-        // the field after the parenthesised name: state, then the parent's pid
-        const stat = fs.readFileSync(`/proc/${name}/stat`, 'utf8');
-        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid;
-      } catch {
-        return false; // ended meanwhile
-      }
-    })
-    .map(Number);
-}
 
 const running = (pid: number) => fs.existsSync(`/proc/${pid}`);
 
