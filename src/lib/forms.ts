@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { MESSAGES } from './errors.js';
+import { MESSAGES, queryIssue } from './errors.js';
 
 export type FieldErrors = {
   /** in form order, for the error summary at the top (links to #field) */
@@ -19,6 +19,23 @@ export function fieldErrors(error: z.ZodError): FieldErrors {
     summary.push({ field, message: issue.message });
   }
   return { summary, byField };
+}
+
+/**
+ * A filter form sent by GET: its parsed values, or the field errors with what was sent, so the page shows the
+ * form filled in as it came with an error summary (the schema's own messages; else one naming the parameter).
+ */
+export function parseFilterForm<T extends z.ZodType>(
+  schema: T,
+  query: unknown,
+):
+  | { data: z.infer<T>; errors: null; sent: Record<string, unknown> }
+  | { data: null; errors: FieldErrors; sent: Record<string, unknown> } {
+  const sent = query && typeof query === 'object' ? (query as Record<string, unknown>) : {};
+  const result = schema.safeParse(sent, { error: queryIssue });
+  return result.success
+    ? { data: result.data, errors: null, sent }
+    : { data: null, errors: fieldErrors(result.error), sent };
 }
 
 export function singleError(field: string, message: string): FieldErrors {

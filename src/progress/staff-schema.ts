@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { PROPOSAL_STATUSES } from '../db/schema/proposals.js';
 import { OUTCOMES } from '../db/schema/workflow.js';
+import { listQuerySchema } from '../proposals/schema.js';
 import { REVIEW_STAGES } from '../workflow/workflow.js';
 import { POSITION_STATES, TABLE_SORT_KEYS, UNIT_SORT_KEYS } from './figures.js';
 
@@ -19,8 +20,9 @@ export const progressQuerySchema = z.object({
 });
 export type ProgressQuery = z.infer<typeof progressQuerySchema>;
 
-/** The staff list behind every count of the progress page. */
+/** The staff list behind every count of the progress page, searched as the public list is (`q`). */
 export const progressListQuerySchema = z.object({
+  q: listQuerySchema.shape.q,
   consultation: slug('Nieprawidłowy identyfikator konsultacji.'),
   table: optional(
     z.coerce

@@ -157,7 +157,7 @@ export function proposalIdsForExport(db: Db, query: ListQuery) {
   const { consultation, filter, emptySearch, search } = resolveFilter(db, query);
   const match = search?.match ?? 'full';
   const ids = emptySearch ? [] : match === 'partial' ? listRankedProposalIds(db, filter) : listProposalIds(db, filter);
-  return { consultation, ids, match };
+  return { consultation, ids, match, shownAs: search?.shownAs ?? null };
 }
 
 /**

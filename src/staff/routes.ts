@@ -59,7 +59,7 @@ const routes: FastifyPluginAsync = async (app) => {
     const filter = { table: query.table, unit: query.unit };
     const page = {
       ...(await app.pageContext(request, reply)),
-      nav: 'staff',
+      nav: 'queue',
       q: { ...q, newOnes: shown },
       newTotal: q.newOnes.length,
       canManage: manage,

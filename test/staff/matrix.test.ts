@@ -73,6 +73,12 @@ const GETS: { name: string; url: () => string; headers?: Record<string, string>;
     expect: { anonymous: 303, otherUnit: 403, unitMember: 403, reviewer: 200, admin: 200 },
   },
   {
+    name: 'staff list searched and filtered',
+    url: () =>
+      '/staff/proposals?q=szkolenia&table=1&unit=wydzial-edukacji&status=przekazana&stage=w-toku&position=po-terminie',
+    expect: { anonymous: 303, otherUnit: 403, unitMember: 403, reviewer: 200, admin: 200 },
+  },
+  {
     name: 'queue',
     url: () => '/staff/queue',
     expect: { anonymous: 303, otherUnit: 403, unitMember: 403, reviewer: 200, admin: 200 },
