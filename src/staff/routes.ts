@@ -69,6 +69,7 @@ const routes: FastifyPluginAsync = async (app) => {
       filterTables: [...new Set(withUnits.map((p) => p.tableNumber).filter((n) => n !== null))].sort((a, b) => a - b),
       filterUnits: [...filterUnits.values()].sort((a, b) => a.name.localeCompare(b.name, 'pl')),
       selected: [...selected],
+      selectedCount: shown.filter((p) => selected.has(p.id)).length,
       selectAllUrl: `/staff/queue${queryString({ ...filter, zaznacz: 'wszystkie' })}#nowe`,
       selectNoneUrl: `/staff/queue${queryString(filter)}#nowe`,
       assigned: query.przekazano

@@ -87,7 +87,7 @@ describe.skipIf(skipBrowserTests)('bulk triage in Chromium: queue → review →
       expect(await page.locator('input[name="proposalIds"]:checked').count()).toBe(n);
       await Promise.all([
         page.waitForURL((u) => u.pathname === '/staff/triage/bulk'),
-        page.getByRole('button', { name: 'Przekaż zaznaczone…' }).click(),
+        page.getByRole('button', { name: `Przekaż zaznaczone (${n})` }).click(),
       ]);
       expect(await page.locator('tbody tr').count()).toBe(n);
     } finally {
@@ -101,7 +101,7 @@ describe.skipIf(skipBrowserTests)('bulk triage in Chromium: queue → review →
     for (const lp of TEN) await page.getByRole('checkbox', { name: `Zaznacz LP ${lp}`, exact: true }).check();
     await Promise.all([
       page.waitForURL((u) => u.pathname === '/staff/triage/bulk'),
-      page.getByRole('button', { name: 'Przekaż zaznaczone…' }).click(),
+      page.getByRole('button', { name: 'Przekaż zaznaczone (10)' }).click(),
     ]);
     expect(await page.locator('h1').innerText()).toBe('Przekaż zaznaczone propozycje');
     expect(await page.locator('tbody tr').count()).toBe(10);

@@ -64,14 +64,34 @@ afterAll(async () => {
 });
 
 describe('the queue', () => {
-  it('offers the office checkboxes, "zaznacz wszystkie z filtra" and "Przekaż zaznaczone…" (a GET form)', async () => {
+  it('offers the office checkboxes, "zaznacz wszystkie z filtra" and "Przekaż zaznaczone (N)" (a GET form)', async () => {
     const res = await agents.admin.get('/staff/queue');
     expect(res.statusCode).toBe(200);
     for (const id of ids()) expect(res.body).toContain(`name="proposalIds" value="${id}"`);
     expect(res.body).toContain('<form method="get" action="/staff/triage/bulk"');
-    expect(res.body).toContain('Przekaż zaznaczone…');
+    expect(res.body).toContain(
+      '<button type="submit">Przekaż zaznaczone (<span data-count-checked="proposalIds">0</span>)',
+    );
     expect(res.body).toMatch(/href="\/staff\/queue\?zaznacz=wszystkie#nowe">Zaznacz wszystkie z filtra \(\d+\)/);
     expect(res.body).not.toMatch(/name="proposalIds" value="\d+" checked/);
+  });
+
+  it('puts the bar with "Przekaż zaznaczone (N)" before the rows, so it is reached without tabbing through them', async () => {
+    const res = await agents.admin.get('/staff/queue?table=1&zaznacz=wszystkie');
+    const form = res.body.slice(res.body.indexOf('id="przekaz-zaznaczone"'));
+    const bar = form.indexOf('class="selection-bar"');
+    const button = form.indexOf('Przekaż zaznaczone (');
+    const firstRow = form.indexOf('name="proposalIds"');
+    expect(bar).toBeGreaterThan(0);
+    expect(button).toBeGreaterThan(bar);
+    expect(firstRow).toBeGreaterThan(button);
+    // the only button of the form: nothing after the rows competes with it
+    expect([...form.slice(0, form.indexOf('</form>')).matchAll(/<button/g)]).toHaveLength(1);
+    // N is the ticked rows of the page
+    const ticked = [...res.body.matchAll(/name="proposalIds" value="\d+" checked/g)].length;
+    expect(ticked).toBeGreaterThan(1);
+    expect(form).toContain(`Przekaż zaznaczone (<span data-count-checked="proposalIds">${ticked}</span>)`);
+    expect(res.body).toMatch(/<script src="\/static\/selection-count\.[0-9a-f]+\.js" defer><\/script>/);
   });
 
   it('"zaznacz wszystkie z filtra" ticks exactly the proposals of the filter (workshop table, named unit)', async () => {
@@ -106,6 +126,7 @@ describe('the queue', () => {
     expect(res.body).toContain(`name="proposalIds" value="${a}" checked`);
     expect(res.body).toContain(`name="proposalIds" value="${b}" checked`);
     expect([...res.body.matchAll(/ checked>/g)]).toHaveLength(2);
+    expect(res.body).toContain('Przekaż zaznaczone (<span data-count-checked="proposalIds">2</span>)');
   });
 
   it('refuses junk filters', async () => {
