@@ -18,6 +18,7 @@ import rdppRoutes from './rdpp/routes.js';
 import workbenchRoutes from './workbench/routes.js';
 import workbenchForms from './workbench/forms.js';
 import adminRoutes from './admin/routes.js';
+import auditRoutes from './audit/routes.js';
 import bulkTriageRoutes from './triage/bulk-routes.js';
 import subscriptionRoutes from './subscriptions/routes.js';
 import healthRoutes from './health/routes.js';
@@ -85,6 +86,7 @@ const app: FastifyPluginAsync<AppOptions> = async (fastify, opts) => {
   await fastify.register(workbenchRoutes);
   await fastify.register(workbenchForms);
   await fastify.register(adminRoutes, { passwordHashCost });
+  await fastify.register(auditRoutes, { baseUrl: opts.baseUrl });
   await fastify.register(bulkTriageRoutes, { dueWorkingDays: opts.triageDueWorkingDays ?? 14 });
   await fastify.register(mailRoutes);
   await fastify.register(subscriptionRoutes);

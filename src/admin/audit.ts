@@ -1,6 +1,5 @@
-import { desc, eq, sql } from 'drizzle-orm';
-import type { Db, DbOrTx } from '../db/client.js';
-import { auditLog, users } from '../db/schema/index.js';
+import type { DbOrTx } from '../db/client.js';
+import { auditLog } from '../db/schema/index.js';
 import { ROLE_LABELS } from '../auth/policy.js';
 import type { Role } from '../db/schema/accounts.js';
 
@@ -42,35 +41,6 @@ export function changedFields(before: Record<string, unknown>, after: Record<str
     a[key] = after[key];
   }
   return Object.keys(a).length ? { before: b, after: a } : null;
-}
-
-export const AUDIT_PAGE_SIZE = 50;
-
-/** Newest first, one page; with the acting account's e-mail. */
-export function listAudit(db: Db, page: number) {
-  const total = db.select({ n: sql<number>`count(*)` }).from(auditLog).get()?.n ?? 0;
-  const pages = Math.max(1, Math.ceil(total / AUDIT_PAGE_SIZE));
-  const current = Math.min(Math.max(1, page), pages);
-  const rows = db
-    .select({
-      id: auditLog.id,
-      action: auditLog.action,
-      subjectType: auditLog.subjectType,
-      subjectId: auditLog.subjectId,
-      subjectLabel: auditLog.subjectLabel,
-      before: auditLog.before,
-      after: auditLog.after,
-      createdAt: auditLog.createdAt,
-      actorId: auditLog.actorId,
-      actorEmail: users.email,
-    })
-    .from(auditLog)
-    .leftJoin(users, eq(users.id, auditLog.actorId))
-    .orderBy(desc(auditLog.createdAt), desc(auditLog.id))
-    .limit(AUDIT_PAGE_SIZE)
-    .offset((current - 1) * AUDIT_PAGE_SIZE)
-    .all();
-  return { rows: rows.map(presentAudit), total, page: current, pages };
 }
 
 export const AUDIT_ACTION_LABELS: Record<AuditAction, string> = {

@@ -15,19 +15,11 @@ import {
   memberIdsOfGroup,
   type InvitationMail,
 } from './queries.js';
-import {
-  accountCreateSchema,
-  accountUpdateSchema,
-  auditQuerySchema,
-  idParamSchema,
-  listQuerySchema,
-  unitFormSchema,
-} from './schema.js';
+import { accountCreateSchema, accountUpdateSchema, idParamSchema, listQuerySchema, unitFormSchema } from './schema.js';
 import { createUnit, editUnit } from './service.js';
 import { createAccount, resendInvitation, updateAccount } from './accounts.js';
 import { hasPassword } from '../auth/password.js';
 import { FormError } from './errors.js';
-import { listAudit } from './audit.js';
 import { findConsultation, listConsultations } from '../proposals/queries.js';
 import { NotFound, setCurrentConsultation } from '../proposals/service.js';
 import { slugParamSchema } from '../proposals/schema.js';
@@ -318,18 +310,6 @@ const routes: FastifyPluginAsync<{ passwordHashCost: number }> = async (app, opt
       throw err;
     }
     return reply.redirect('/staff/consultations?ok=current', 303);
-  });
-
-  // ---- audit log --------------------------------------------------------------------------------
-
-  app.get('/staff/audit', admin, async (request, reply) => {
-    const { page } = auditQuerySchema.parse(request.query ?? {});
-    const log = listAudit(db, page);
-    return render(request, reply, 'admin/audit.njk', {
-      nav: 'audit',
-      ...log,
-      pageUrl: (n: number) => (n > 1 ? `/staff/audit?page=${n}` : '/staff/audit'),
-    });
   });
 };
 

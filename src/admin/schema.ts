@@ -176,10 +176,6 @@ export const accountQuerySchema = z.object({
   saved: z.enum(['password']).optional().catch(undefined),
 });
 
-export const auditQuerySchema = z.object({
-  page: z.coerce.number().int().min(1).max(1_000_000).catch(1).default(1),
-});
-
 export const listQuerySchema = z.object({
   saved: z.enum(['created', 'invited', 'updated', 'reinvited']).optional().catch(undefined),
 });

@@ -74,3 +74,18 @@ export function nextDigestTime(from: Date): string {
   }
   throw new Error('unreachable: a 07:00 exists within two days');
 }
+
+/** The calendar day after a YYYY-MM-DD, as YYYY-MM-DD. */
+export function nextDay(day: string): string {
+  return new Date(Date.parse(`${day}T12:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+}
+
+/** The instant a Warsaw calendar day (YYYY-MM-DD) begins, as an ISO instant: 22:00 or 23:00 UTC the day before. */
+export function startOfWarsawDay(day: string): string {
+  const before = new Date(Date.parse(`${day}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
+  for (const utcHour of ['22', '23']) {
+    const candidate = new Date(`${before}T${utcHour}:00:00Z`);
+    if (todayInWarsaw(candidate) === day && warsawParts(candidate).hour === '00') return candidate.toISOString();
+  }
+  throw new Error(`no Warsaw midnight found for ${day}`);
+}

@@ -73,6 +73,8 @@ const pages = () => [
   '/staff/units',
   '/staff/units/new',
   `/staff/units/${unitId}`,
+  '/staff/audit',
+  '/staff/audit?person=system&action=note.added&from=2026-01-01&to=2026-12-31&page=2',
 ];
 
 let serial = 0;

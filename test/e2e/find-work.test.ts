@@ -1,7 +1,9 @@
 import type { AddressInfo } from 'node:net';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { build, createUser, TEST_PASSWORD, type App } from '../helpers.js';
+import { todayInWarsaw } from '../../src/lib/dates.js';
+import { addNote, assignUnits } from '../../src/triage/service.js';
+import { build, createUser, idOfLp, TEST_PASSWORD, type App, unitIdByName } from '../helpers.js';
 import { axePage, expectAccessible, launchBrowser, newContext, signIn, skipBrowserTests } from './browser.js';
 
 /**
@@ -22,7 +24,16 @@ describe.skipIf(skipBrowserTests)('finding work in Chromium', () => {
   beforeAll(async () => {
     browser = await launchBrowser();
     app = await build({ seed: true });
-    await createUser(app, ADMIN, 'admin');
+    const adminId = await createUser(app, ADMIN, 'admin');
+    // some work for the audit log: an assignment (with its status change) and notes
+    const due = todayInWarsaw(new Date(Date.now() + 14 * 86_400_000));
+    assignUnits(
+      app.database.db,
+      idOfLp(app, 10),
+      { version: 1, unitIds: [unitIdByName(app, 'Wydział Edukacji')], dueDate: due },
+      adminId,
+    );
+    for (const lp of [11, 12, 13]) addNote(app.database.db, idOfLp(app, lp), `Zadzwonić w sprawie LP ${lp}.`, adminId);
     await app.listen({ port: 0, host: '127.0.0.1' });
     base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
     admin = await newContext(browser, { viewport: DESKTOP });
@@ -123,5 +134,37 @@ describe.skipIf(skipBrowserTests)('finding work in Chromium', () => {
   test('axe on the queue with its selection bar, on a desktop and at 390 px', async () => {
     await expectNoAxeViolations('/staff/queue?zaznacz=wszystkie');
     await expectNoAxeViolations('/staff/queue?table=2&zaznacz=wszystkie', PHONE);
+  });
+
+  test('the audit log filters without JavaScript and passes axe, on a desktop and at 390 px', async () => {
+    await withoutJs(async (page) => {
+      await page.goto(url('/staff'));
+      await Promise.all([
+        page.waitForURL((u) => u.pathname === '/staff/audit'),
+        page
+          .getByRole('navigation', { name: 'Główna nawigacja' })
+          .getByRole('link', { name: 'Dziennik zmian' })
+          .click(),
+      ]);
+      await page.getByLabel('Czynność').selectOption({ label: 'przekazanie do jednostek' });
+      await page.getByLabel('Kto').selectOption({ label: ADMIN });
+      await Promise.all([
+        page.waitForURL((u) => u.searchParams.get('action') === 'assignment.added'),
+        page.getByRole('button', { name: 'Filtruj' }).click(),
+      ]);
+      expect(await page.getByRole('status').innerText()).toBe('1 wpis');
+      const row = page.locator('tbody tr');
+      expect(await row.count()).toBe(1);
+      expect(await row.innerText()).toContain('Przekazano do: Wydział Edukacji');
+      await Promise.all([
+        page.waitForURL((u) => u.pathname === `/staff/proposals/${idOfLp(app, 10)}`),
+        row.getByRole('link', { name: 'LP 10' }).click(),
+      ]);
+    });
+    for (const viewport of [DESKTOP, PHONE]) {
+      await expectNoAxeViolations('/staff/audit', viewport);
+      await expectNoAxeViolations('/staff/audit?action=note.added', viewport);
+      await expectNoAxeViolations('/staff/audit?from=2026-11-26&to=2026-11-01', viewport, 400);
+    }
   });
 });

@@ -79,6 +79,16 @@ const GETS: { name: string; url: () => string; headers?: Record<string, string>;
     expect: { anonymous: 303, otherUnit: 403, unitMember: 403, reviewer: 200, admin: 200 },
   },
   {
+    name: 'audit log, filtered',
+    url: () => `/staff/audit?action=assignment.added&from=${todayInWarsaw()}`,
+    expect: { anonymous: 303, otherUnit: 403, unitMember: 403, reviewer: 403, admin: 200 },
+  },
+  {
+    name: 'audit log as CSV',
+    url: () => '/staff/audit.csv?action=status.reopened',
+    expect: { anonymous: 303, otherUnit: 403, unitMember: 403, reviewer: 403, admin: 200 },
+  },
+  {
     name: 'queue',
     url: () => '/staff/queue',
     expect: { anonymous: 303, otherUnit: 403, unitMember: 403, reviewer: 200, admin: 200 },
